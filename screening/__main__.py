@@ -1,0 +1,5 @@
+"""``python -m screening``."""
+
+from .cli import main
+
+main()

@@ -1,0 +1,3 @@
+"""Package version, reported in every result's ``versions.screening``."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,414 @@
+"""Load and validate the versioned lexicons (terms, lawful phrases, rule cues).
+
+Loading fails loudly and completely: every problem in every file is collected and raised at
+once as ``file:line: message`` so that compliance staff can fix a file in one pass.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .errors import LexiconError
+from .normalize import normalize
+from .types import LEXICON_CATEGORIES, PRODUCT_CATEGORIES
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+SEVERITY_VALUES = ("low", "medium", "high")
+MEDICAL_SECTORS = frozenset({"drug", "device", "medical_service"})
+SECTORS = frozenset(PRODUCT_CATEGORIES) - {"general"} | {"fsmp", "tobacco"}
+APPLIES_VALUES = SECTORS | {"all", "non_medical"}
+ID_PREFIX = {
+    "absolute_claim": "ABS",
+    "medical_claim": "MED",
+    "efficacy_exaggeration": "EFF",
+    "guarantee_claim": "GUA",
+    "authority_claim": "AUT",
+    "superstition": "SUP",
+    "price_fraud": "PRI",
+    "other": "OTH",
+}
+ID_RE = re.compile(r"^[A-Z]{3}-\d{4}$")
+# X in a term is a number: Arabic (with decimals) or Chinese numerals.
+NUMBER_RE = r"(?:\d+(?:\.\d+)?|[零一二两三四五六七八九十百千万]+)"
+REQUIRED = ("id", "term", "category", "severity", "applies_to", "basis", "provenance")
+KNOWN_FIELDS = set(REQUIRED) | {
+    "variants",
+    "sector_severity",
+    "suggestion",
+    "allow_contexts",
+    "explanation",
+    "notes",
+    "status",
+    "added",
+}
+
+
+@dataclass(frozen=True)
+class Term:
+    """One lexicon entry."""
+
+    id: str
+    term: str
+    category: str
+    severity: str
+    applies_to: frozenset[str]
+    basis: str
+    provenance: str
+    source: str
+    variants: tuple[str, ...] = ()
+    sector_severity: tuple[tuple[str, str], ...] = ()
+    suggestion: str | None = None
+    allow_contexts: tuple[str, ...] = ()
+    explanation: str = ""
+    notes: str = ""
+    status: str = "active"
+
+    @property
+    def is_pattern(self) -> bool:
+        """Whether the term holds the number placeholder ``X``."""
+        return "X" in self.term
+
+    @property
+    def forms(self) -> tuple[str, ...]:
+        """The written forms: the term and its variants."""
+        return (self.term, *self.variants)
+
+    def sector_specific(self) -> bool:
+        """Whether the term applies only to named sectors."""
+        return not (self.applies_to & {"all", "non_medical"})
+
+    def applies(self, product_category: str) -> bool:
+        """Whether the term applies to a product category (``general`` sees every sector)."""
+        if "all" in self.applies_to or product_category in self.applies_to:
+            return True
+        if "non_medical" in self.applies_to and product_category not in MEDICAL_SECTORS:
+            return True
+        # An unknown category could be any sector: sector rules apply, capped by the caller.
+        return product_category == "general"
+
+    def severity_for(self, product_category: str) -> str:
+        """Severity of this term for a product category."""
+        return dict(self.sector_severity).get(product_category, self.severity)
+
+
+@dataclass(frozen=True)
+class LawfulPhrase:
+    """A phrase inside which no hit is a claim (a mandatory disclaimer, a permitted claim)."""
+
+    id: str
+    phrase: str
+    applies_to: frozenset[str]
+    reason: str
+    basis: str
+    source: str
+
+    def applies(self, product_category: str) -> bool:
+        """Whether the phrase is lawful for a product category."""
+        return "all" in self.applies_to or product_category in self.applies_to
+
+
+@dataclass
+class Lexicon:
+    """The loaded lexicons: terms by id, lawful phrases, rule cues, and their version."""
+
+    name: str
+    version: str
+    terms: dict[str, Term]
+    lawful: list[LawfulPhrase]
+    rules: dict[str, Any]
+    digest: str
+    path: Path | None = None
+
+    @property
+    def active_terms(self) -> list[Term]:
+        """Terms with status ``active``."""
+        return [t for t in self.terms.values() if t.status == "active"]
+
+    def stats(self) -> dict[str, Any]:
+        """Counts per category, severity and sector, with the version."""
+        by_cat: dict[str, int] = {}
+        by_sev: dict[str, int] = {}
+        by_sector: dict[str, int] = {}
+        for t in self.active_terms:
+            by_cat[t.category] = by_cat.get(t.category, 0) + 1
+            by_sev[t.severity] = by_sev.get(t.severity, 0) + 1
+            for a in t.applies_to:
+                by_sector[a] = by_sector.get(a, 0) + 1
+        return {
+            "name": self.name,
+            "version": self.version,
+            "digest": self.digest,
+            "active_terms": len(self.active_terms),
+            "lawful_phrases": len(self.lawful),
+            "by_category": dict(sorted(by_cat.items())),
+            "by_severity": dict(sorted(by_sev.items())),
+            "by_applies_to": dict(sorted(by_sector.items())),
+        }
+
+
+def default_lexicon_dir() -> Path:
+    """The packaged lexicons: inside the installed package, or ``lexicons/`` in a checkout."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "lexicons", here.parent / "lexicons"):
+        if (candidate / "manifest.toml").is_file():
+            return candidate
+    raise LexiconError([f"{here}: no packaged lexicons found (manifest.toml missing)"])
+
+
+def compile_pattern(term: str) -> str:
+    """Turn a pattern term with ``X`` into a regex over normalized text.
+
+    >>> re.fullmatch(compile_pattern("X天见效"), "3天见效") is not None
+    True
+    """
+    parts = [re.escape(normalize(p).text) for p in term.split("X")]
+    return NUMBER_RE.join(parts)
+
+
+def _overlap(a: frozenset[str], b: frozenset[str]) -> bool:
+    if "all" in a or "all" in b or a & b:
+        return True
+    if "non_medical" in a and (b - MEDICAL_SECTORS):
+        return True
+    return "non_medical" in b and bool(a - MEDICAL_SECTORS)
+
+
+def _read_jsonl(path: Path, problems: list[str]) -> list[tuple[str, dict[str, Any]]]:
+    rows = []
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as e:
+        problems.append(f"{path.name}: cannot read: {e}")
+        return rows
+    for n, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        where = f"{path.name}:{n}"
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as e:
+            problems.append(f"{where}: not valid JSON: {e.msg}")
+            continue
+        if not isinstance(obj, dict):
+            problems.append(f"{where}: expected a JSON object")
+            continue
+        rows.append((where, obj))
+    return rows
+
+
+def _str_list(where: str, obj: dict[str, Any], key: str, problems: list[str]) -> tuple[str, ...]:
+    value = obj.get(key) or []
+    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+        problems.append(f"{where}: {key} must be a list of non-empty strings")
+        return ()
+    return tuple(value)
+
+
+def _applies(where: str, obj: dict[str, Any], problems: list[str]) -> frozenset[str]:
+    value = obj.get("applies_to")
+    if isinstance(value, str):
+        value = [v for v in value.split(";") if v]
+    if not isinstance(value, list) or not value:
+        problems.append(f"{where}: applies_to must be a non-empty list")
+        return frozenset({"all"})
+    bad = [v for v in value if v not in APPLIES_VALUES]
+    if bad:
+        problems.append(f"{where}: applies_to has unknown value(s) {bad}; allowed: {sorted(APPLIES_VALUES)}")
+    return frozenset(v for v in value if v in APPLIES_VALUES) or frozenset({"all"})
+
+
+def _parse_term(where: str, obj: dict[str, Any], problems: list[str]) -> Term | None:
+    before = len(problems)
+    missing = [k for k in REQUIRED if obj.get(k) in (None, "", [])]
+    if missing:
+        problems.append(f"{where}: missing required field(s) {missing}")
+        return None
+    unknown = sorted(set(obj) - KNOWN_FIELDS)
+    if unknown:
+        problems.append(f"{where}: unknown field(s) {unknown}")
+    tid, category, severity = obj["id"], obj["category"], obj["severity"]
+    if not isinstance(tid, str) or not ID_RE.match(tid):
+        problems.append(f"{where}: id {tid!r} must look like ABS-0001")
+    elif category in ID_PREFIX and not tid.startswith(ID_PREFIX[category] + "-"):
+        problems.append(f"{where}: id {tid} does not match category {category} (prefix {ID_PREFIX[category]})")
+    if category not in LEXICON_CATEGORIES:
+        problems.append(f"{where}: category {category!r} not one of {list(LEXICON_CATEGORIES)}")
+    if severity not in SEVERITY_VALUES:
+        problems.append(f"{where}: severity {severity!r} not one of {list(SEVERITY_VALUES)}")
+    status = obj.get("status", "active")
+    if status not in ("active", "retired"):
+        problems.append(f"{where}: status {status!r} must be active or retired")
+    sector_sev = obj.get("sector_severity") or {}
+    if not isinstance(sector_sev, dict):
+        problems.append(f"{where}: sector_severity must be an object")
+        sector_sev = {}
+    for k, v in sector_sev.items():
+        if k not in SECTORS or v not in SEVERITY_VALUES:
+            problems.append(f"{where}: sector_severity {k}={v!r} is not a sector and a severity")
+    suggestion = obj.get("suggestion")
+    if suggestion is not None and not isinstance(suggestion, str):
+        problems.append(f"{where}: suggestion must be a string or null")
+    for key in ("term", "basis", "provenance"):
+        if not isinstance(obj[key], str):
+            problems.append(f"{where}: {key} must be a string")
+    term = Term(
+        id=str(tid),
+        term=str(obj["term"]),
+        category=str(category),
+        severity=str(severity),
+        applies_to=_applies(where, obj, problems),
+        basis=str(obj["basis"]),
+        provenance=str(obj["provenance"]),
+        source=where,
+        variants=_str_list(where, obj, "variants", problems),
+        sector_severity=tuple(sorted(sector_sev.items())),
+        suggestion=suggestion if isinstance(suggestion, str) else None,
+        allow_contexts=_str_list(where, obj, "allow_contexts", problems),
+        explanation=str(obj.get("explanation") or ""),
+        notes=str(obj.get("notes") or ""),
+        status=str(status),
+    )
+    for form in term.forms:
+        if not normalize(form).text:
+            problems.append(f"{where}: form {form!r} is empty after normalization")
+        if "X" in form and not term.is_pattern:
+            problems.append(f"{where}: variant {form!r} has X but the term is not a pattern")
+    norm_forms = [normalize(f).text for f in term.forms if "X" not in f]
+    for ctx in term.allow_contexts:
+        nctx = normalize(ctx).text
+        if term.is_pattern:
+            if not any(re.search(compile_pattern(f), nctx) for f in term.forms):
+                problems.append(f"{where}: allow context {ctx!r} does not contain the pattern {term.term!r}")
+        elif not any(f and f in nctx for f in norm_forms):
+            problems.append(f"{where}: allow context {ctx!r} does not contain the term {term.term!r} or a variant")
+    return term if len(problems) == before else None
+
+
+def _parse_lawful(where: str, obj: dict[str, Any], problems: list[str]) -> LawfulPhrase | None:
+    before = len(problems)
+    missing = [k for k in ("id", "phrase", "applies_to", "reason") if not obj.get(k)]
+    if missing:
+        problems.append(f"{where}: missing required field(s) {missing}")
+        return None
+    if not re.match(r"^LAW-\d{4}$", str(obj["id"])):
+        problems.append(f"{where}: id {obj['id']!r} must look like LAW-0001")
+    if not normalize(str(obj["phrase"])).text:
+        problems.append(f"{where}: phrase is empty after normalization")
+    phrase = LawfulPhrase(
+        id=str(obj["id"]),
+        phrase=str(obj["phrase"]),
+        applies_to=_applies(where, obj, problems),
+        reason=str(obj["reason"]),
+        basis=str(obj.get("basis") or ""),
+        source=where,
+    )
+    return phrase if len(problems) == before else None
+
+
+def _check_forms(terms: list[Term], problems: list[str]) -> None:
+    seen: dict[str, list[Term]] = {}
+    for t in terms:
+        if t.status != "active":
+            continue
+        own: set[str] = set()
+        for form in t.forms:
+            key = normalize(form).text
+            if key in own:
+                problems.append(f"{t.source}: form {form!r} repeats another form of {t.id}")
+                continue
+            own.add(key)
+            for other in seen.get(key, []):
+                if _overlap(t.applies_to, other.applies_to):
+                    problems.append(
+                        f"{t.source}: form {form!r} of {t.id} duplicates a form of {other.id} "
+                        f"({other.source}) with overlapping applies_to"
+                    )
+            seen.setdefault(key, []).append(t)
+
+
+def load_lexicon(path: str | Path | None = None) -> Lexicon:
+    """Load and validate the lexicon directory at ``path`` (default: the packaged one).
+
+    Raises:
+        LexiconError: listing every problem found, as ``file:line: message``.
+    """
+    lexdir = Path(path) if path is not None else default_lexicon_dir()
+    problems: list[str] = []
+    manifest_path = lexdir / "manifest.toml"
+    try:
+        manifest = tomllib.loads(manifest_path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as e:
+        raise LexiconError([f"{manifest_path}: cannot read manifest: {e}"]) from None
+    for key in ("name", "version", "term_files"):
+        if key not in manifest:
+            problems.append(f"manifest.toml: missing {key}")
+    digest = hashlib.sha256()
+    digest.update(manifest_path.read_bytes())
+
+    def files(key: str) -> list[Path]:
+        out = []
+        for name in manifest.get(key, []):
+            p = lexdir / name
+            if not p.is_file():
+                problems.append(f"manifest.toml: {key} names {name}, which does not exist")
+                continue
+            digest.update(name.encode() + b"\0" + p.read_bytes())
+            out.append(p)
+        return out
+
+    terms: list[Term] = []
+    for p in files("term_files"):
+        for where, obj in _read_jsonl(p, problems):
+            t = _parse_term(where, obj, problems)
+            if t:
+                terms.append(t)
+    lawful: list[LawfulPhrase] = []
+    for p in files("lawful_files"):
+        for where, obj in _read_jsonl(p, problems):
+            lp = _parse_lawful(where, obj, problems)
+            if lp:
+                lawful.append(lp)
+    rules: dict[str, Any] = {}
+    rules_name = manifest.get("rules_file")
+    if rules_name:
+        rp = lexdir / rules_name
+        try:
+            raw = rp.read_bytes()
+            rules = tomllib.loads(raw.decode("utf-8"))
+            digest.update(raw)
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as e:
+            problems.append(f"{rules_name}: cannot read rules: {e}")
+
+    by_id: dict[str, Term] = {}
+    for t in terms:
+        if t.id in by_id:
+            problems.append(f"{t.source}: duplicate id {t.id} (first at {by_id[t.id].source})")
+        else:
+            by_id[t.id] = t
+    seen_law: dict[str, str] = {}
+    for lp in lawful:
+        if lp.id in seen_law:
+            problems.append(f"{lp.source}: duplicate id {lp.id} (first at {seen_law[lp.id]})")
+        seen_law[lp.id] = lp.source
+    _check_forms(terms, problems)
+    if problems:
+        raise LexiconError(problems)
+    return Lexicon(
+        name=str(manifest["name"]),
+        version=str(manifest["version"]),
+        terms=by_id,
+        lawful=lawful,
+        rules=rules,
+        digest=digest.hexdigest()[:16],
+        path=lexdir,
+    )

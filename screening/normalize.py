@@ -1,0 +1,147 @@
+"""Normalize copy for matching while keeping a map back to the caller's offsets.
+
+Two steps, both table- or regex-driven so no Python code runs per character:
+
+1. A one-to-one ``str.translate`` table: NFKC where it yields one character (full width to
+   half width, ``①`` to ``1``), lower case, traditional to simplified. Length is unchanged, so
+   offsets survive this step untouched.
+2. Invisible and noise characters are dropped: zero-width and format characters, controls,
+   spaces, symbols, emoji and the punctuation merchants insert inside a term (``最 好``,
+   ``最*好``, ``第-一``, ``最⭐好``). Sentence punctuation (``，。！？；：、…``) and line breaks
+   are kept: they end a clause, and a term never spans them.
+
+>>> n = normalize("ＮＯ．１ 最⭐好")
+>>> n.text
+'no1最好'
+>>> n.to_original(3, 5)
+(5, 8)
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+import sys
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+# Kept although they are punctuation: they separate clauses, so a hit must not run across them
+# and the context rules need them. Full-width forms are listed after NFKC (，→ ,).
+CLAUSE_PUNCTUATION = frozenset(",;:!?。、…\n\r%")
+
+_ASTRAL_NOISE = "\U0001f000-\U0001faff\U000e0000-\U000e007f\U0001f1e6-\U0001f1ff"
+
+
+@lru_cache(maxsize=1)
+def _t2s() -> dict[str, str]:
+    table = {}
+    with resources.files("screening").joinpath("data/t2s.tsv").open(encoding="utf-8") as f:
+        for line in f:
+            if line.startswith("#") or not line.strip():
+                continue
+            trad, simp = line.rstrip("\n").split("\t")
+            table[trad] = simp
+    return table
+
+
+def _is_noise(ch: str) -> bool:
+    if ch in CLAUSE_PUNCTUATION:
+        return False
+    cat = unicodedata.category(ch)
+    # Letters, digits and CJK are content; everything else a merchant can slip inside a term
+    # (spaces, symbols, emoji, dashes, quotes, brackets, format and control characters) is noise.
+    return cat[0] in "ZPSMC" and cat != "Co"
+
+
+@lru_cache(maxsize=1)
+def tables() -> tuple[dict[int, str], re.Pattern[str]]:
+    """Build the translate table and the noise pattern once per process."""
+    t2s = _t2s()
+    table: dict[int, str] = {}
+    noise: list[str] = []
+    for cp in range(0x10000):
+        if 0xD800 <= cp <= 0xDFFF:
+            continue  # lone surrogates pass through untouched
+        ch = chr(cp)
+        out = unicodedata.normalize("NFKC", ch)
+        if len(out) != 1:
+            out = ch  # expansions (⑴ → (1)) would break the one-to-one offset map
+        low = out.lower()
+        if len(low) == 1:
+            out = low
+        out = t2s.get(out, out)
+        if out != ch:
+            table[cp] = out
+        if _is_noise(out):
+            noise.append(out)
+    for trad, simp in t2s.items():
+        if ord(trad) > 0xFFFF:
+            table[ord(trad)] = simp
+    # \r is a line break like \n; translate it so the kept set stays small.
+    table[ord("\r")] = "\n"
+    chars = "".join(sorted(set(noise) - {"\n"}))
+    pattern = re.compile("[" + re.escape(chars) + _ASTRAL_NOISE + "]+")
+    return table, pattern
+
+
+@dataclass(frozen=True)
+class Normalized:
+    """The normalized text and the map from its positions back to the original text."""
+
+    original: str
+    text: str
+    # Start of each kept segment in ``text`` and in ``original``; empty when nothing was dropped.
+    _norm_starts: tuple[int, ...] = ()
+    _orig_starts: tuple[int, ...] = ()
+
+    def position(self, i: int) -> int:
+        """Return the original offset of normalized position ``i`` (0 <= i < len(text))."""
+        if not self._norm_starts:
+            return i
+        k = bisect.bisect_right(self._norm_starts, i) - 1
+        return self._orig_starts[k] + (i - self._norm_starts[k])
+
+    def to_original(self, start: int, end: int) -> tuple[int, int]:
+        """Map a half-open normalized span to the half-open original span it came from.
+
+        Noise inside the span is included (``最 好`` is what the reviewer must see); noise
+        around it is not.
+        """
+        if end <= start:
+            p = self.position(start) if start < len(self.text) else len(self.original)
+            return p, p
+        return self.position(start), self.position(end - 1) + 1
+
+
+def normalize(text: str) -> Normalized:
+    """Normalize ``text`` for matching; see the module docstring.
+
+    >>> normalize("第-一 名").text
+    '第一名'
+    >>> normalize("最佳療效").text
+    '最佳疗效'
+    """
+    table, noise = tables()
+    translated = text.translate(table)
+    runs = [m.span() for m in noise.finditer(translated)]
+    if not runs:
+        return Normalized(text, translated)
+    norm_starts = [0]
+    orig_starts = [0]
+    pieces = []
+    prev = 0
+    n = 0
+    for a, b in runs:
+        pieces.append(translated[prev:a])
+        n += a - prev
+        prev = b
+        norm_starts.append(n)
+        orig_starts.append(b)
+    pieces.append(translated[prev:])
+    return Normalized(text, "".join(pieces), tuple(norm_starts), tuple(orig_starts))
+
+
+if __name__ == "__main__":  # pragma: no cover - manual inspection aid
+    print(normalize(sys.argv[1]).text)

@@ -1,0 +1,365 @@
+"""The screener: normalize → match → context rules → word check → decision.
+
+``Screener`` is the public entry point. It is safe to share between threads: the automaton and
+lexicon are read-only after construction and the word segmenter initialises under a lock.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Callable
+
+from .about import __version__
+from .errors import InputError
+from .lexicon import Lexicon, Term, load_lexicon
+from .matcher import Hit, TermMatcher
+from .normalize import Normalized, normalize
+from .policy import Policy
+from .rules import EXEMPT, HitContext, RuleSet
+from .segment import Segmenter, containing_token
+from .types import (
+    CATEGORY_ZH,
+    CONTENT_TYPES,
+    PRODUCT_CATEGORIES,
+    SEVERITY_RANK,
+    Finding,
+    ScreeningResult,
+    Suppressed,
+)
+
+logger = logging.getLogger(__name__)
+
+MODEL_NONE = "none (lexicon-only)"
+
+
+def utc_now() -> datetime:
+    """The default clock."""
+    return datetime.now(timezone.utc)
+
+
+@dataclass
+class _Candidate:
+    start: int
+    end: int
+    term: Term
+    severity: str
+    rule: str | None = None
+    rule_reason: str = ""
+
+
+def _is_ascii_alnum(ch: str) -> bool:
+    return ch.isascii() and ch.isalnum()
+
+
+class Screener:
+    """Screen Chinese e-commerce copy for advertising-law risk.
+
+    >>> s = Screener()
+    >>> r = s.screen("全网第一的面霜", product_category="cosmetics")
+    >>> [(f.text, f.category) for f in r.findings]
+    [('全网第一', 'absolute_claim')]
+    """
+
+    def __init__(
+        self,
+        lexicon: Lexicon | None = None,
+        policy: Policy | None = None,
+        *,
+        matcher: TermMatcher | None = None,
+        segmenter: Segmenter | None = None,
+        clock: Callable[[], datetime] = utc_now,
+        use_cache: bool = True,
+    ) -> None:
+        self.lexicon = lexicon if lexicon is not None else load_lexicon()
+        self.policy = policy if policy is not None else Policy.load()
+        self.matcher = matcher if matcher is not None else TermMatcher(self.lexicon, use_cache=use_cache)
+        self.segmenter = segmenter if segmenter is not None else Segmenter()
+        self.rules = RuleSet(self.lexicon.rules)
+        self.clock = clock
+        self._lawful = {lp.id: lp for lp in self.lexicon.lawful}
+        self._forms = {k.text for k in self.matcher.keys if k.term_ids}
+        self.versions = {
+            "screening": __version__,
+            "lexicon": self.lexicon.version,
+            "rules": self.rules.version,
+            "model": MODEL_NONE,
+            "policy": self.policy.label,
+        }
+
+    @classmethod
+    def from_paths(
+        cls,
+        lexicon_dir: str | Path | None = None,
+        policy_path: str | Path | None = None,
+        *,
+        use_cache: bool = True,
+    ) -> Screener:
+        """Build a screener from a lexicon directory and a policy file (defaults: packaged)."""
+        return cls(load_lexicon(lexicon_dir), Policy.load(policy_path), use_cache=use_cache)
+
+    # ------------------------------------------------------------------ public API
+    def screen(
+        self,
+        text: str,
+        *,
+        content_type: str = "listing",
+        product_category: str = "general",
+        id: str | None = None,
+        now: datetime | None = None,
+    ) -> ScreeningResult:
+        """Screen one text.
+
+        Raises:
+            InputError: ``text`` is not a non-empty string, or a field has an unknown value.
+        """
+        if not isinstance(text, str):
+            raise InputError(f"text must be a string, got {type(text).__name__}")
+        if not text.strip():
+            raise InputError("text is empty")
+        if content_type not in CONTENT_TYPES:
+            raise InputError(f"content_type {content_type!r} is not one of {list(CONTENT_TYPES)}")
+        if product_category not in PRODUCT_CATEGORIES:
+            raise InputError(f"product_category {product_category!r} is not one of {list(PRODUCT_CATEGORIES)}")
+        norm = normalize(text)
+        findings, suppressed = self._findings(norm, product_category, content_type)
+        d = self.policy.decide(
+            findings, content_type=content_type, product_category=product_category, now=now or self.clock()
+        )
+        return ScreeningResult(
+            id=id,
+            decision=d.decision,
+            risk=d.risk,
+            severity=d.severity,
+            findings=tuple(findings),
+            route=d.route,
+            versions=dict(self.versions),
+            error=None,
+            suppressed=tuple(suppressed),
+        )
+
+    def screen_record(self, record: Any, *, require_id: bool = False, now: datetime | None = None) -> ScreeningResult:
+        """Screen one input record (contract fields); never raises for a bad record.
+
+        A bad record gets a result with ``error`` set and decision ``review``, so nothing bad
+        slips through as ``pass``.
+        """
+        rid = None
+        content_type, product_category = "listing", "general"
+        try:
+            if not isinstance(record, Mapping):
+                raise InputError(f"record must be an object, got {type(record).__name__}")
+            rid = record.get("id")
+            if rid is not None and not isinstance(rid, str):
+                rid = str(rid)
+            if require_id and not rid:
+                raise InputError("record has no id")
+            content_type = record.get("content_type") or "listing"
+            product_category = record.get("product_category") or "general"
+            if "text" not in record:
+                raise InputError("record has no text field")
+            return self.screen(
+                record["text"], content_type=content_type, product_category=product_category, id=rid, now=now
+            )
+        except InputError as e:
+            return self.error_result(rid, str(e), content_type, product_category, now)
+        except Exception as e:  # a bug must not lose the record: report it and go on
+            logger.exception("screening failed for record %r", rid)
+            return self.error_result(rid, f"internal error: {type(e).__name__}: {e}", content_type, product_category, now)
+
+    def screen_many(
+        self, records: Iterable[Any], *, on_error: str = "flag", require_id: bool = True
+    ) -> Iterator[ScreeningResult]:
+        """Screen records in input order, one result per record.
+
+        Args:
+            records: mappings with the contract's input fields.
+            on_error: ``flag`` puts the error in the record's result; ``raise`` raises it.
+            require_id: a record without an id is an error for that record (batch input).
+        """
+        if on_error not in ("flag", "raise"):
+            raise ValueError("on_error must be 'flag' or 'raise'")
+        for i, record in enumerate(records):
+            result = self.screen_record(record, require_id=require_id)
+            if result.error and on_error == "raise":
+                raise InputError(f"record {i} ({result.id or 'no id'}): {result.error}")
+            yield result
+
+    # ------------------------------------------------------------------ internals
+    def error_result(
+        self,
+        rid: str | None,
+        message: str,
+        content_type: Any = "listing",
+        product_category: Any = "general",
+        now: datetime | None = None,
+    ) -> ScreeningResult:
+        """The result for a record that could not be screened: ``error`` set, decision review."""
+        ct = content_type if content_type in CONTENT_TYPES else "listing"
+        pc = product_category if product_category in PRODUCT_CATEGORIES else "general"
+        d = self.policy.error_decision(content_type=ct, product_category=pc, now=now or self.clock())
+        return ScreeningResult(
+            id=rid,
+            decision=d.decision,
+            risk=d.risk,
+            severity=d.severity,
+            findings=(),
+            route=d.route,
+            versions=dict(self.versions),
+            error=message,
+        )
+
+    def _severity(self, term: Term, product_category: str) -> str:
+        sev = term.severity_for(product_category)
+        if product_category == "general" and term.sector_specific():
+            cap = self.rules.unknown_category_cap
+            if SEVERITY_RANK[sev] > SEVERITY_RANK[cap]:
+                sev = cap
+        return sev
+
+    def _candidates(
+        self, text: str, hits: list[Hit], product_category: str
+    ) -> tuple[list[_Candidate], dict[str, list[tuple[int, int, str]]], list[tuple[int, int, str]]]:
+        allow: dict[str, list[tuple[int, int, str]]] = {}
+        lawful: list[tuple[int, int, str]] = []
+        candidates = []
+        terms = self.lexicon.terms
+        for h in hits:
+            key = h.key
+            for tid in key.allow_for:
+                allow.setdefault(tid, []).append((h.start, h.end, key.text))
+            for lid in key.lawful_ids:
+                if self._lawful[lid].applies(product_category):
+                    lawful.append((h.start, h.end, lid))
+            best: _Candidate | None = None
+            for tid in key.term_ids:
+                term = terms[tid]
+                if not term.applies(product_category):
+                    continue
+                sev = self._severity(term, product_category)
+                if best is None or SEVERITY_RANK[sev] > SEVERITY_RANK[best.severity]:
+                    best = _Candidate(h.start, h.end, term, sev)
+            if best is not None:
+                candidates.append(best)
+        return candidates, allow, lawful
+
+    def _findings(
+        self, norm: Normalized, product_category: str, content_type: str
+    ) -> tuple[list[Finding], list[Suppressed]]:
+        text = norm.text
+        hits = self.matcher.find(text)
+        if not hits:
+            return [], []
+        candidates, allow, lawful = self._candidates(text, hits, product_category)
+        suppressed: list[tuple[_Candidate, str, str]] = []
+        kept: list[_Candidate] = []
+        for c in candidates:
+            why = self._lawful_reason(text, c, allow, lawful)
+            if why is None:
+                out = self.rules.apply(HitContext(text, c.start, c.end, c.term, product_category, content_type))
+                if out is not None and out.verdict != EXEMPT:
+                    why = (out.rule, out.reason)
+                elif out is not None:
+                    c.rule, c.rule_reason, c.severity = out.rule, out.reason, "low"
+            if why is None:
+                kept.append(c)
+            else:
+                suppressed.append((c, *why))
+        kept = self._word_check(text, kept, suppressed)
+        kept = self._drop_contained(kept, suppressed)
+        findings = [self._finding(norm, c, product_category) for c in kept]
+        return findings, [self._suppressed(norm, c, rule, reason) for c, rule, reason in suppressed]
+
+    def _lawful_reason(
+        self,
+        text: str,
+        c: _Candidate,
+        allow: dict[str, list[tuple[int, int, str]]],
+        lawful: list[tuple[int, int, str]],
+    ) -> tuple[str, str] | None:
+        form = text[c.start : c.end]
+        if (c.start > 0 and _is_ascii_alnum(form[0]) and _is_ascii_alnum(text[c.start - 1])) or (
+            c.end < len(text) and _is_ascii_alnum(form[-1]) and _is_ascii_alnum(text[c.end])
+        ):
+            return "ascii_boundary", f"“{form}”是更长字母数字串的一部分"
+        for a, b, ctx in allow.get(c.term.id, ()):
+            if a <= c.start and c.end <= b:
+                return "allow_context", f"允许语境“{ctx}”"
+        for a, b, lid in lawful:
+            if a <= c.start and c.end <= b:
+                lp = self._lawful[lid]
+                return "lawful_phrase", f"合规表述“{lp.phrase}”：{lp.reason}"
+        return None
+
+    def _word_check(
+        self, text: str, kept: list[_Candidate], suppressed: list[tuple[_Candidate, str, str]]
+    ) -> list[_Candidate]:
+        """Drop hits that jieba sees inside a longer everyday word (首饰, 安全网)."""
+        if not kept:
+            return kept
+        tokens = self.segmenter.tokens_around(text, [(c.start, c.end) for c in kept])
+        keep_suffixes = self.rules.cue("part_of_word", "keep_suffixes")
+        keep_prefixes = self.rules.cue("part_of_word", "keep_prefixes")
+        out = []
+        for c in kept:
+            tok = containing_token(tokens, c.start, c.end)
+            if tok is not None and tok.text not in self._forms:
+                head = tok.text[: c.start - tok.start]
+                tail = tok.text[c.end - tok.start :]
+                claim_kept = (
+                    tok.text.startswith("最")
+                    or (not head and any(tail.startswith(s) for s in keep_suffixes))
+                    or (not tail and any(head.endswith(p) for p in keep_prefixes))
+                )
+                if not claim_kept and self.segmenter.word_frequency(tok.text) >= self.rules.min_frequency:
+                    suppressed.append((c, "part_of_word", f"属于词语“{tok.text}”，非独立用语"))
+                    continue
+            out.append(c)
+        return out
+
+    @staticmethod
+    def _drop_contained(
+        kept: list[_Candidate], suppressed: list[tuple[_Candidate, str, str]]
+    ) -> list[_Candidate]:
+        """A hit inside a longer reported hit (第一 in 全网第一) adds nothing; overlaps stay."""
+        kept.sort(key=lambda c: (c.start, -c.end))
+        out: list[_Candidate] = []
+        for c in kept:
+            outer = next((o for o in out if o.start <= c.start and c.end <= o.end), None)
+            if outer is not None and SEVERITY_RANK[outer.severity] >= SEVERITY_RANK[c.severity]:
+                suppressed.append((c, "contained", f"包含在“{outer.term.term}”中"))
+                continue
+            out.append(c)
+        return out
+
+    def _finding(self, norm: Normalized, c: _Candidate, product_category: str) -> Finding:
+        start, end = norm.to_original(c.start, c.end)
+        t = c.term
+        explanation = t.explanation or f"{CATEGORY_ZH[t.category]}（{t.basis}）"
+        if c.rule:
+            explanation = f"{explanation}；{c.rule_reason}"
+        elif product_category == "general" and t.sector_specific():
+            explanation = f"{explanation}；行业规则（{'/'.join(sorted(t.applies_to))}），请确认商品类目"
+        return Finding(
+            start=start,
+            end=end,
+            text=norm.original[start:end],
+            term=t.term,
+            term_id=t.id,
+            category=t.category,
+            severity=c.severity,
+            basis=t.basis,
+            suggestion=t.suggestion,
+            detector="pattern" if t.is_pattern else "lexicon",
+            confidence=0.5 if c.rule else 0.9,
+            explanation=explanation,
+            rule=c.rule,
+        )
+
+    @staticmethod
+    def _suppressed(norm: Normalized, c: _Candidate, rule: str, reason: str) -> Suppressed:
+        start, end = norm.to_original(c.start, c.end)
+        return Suppressed(start, end, norm.original[start:end], c.term.term, c.term.id, rule, reason)

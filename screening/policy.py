@@ -1,0 +1,126 @@
+"""The decision policy: findings → decision, risk, route and due time.
+
+Thresholds, roles and deadlines come from a versioned TOML file; nothing here reads the clock
+(``now`` is a parameter), so deadlines are deterministic in tests.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from importlib import resources
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from .errors import PolicyError
+from .types import CONTENT_TYPES, DECISIONS, SEVERITIES, SEVERITY_RANK, Finding, Route
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+ROLES = ("merchant_compliance", "content_review", "risk_control", "legal")
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What the policy decided for one result."""
+
+    decision: str
+    severity: str
+    risk: float
+    route: Route | None
+
+
+class Policy:
+    """A loaded, validated decision policy."""
+
+    def __init__(self, raw: dict[str, Any], source: str = "<policy>") -> None:
+        problems = []
+        self.name = str(raw.get("name", ""))
+        self.version = str(raw.get("version", ""))
+        if not self.name or not self.version:
+            problems.append("name and version are required")
+        try:
+            self.tz = ZoneInfo(str(raw.get("timezone", "Asia/Shanghai")))
+        except (ZoneInfoNotFoundError, ValueError):
+            problems.append(f"unknown timezone {raw.get('timezone')!r}")
+            self.tz = ZoneInfo("UTC")
+        self.by_severity = dict(raw.get("decision", {}))
+        self.risk_by_severity = {k: float(v) for k, v in raw.get("risk", {}).items()}
+        routing = dict(raw.get("routing", {}))
+        self.regulated = frozenset(routing.pop("regulated_sectors", []))
+        self.role_by_type = routing
+        self.sla_hours = {k: float(v) for k, v in raw.get("sla_hours", {}).items()}
+        for sev in SEVERITIES:
+            if self.by_severity.get(sev) not in DECISIONS:
+                problems.append(f"decision.{sev} must be one of {list(DECISIONS)}")
+            if not 0.0 <= self.risk_by_severity.get(sev, -1.0) <= 1.0:
+                problems.append(f"risk.{sev} must be a number in 0..1")
+        for ct in CONTENT_TYPES:
+            if self.role_by_type.get(ct) not in ROLES:
+                problems.append(f"routing.{ct} must be one of {list(ROLES)}")
+            if ct not in self.sla_hours:
+                problems.append(f"sla_hours.{ct} is required")
+        if problems:
+            raise PolicyError(f"{source}: " + "; ".join(problems))
+
+    @property
+    def label(self) -> str:
+        """``name@version``, as results report it."""
+        return f"{self.name}@{self.version}"
+
+    @classmethod
+    def load(cls, path: str | Path | None = None) -> Policy:
+        """Load a policy file (default: the packaged one)."""
+        try:
+            if path is None:
+                text = resources.files("screening").joinpath("data/policy.toml").read_text(encoding="utf-8")
+                source = "policy.toml"
+            else:
+                text = Path(path).read_text(encoding="utf-8")
+                source = str(path)
+            return cls(tomllib.loads(text), source)
+        except (OSError, tomllib.TOMLDecodeError) as e:
+            raise PolicyError(f"cannot read policy {path or 'policy.toml'}: {e}") from None
+
+    def decide(
+        self,
+        findings: tuple[Finding, ...] | list[Finding],
+        *,
+        content_type: str,
+        product_category: str,
+        now: datetime,
+    ) -> Decision:
+        """Turn findings into a decision, a severity, a placeholder risk and a route."""
+        severity = "none"
+        for f in findings:
+            if SEVERITY_RANK[f.severity] > SEVERITY_RANK[severity]:
+                severity = f.severity
+        decision = self.by_severity[severity]
+        risk = self.risk_by_severity[severity]
+        if findings and severity != "none":
+            # More distinct findings at the worst level make a violation likelier.
+            worst = sum(1 for f in findings if f.severity == severity)
+            risk = min(0.99, risk + 0.02 * (worst - 1))
+        route = None
+        if decision != "pass":
+            route = self.route(severity, content_type=content_type, product_category=product_category, now=now)
+        return Decision(decision, severity, round(risk, 4), route)
+
+    def route(self, severity: str, *, content_type: str, product_category: str, now: datetime) -> Route:
+        """The role and due time for a result that needs a person."""
+        role = self.role_by_type.get(content_type, "merchant_compliance")
+        if severity == "high" and product_category in self.regulated:
+            role = "risk_control"
+        hours = self.sla_hours.get(content_type, self.sla_hours.get("listing", 24.0))
+        due = now.astimezone(self.tz) + timedelta(hours=hours)
+        return Route(role, due.isoformat(timespec="seconds"), hours)
+
+    def error_decision(self, *, content_type: str, product_category: str, now: datetime) -> Decision:
+        """A record that could not be screened goes to a person (fail closed)."""
+        route = self.route("none", content_type=content_type, product_category=product_category, now=now)
+        return Decision("review", "none", self.risk_by_severity["medium"], route)

@@ -1,0 +1,270 @@
+"""Context rules: when a lexicon hit is lawful (../shared/docs/legal-basis.md §3, R1–R6).
+
+Each rule is a small named function over a :class:`HitContext` returning an :class:`Outcome`
+or ``None``. Cue words live in the lexicon's ``rules.toml`` (versioned data); the functions
+only say how cues are read. Outcomes follow the guideline's vocabulary:
+
+- ``not_violation``: the hit is dropped (it is shown in the explain view with the reason);
+- ``exempt_with_evidence``: the hit stays as a low-severity finding that names the evidence a
+  reviewer must see (a standard number, sales data with its source).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from .lexicon import Term
+from .normalize import normalize
+
+CLAUSE_END = frozenset(",;:!?。、…\n")
+NOT_VIOLATION = "not_violation"
+EXEMPT = "exempt_with_evidence"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a rule decided about a hit."""
+
+    rule: str
+    verdict: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class HitContext:
+    """A hit in normalized text with the clause around it."""
+
+    text: str
+    start: int
+    end: int
+    term: Term
+    product_category: str
+    content_type: str
+
+    @property
+    def hit(self) -> str:
+        """The matched normalized text."""
+        return self.text[self.start : self.end]
+
+    @property
+    def clause_start(self) -> int:
+        """Start of the clause holding the hit."""
+        i = self.start
+        while i > 0 and self.text[i - 1] not in CLAUSE_END:
+            i -= 1
+        return i
+
+    @property
+    def clause_end(self) -> int:
+        """End of the clause holding the hit (before its punctuation)."""
+        i = self.end
+        n = len(self.text)
+        while i < n and self.text[i] not in CLAUSE_END:
+            i += 1
+        return i
+
+    @property
+    def before(self) -> str:
+        """Clause text before the hit."""
+        return self.text[self.clause_start : self.start]
+
+    @property
+    def after(self) -> str:
+        """Clause text after the hit."""
+        return self.text[self.end : self.clause_end]
+
+
+class Cues:
+    """The cue lists of ``rules.toml``, normalized like the text they are compared with."""
+
+    def __init__(self, raw: dict[str, Any]) -> None:
+        self.raw = raw
+
+    def get(self, section: str, key: str) -> tuple[str, ...]:
+        """Normalized cue list ``section.key`` (empty if absent)."""
+        values = self.raw.get(section, {}).get(key, [])
+        return tuple(sorted({normalize(v).text for v in values if normalize(v).text}, key=len, reverse=True))
+
+    def value(self, section: str, key: str, default: Any) -> Any:
+        """A scalar setting ``section.key``."""
+        return self.raw.get(section, {}).get(key, default)
+
+
+def _ends_with_any(s: str, cues: tuple[str, ...]) -> bool:
+    return any(s.endswith(c) for c in cues)
+
+
+def _starts_with_any(s: str, cues: tuple[str, ...]) -> str | None:
+    for c in cues:
+        if s.startswith(c):
+            return c
+    return None
+
+
+class RuleSet:
+    """The context rules compiled from cue lists; call :meth:`apply` on each hit."""
+
+    def __init__(self, raw: dict[str, Any]) -> None:
+        cues = Cues(raw)
+        self.version = str(raw.get("version", "unversioned"))
+        self.unknown_category_cap = cues.value("sector", "unknown_category_cap", "medium")
+        self.c = {
+            (sec, key): cues.get(sec, key)
+            for sec, body in raw.items()
+            if isinstance(body, dict)
+            for key, val in body.items()
+            if isinstance(val, list)
+        }
+        self.negation_window = int(cues.value("negation", "window", 6))
+        self.min_frequency = int(cues.value("part_of_word", "min_frequency", 5))
+        self.rules: list[tuple[str, Callable[[HitContext], Outcome | None]]] = [
+            ("time_ordinal", self.time_ordinal),
+            ("advice", self.advice),
+            ("usage_tip", self.usage_tip),
+            ("composition", self.composition),
+            ("negation", self.negation),
+            ("negative_emphasis", self.negative_emphasis),
+            ("aspiration", self.aspiration),
+            ("standard_grade", self.standard_grade),
+            ("self_comparison", self.self_comparison),
+            ("ranking_with_source", self.ranking_with_source),
+        ]
+
+    def cue(self, section: str, key: str) -> tuple[str, ...]:
+        """A normalized cue list."""
+        return self.c.get((section, key), ())
+
+    def apply(self, ctx: HitContext) -> Outcome | None:
+        """Run the rules in order; the first that decides wins."""
+        for _, rule in self.rules:
+            out = rule(ctx)
+            if out is not None:
+                return out
+        return None
+
+    # R1: ordinal and time senses --------------------------------------------------------
+    def time_ordinal(self, ctx: HitContext) -> Outcome | None:
+        """第一次, 第一步, 第一批; 第一、… opening a numbered list."""
+        if ctx.term.category != "absolute_claim" or not _ends_with_any(ctx.hit, self.cue("time_ordinal", "terms")):
+            return None
+        following = ctx.text[ctx.end : ctx.end + 6]
+        cue = _starts_with_any(following, self.cue("time_ordinal", "next"))
+        if cue:
+            return Outcome("time_ordinal", NOT_VIOLATION, f"序数/时间义：“{ctx.hit}{cue}”")
+        at_clause_start = ctx.start == ctx.clause_start
+        if at_clause_start and _starts_with_any(following, self.cue("time_ordinal", "list_marks")):
+            return Outcome("time_ordinal", NOT_VIOLATION, "列举序号“第一，…”")
+        return None
+
+    def advice(self, ctx: HitContext) -> Outcome | None:
+        """最好冷藏, 最好先咨询医生: advice to the buyer."""
+        if ctx.hit not in self.cue("advice", "terms"):
+            return None
+        following = ctx.text[ctx.end : ctx.end + 8]
+        cue = _starts_with_any(following, self.cue("advice", "next"))
+        if not cue:
+            return None
+        # 最好穿的鞋 is a claim, 最好穿长袖 is advice: a one-character verb needs an object.
+        if len(cue) == 1 and following[1:2] in ("的", "了", "!", "。", ",", ""):
+            return None
+        return Outcome("advice", NOT_VIOLATION, f"建议语气：“{ctx.hit}{cue}…”")
+
+    def usage_tip(self, ctx: HitContext) -> Outcome | None:
+        """最佳赏味期, 最佳饮用温度: consumption tips (guideline Art. 6(2))."""
+        if ctx.hit not in self.cue("usage_tip", "terms"):
+            return None
+        cue = _starts_with_any(ctx.text[ctx.end : ctx.end + 8], self.cue("usage_tip", "next"))
+        if cue:
+            return Outcome("usage_tip", NOT_VIOLATION, f"消费提示：“{ctx.hit}{cue}”")
+        return None
+
+    def composition(self, ctx: HitContext) -> Outcome | None:
+        """100%纯棉: a composition statement."""
+        if ctx.hit not in self.cue("composition", "terms"):
+            return None
+        cue = _starts_with_any(ctx.text[ctx.end : ctx.end + 8], self.cue("composition", "next"))
+        if cue:
+            return Outcome("composition", NOT_VIOLATION, f"成分含量标示：“{ctx.hit}{cue}”")
+        return None
+
+    # R1: negation, quotation, questions --------------------------------------------------
+    def negation(self, ctx: HitContext) -> Outcome | None:
+        """不是最便宜的; 广告法不让说最好; questions."""
+        before = ctx.before
+        near = before[-self.negation_window :]
+        for cue in self.cue("negation", "before"):
+            if cue in near:
+                return Outcome("negation", NOT_VIOLATION, f"否定语境：“{cue}…{ctx.hit}”")
+        clause = ctx.text[ctx.clause_start : ctx.clause_end]
+        for cue in self.cue("negation", "quote_cues"):
+            if cue in clause:
+                return Outcome("negation", NOT_VIOLATION, f"引述规则而非宣称：“{cue}”")
+        if ctx.term.category == "absolute_claim":
+            tail = ctx.text[ctx.clause_start : min(len(ctx.text), ctx.clause_end + 1)]
+            if _ends_with_any(tail, self.cue("negation", "question_ends")):
+                return Outcome("negation", NOT_VIOLATION, "疑问句，不构成断言")
+        return None
+
+    def negative_emphasis(self, ctx: HitContext) -> Outcome | None:
+        """绝对是假货, 垃圾中的极品: emphasis on a negative statement."""
+        if ctx.term.category != "absolute_claim":
+            return None
+        clause = ctx.text[ctx.clause_start : ctx.clause_end]
+        for cue in self.cue("negative_emphasis", "cues"):
+            if cue in clause:
+                return Outcome("negative_emphasis", NOT_VIOLATION, f"强调负面评价：“{cue}”")
+        return None
+
+    # R2: not aimed at the goods ----------------------------------------------------------
+    def aspiration(self, ctx: HitContext) -> Outcome | None:
+        """致力于成为行业第一, 顾客第一, 最好的服务: mottos, goals, service attitude."""
+        if ctx.term.category != "absolute_claim":
+            return None
+        for cue in self.cue("aspiration", "before"):
+            if cue in ctx.before:
+                return Outcome("aspiration", NOT_VIOLATION, f"经营理念/目标：“{cue}…{ctx.hit}”")
+        if ctx.hit.endswith("第一") and _ends_with_any(ctx.before, self.cue("aspiration", "motto_before")):
+            return Outcome("aspiration", NOT_VIOLATION, "经营理念口号（如“顾客第一”）")
+        after = ctx.after.lstrip("的")
+        cue = _starts_with_any(after, self.cue("aspiration", "after"))
+        if cue:
+            return Outcome("aspiration", NOT_VIOLATION, f"服务态度：“{ctx.hit}…{cue}”")
+        return None
+
+    # R3: aimed at the goods but exempt with evidence -------------------------------------
+    def standard_grade(self, ctx: HitContext) -> Outcome | None:
+        """特级初榨, 一级能效: a grade defined by a standard."""
+        if ctx.hit not in self.cue("standard_grade", "terms"):
+            return None
+        window = ctx.text[ctx.end : ctx.end + 4]
+        for cue in self.cue("standard_grade", "next"):
+            if cue in window:
+                return Outcome("standard_grade", EXEMPT, f"标准分级名称（{ctx.hit}{cue}），须能注明标准编号")
+        return None
+
+    def self_comparison(self, ctx: HitContext) -> Outcome | None:
+        """本店最大号: comparison within the shop or brand."""
+        if ctx.term.category != "absolute_claim":
+            return None
+        for cue in self.cue("self_comparison", "before"):
+            if cue in ctx.before:
+                return Outcome("self_comparison", EXEMPT, f"同一品牌/店铺内比较（{cue}），须属实")
+        if ctx.hit.startswith("最") and _starts_with_any(ctx.after, self.cue("self_comparison", "after")):
+            return Outcome("self_comparison", EXEMPT, "规格描述（如“最大号”），须为本店比较")
+        return None
+
+    def ranking_with_source(self, ctx: HitContext) -> Outcome | None:
+        """2026年度 天猫面霜类目销量第一（数据来源：…）: a limited, sourced ranking."""
+        if not _ends_with_any(ctx.hit, self.cue("ranking_with_source", "terms")):
+            return None
+        # Look across the whole text: the source note is usually its own clause.
+        text = ctx.text
+        if (
+            any(c in text for c in self.cue("ranking_with_source", "period"))
+            and any(c in text for c in self.cue("ranking_with_source", "scope"))
+            and any(c in text for c in self.cue("ranking_with_source", "source"))
+        ):
+            return Outcome("ranking_with_source", EXEMPT, "限定时间与范围并注明来源的排名，须核验数据")
+        return None

@@ -1,0 +1,101 @@
+"""The command line: check gates with exit codes, scan writes one result per record in order."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from conftest import TINY
+
+from screening.cli import cli
+
+LEX = ["--lexicons", str(TINY)]
+
+
+def run(*args: str, input: str | bytes | None = None):
+    return CliRunner().invoke(cli, list(args), input=input, catch_exceptions=False)
+
+
+@pytest.mark.parametrize("command", [[], ["check"], ["scan"], ["lexicon"], ["lexicon", "validate"], ["lexicon", "stats"]])
+def test_commands_have_help(command: list[str]) -> None:
+    r = run(*command, "--help")
+    assert r.exit_code == 0 and "Usage" in r.output
+
+
+def test_check_exit_codes_gate_publishing() -> None:
+    assert run("check", "纯棉短袖", *LEX).exit_code == 0
+    assert run("check", "最好的面霜", *LEX).exit_code == 1  # review >= default --fail-on review
+    assert run("check", "最好的面霜", "--fail-on", "block", *LEX).exit_code == 0
+    assert run("check", "国家级面霜", "--fail-on", "block", *LEX).exit_code == 1
+    assert run("check", "   ", *LEX).exit_code == 2  # input error
+    assert run("check", "最好", "--content-type", "tv", *LEX).exit_code == 2  # usage error
+
+
+def test_check_human_output_names_the_law_and_the_alternative() -> None:
+    r = run("check", "这是最好的面霜", *LEX)
+    assert "【最好】" in r.output  # plain brackets when not on a terminal
+    assert "绝对化用语 absolute_claim" in r.output
+    assert "广告法第九条第三项" in r.output and "建议：优质" in r.output
+    assert "REVIEW" in r.output and "merchant_compliance" in r.output
+
+
+def test_check_json_is_the_contract_and_reads_stdin() -> None:
+    r = run("check", "-", "--format", "json", *LEX, input="最好的面霜")
+    d = json.loads(r.output)
+    assert d["decision"] == "review" and d["findings"][0]["text"] == "最好"
+
+
+def test_scan_keeps_order_and_survives_broken_lines(tmp_path: Path) -> None:
+    src = tmp_path / "in.jsonl"
+    lines = [
+        '\ufeff{"id": "1", "text": "最好的面霜"}'.encode(),
+        b'{"id": "2", "text": ',  # malformed JSON
+        '{"id": "3", "text": "纯棉短袖"}'.encode(),
+        b'{"id": "4", "text": "\xff\xfe bad bytes"}',  # not UTF-8
+        '{"text": "没有id的记录"}'.encode(),
+        '{"id": "6", "text": ""}'.encode(),
+        '{"id": "7", "text": 123}'.encode(),
+        '{"id": "8", "text": "国家级\\udc80工艺"}'.encode(),  # lone surrogate
+    ]
+    src.write_bytes(b"\n".join(lines) + b"\n")
+    out = tmp_path / "out.jsonl"
+    r = run("scan", str(src), "-o", str(out), *LEX)
+    assert r.exit_code == 0
+    results = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert len(results) == 8
+    assert [x["id"] for x in results] == ["1", None, "3", None, None, "6", "7", "8"]
+    assert [x["decision"] for x in results] == ["review", "review", "pass", "review", "review", "review", "review", "block"]
+    errors = [x["error"] for x in results]
+    assert errors[0] is None and errors[2] is None and errors[7] is None
+    assert errors[1].startswith("line 2: not valid JSON")
+    assert errors[3].startswith("line 4: not valid UTF-8")
+    assert errors[4] == "line 5: record has no id"
+    assert errors[5] == "line 6: text is empty"
+    assert errors[6] == "line 7: text must be a string, got int"
+    assert "8 records" in r.stderr and "errors 5" in r.stderr
+
+
+def test_scan_reads_stdin_and_writes_stdout() -> None:
+    r = run("scan", "-", *LEX, input='{"id": "a", "text": "最好"}\n{"id": "b", "text": "纯棉"}\n')
+    out = [json.loads(line) for line in r.stdout.splitlines()]
+    assert [x["id"] for x in out] == ["a", "b"]
+
+
+def test_lexicon_validate_reports_problems_with_lines(tmp_path: Path) -> None:
+    d = tmp_path / "lex"
+    d.mkdir()
+    (d / "manifest.toml").write_text('name = "x"\nversion = "1"\nterm_files = ["t.jsonl"]\n', encoding="utf-8")
+    (d / "t.jsonl").write_text('{"id": "ABS-0001"}\n', encoding="utf-8")
+    r = run("lexicon", "validate", str(d))
+    assert r.exit_code == 2
+    assert "t.jsonl:1: missing required field(s)" in r.output
+    ok = run("lexicon", "validate", str(TINY))
+    assert ok.exit_code == 0 and "18 active terms" in ok.output
+
+
+def test_lexicon_stats_shows_version_and_counts() -> None:
+    d = json.loads(run("lexicon", "stats", str(TINY)).output)
+    assert d["version"] == "0.0.1-test"
+    assert d["by_category"]["absolute_claim"] == 12

@@ -1,0 +1,97 @@
+"""The lexicon loader validates everything and reports every problem as file:line."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import TINY
+
+from screening import LexiconError
+from screening.lexicon import load_lexicon
+
+GOOD = {"id": "ABS-0900", "term": "顶呱呱", "category": "absolute_claim", "severity": "medium",
+        "applies_to": ["all"], "basis": "广告法第九条第三项", "provenance": "test"}
+
+
+def _lexdir(tmp_path: Path, rows: list[dict | str]) -> Path:
+    d = tmp_path / "lex"
+    shutil.copytree(TINY, d)
+    (d / "manifest.toml").write_text(
+        (d / "manifest.toml").read_text(encoding="utf-8").replace("../../../lexicons/rules.toml", "rules.toml"),
+        encoding="utf-8",
+    )
+    shutil.copy(TINY.parent.parent.parent / "lexicons" / "rules.toml", d / "rules.toml")
+    lines = [r if isinstance(r, str) else json.dumps(r, ensure_ascii=False) for r in rows]
+    with (d / "terms.jsonl").open("a", encoding="utf-8") as f:
+        f.write("\n".join(lines) + "\n")
+    return d
+
+
+def _problems(tmp_path: Path, rows: list[dict | str]) -> list[str]:
+    with pytest.raises(LexiconError) as e:
+        load_lexicon(_lexdir(tmp_path, rows))
+    return e.value.problems
+
+
+def test_the_tiny_lexicon_loads(tiny_lexicon) -> None:
+    assert tiny_lexicon.version == "0.0.1-test"
+    assert len(tiny_lexicon.active_terms) == 18
+    assert tiny_lexicon.terms["ABS-0001"].source == "terms.jsonl:1"
+
+
+def test_a_valid_extra_term_loads(tmp_path: Path) -> None:
+    lex = load_lexicon(_lexdir(tmp_path, [GOOD]))
+    assert lex.terms["ABS-0900"].term == "顶呱呱"
+
+
+def test_every_problem_is_reported_with_file_and_line(tmp_path: Path) -> None:
+    problems = _problems(tmp_path, [
+        "{not json",
+        {**GOOD, "id": "ABS-0001"},                       # duplicate id
+        {**GOOD, "id": "ABS-0901", "term": "最 好"},        # duplicate form after normalization
+        {**GOOD, "id": "ABS-0902", "term": "顶刮刮", "allow_contexts": ["好东西"]},
+        {**GOOD, "id": "ABS-0903", "term": "顶呱", "severity": "severe"},
+        {**GOOD, "id": "ABS-0904", "term": "顶顶", "category": "boasting"},
+        {**GOOD, "id": "ABS-0905", "term": "顶点", "applies_to": ["toys"]},
+        {**GOOD, "id": "MED-0905", "term": "顶端"},          # prefix does not match category
+        {**GOOD, "id": "ABS-0906", "term": "顶尖", "basis": ""},
+    ])
+    joined = "\n".join(problems)
+    first = 18  # the tiny file has 17 lines; appended rows start after them
+    assert f"terms.jsonl:{first}: not valid JSON" in joined
+    assert f"terms.jsonl:{first + 1}: duplicate id ABS-0001 (first at terms.jsonl:1)" in joined
+    assert f"terms.jsonl:{first + 2}: form '最 好' of ABS-0901 duplicates a form of ABS-0001" in joined
+    assert f"terms.jsonl:{first + 3}: allow context '好东西' does not contain the term" in joined
+    assert f"terms.jsonl:{first + 4}: severity 'severe'" in joined
+    assert f"terms.jsonl:{first + 5}: category 'boasting'" in joined
+    assert f"terms.jsonl:{first + 6}: applies_to has unknown value(s) ['toys']" in joined
+    assert f"terms.jsonl:{first + 7}: id MED-0905 does not match category absolute_claim" in joined
+    assert f"terms.jsonl:{first + 8}: missing required field(s) ['basis']" in joined
+    assert len(problems) == 9
+
+
+def test_the_same_form_may_serve_disjoint_sectors(tmp_path: Path) -> None:
+    rows = [{**GOOD, "id": "GUA-0900", "term": "稳过", "category": "guarantee_claim", "applies_to": ["education"]},
+            {**GOOD, "id": "GUA-0901", "term": "稳过", "category": "guarantee_claim", "applies_to": ["finance"]}]
+    lex = load_lexicon(_lexdir(tmp_path, rows))
+    assert {"GUA-0900", "GUA-0901"} <= set(lex.terms)
+    overlapping = [rows[0], {**rows[1], "applies_to": ["all"]}]
+    assert any("duplicates a form of GUA-0900" in p for p in _problems(tmp_path / "b", overlapping))
+
+
+def test_missing_manifest_and_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(LexiconError, match="cannot read manifest"):
+        load_lexicon(tmp_path)
+    d = _lexdir(tmp_path, [])
+    (d / "patterns.jsonl").unlink()
+    with pytest.raises(LexiconError, match="names patterns.jsonl, which does not exist"):
+        load_lexicon(d)
+
+
+def test_digest_changes_with_content(tmp_path: Path) -> None:
+    a = load_lexicon(_lexdir(tmp_path / "a", []))
+    b = load_lexicon(_lexdir(tmp_path / "b", [GOOD]))
+    assert a.digest != b.digest

@@ -1,0 +1,91 @@
+"""Normalization keeps a map back to the caller's text, whatever it changed."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from screening.normalize import normalize
+
+
+@pytest.mark.parametrize(
+    ("original", "expected"),
+    [
+        ("ＮＯ．１", "no1"),  # full width to half width, case folded, noise dropped
+        ("ＴＯＰ１爆款", "top1爆款"),
+        ("①号链接", "1号链接"),  # enclosed numerals
+        ("最佳療效", "最佳疗效"),  # traditional to simplified
+        ("這款麵膜", "这款面膜"),
+        ("最\u200b好", "最好"),  # zero-width space
+        ("\ufeff最好", "最好"),  # byte-order mark
+        ("最\u00ad好", "最好"),  # soft hyphen
+        ("最\x07好", "最好"),  # control character
+        ("最 好", "最好"),  # space
+        ("最\u3000好", "最好"),  # ideographic space
+        ("最*好", "最好"),
+        ("第-一", "第一"),
+        ("最⭐好", "最好"),  # symbol
+        ("最😀好", "最好"),  # emoji outside the BMP
+        ("“最好”", "最好"),  # quotes
+        ("【全网第一】", "全网第一"),
+        ("ZUI好", "zui好"),
+    ],
+)
+def test_evasion_classes_normalize_to_the_plain_form(original: str, expected: str) -> None:
+    assert normalize(original).text == expected
+
+
+@pytest.mark.parametrize("sep", ["，", "。", "！", "？", "；", "：", "、", "…", "\n"])
+def test_clause_punctuation_is_kept_so_terms_never_span_it(sep: str) -> None:
+    n = normalize(f"最{sep}好")
+    assert len(n.text) == 3
+
+
+def test_offsets_point_into_the_original_text() -> None:
+    original = "家人们 ＮＯ．１ 的 最 ⭐ 好 面霜"
+    n = normalize(original)
+    i = n.text.index("最好")
+    start, end = n.to_original(i, i + 2)
+    # Noise inside the span is part of what the reviewer sees; noise around it is not.
+    assert original[start:end] == "最 ⭐ 好"
+    j = n.text.index("no1")
+    assert original[slice(*n.to_original(j, j + 3))] == "ＮＯ．１"
+
+
+def test_text_without_noise_maps_identically() -> None:
+    n = normalize("这款面霜是最好的选择")
+    assert n.to_original(5, 7) == (5, 7)
+
+
+def test_leading_noise_is_skipped_in_the_map() -> None:
+    original = "  ⭐⭐最好"
+    n = normalize(original)
+    assert n.text == "最好"
+    assert n.to_original(0, 2) == (4, 6)
+
+
+def test_lone_surrogates_and_private_use_pass_through() -> None:
+    n = normalize("最好\udc80的\ue000")
+    assert "最好" in n.text
+
+
+def test_empty_and_all_noise_text() -> None:
+    assert normalize("").text == ""
+    n = normalize(" ⭐ ")
+    assert n.text == ""
+    assert n.to_original(0, 0) == (3, 3)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("最好第一全网ＮＯ．１ ⭐*-\u200b療效，。abcXYZ😀①")), max_size=40))
+def test_map_is_monotonic_and_idempotent(s: str) -> None:
+    n = normalize(s)
+    positions = [n.position(i) for i in range(len(n.text))]
+    assert positions == sorted(positions)
+    assert len(set(positions)) == len(positions)
+    assert all(0 <= p < len(s) for p in positions)
+    # Each normalized character comes from the original character it maps to.
+    for i, p in enumerate(positions):
+        assert normalize(s[p]).text == n.text[i]
+    assert normalize(n.text).text == n.text

@@ -1,0 +1,177 @@
+"""The Screener API: findings with original offsets, contract results, bad input, threads."""
+
+from __future__ import annotations
+
+import json
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timezone
+
+import pytest
+from helpers import assert_offsets, spans
+
+from screening import InputError, Screener
+
+NOW = datetime(2026, 11, 21, 2, 0, tzinfo=timezone.utc)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("这是最好的面霜", [("最好", "ABS-0001", 2, 4)]),
+        ("最 好", [("最 好", "ABS-0001", 0, 3)]),
+        ("最*好的选择", [("最*好", "ABS-0001", 0, 3)]),
+        ("第-一品牌", [("第-一", "ABS-0002", 0, 3)]),
+        ("最⭐好", [("最⭐好", "ABS-0001", 0, 3)]),
+        ("最\u200b好", [("最\u200b好", "ABS-0001", 0, 3)]),
+        ("ＮＯ．１爆款", [("ＮＯ．１", "ABS-0002", 0, 4)]),
+        ("No.1面膜", [("No.1", "ABS-0002", 0, 4)]),
+        ("TOP1单品", [("TOP1", "ABS-0002", 0, 4)]),
+        ("zui好的礼物", [("zui好", "ABS-0001", 0, 4)]),
+        ("ZUI佳口感", [("ZUI佳", "ABS-0005", 0, 4)]),
+        ("di一名", [("di一", "ABS-0002", 0, 3)]),
+        ("這是最好的", [("最好", "ABS-0001", 2, 4)]),
+        ("最佳療效", [("最佳", "ABS-0005", 0, 2)]),
+    ],
+)
+def test_every_evasion_class_is_caught_with_original_offsets(tiny: Screener, text: str, expected) -> None:
+    r = tiny.screen(text)
+    assert spans(r) == expected
+    assert_offsets(text, r)
+
+
+def test_adjacent_hits_are_all_reported(tiny: Screener) -> None:
+    assert spans(tiny.screen("最好第一")) == [("最好", "ABS-0001", 0, 2), ("第一", "ABS-0002", 2, 4)]
+
+
+def test_a_hit_inside_a_longer_hit_is_reported_once(tiny: Screener) -> None:
+    r = tiny.screen("全网第一的口碑")
+    assert spans(r) == [("全网第一", "ABS-0003", 0, 4)]
+    assert {(s.text, s.rule) for s in r.suppressed} == {("全网", "contained"), ("第一", "contained")}
+
+
+def test_letters_inside_a_longer_word_are_not_a_hit(tiny: Screener) -> None:
+    r = tiny.screen("desktop1 主机")
+    assert r.findings == ()
+    assert r.suppressed[0].rule == "ascii_boundary"
+
+
+def test_numeric_pattern(tiny: Screener) -> None:
+    r = tiny.screen("坚持使用，7天见效")
+    assert spans(r) == [("7天见效", "EFF-0002", 5, 9)]
+    assert r.findings[0].detector == "pattern"
+    assert spans(tiny.screen("三天见效")) == [("三天见效", "EFF-0002", 0, 4)]
+
+
+def test_sector_rules_follow_the_product_category(tiny: Screener) -> None:
+    assert tiny.screen("美白精华", product_category="cosmetics").findings[0].severity == "medium"
+    assert tiny.screen("美白饮料", product_category="food").findings[0].severity == "high"
+    assert tiny.screen("保本理财", product_category="finance").decision == "block"
+    assert tiny.screen("保本理财", product_category="cosmetics").findings == ()
+
+
+def test_unknown_category_sees_sector_terms_capped_for_review(tiny: Screener) -> None:
+    r = tiny.screen("保本理财", product_category="general")
+    assert r.decision == "review"
+    assert r.findings[0].severity == "medium"
+    assert "请确认商品类目" in r.findings[0].explanation
+
+
+def test_medical_terms_do_not_apply_to_drugs(tiny: Screener) -> None:
+    assert tiny.screen("用于治疗感冒", product_category="food").decision == "block"
+    assert tiny.screen("用于治疗感冒", product_category="drug").findings == ()
+
+
+def test_result_is_exactly_the_contract(tiny: Screener) -> None:
+    r = tiny.screen("国家级品质，最好的选择", id="sku-1", now=NOW)
+    d = r.to_dict()
+    assert list(d) == ["id", "decision", "risk", "severity", "findings", "route", "versions", "error"]
+    assert d["decision"] == "block" and d["severity"] == "high" and d["error"] is None
+    f = d["findings"][0]
+    for key in ("start", "end", "text", "term", "term_id", "category", "severity", "basis", "suggestion",
+                "detector", "confidence", "explanation"):
+        assert key in f
+    assert d["route"] == {"role": "merchant_compliance", "due_at": "2026-11-22T10:00:00+08:00", "sla_hours": 24.0}
+    assert set(d["versions"]) >= {"screening", "lexicon", "model", "policy"}
+    assert d["versions"]["lexicon"] == "0.0.1-test"
+    json.dumps(d, ensure_ascii=False)
+
+
+def test_decision_from_findings_alone(tiny: Screener) -> None:
+    assert tiny.screen("国家级工艺").decision == "block"  # high
+    assert tiny.screen("最好的选择").decision == "review"  # medium
+    assert tiny.screen("全网同款").decision == "pass"  # low: advice, shown but not routed
+    assert tiny.screen("全网同款").findings[0].severity == "low"
+    assert tiny.screen("纯棉短袖T恤").decision == "pass"
+
+
+def test_routes_follow_content_type_and_sector(tiny: Screener) -> None:
+    live = tiny.screen("最好的面霜", content_type="live_script", now=NOW)
+    assert live.route.role == "content_review" and live.route.sla_hours == 12
+    video = tiny.screen("最好的面霜", content_type="short_video", now=NOW)
+    assert video.route.due_at == "2026-11-21T12:00:00+08:00"
+    fin = tiny.screen("保本保息", product_category="finance", now=NOW)
+    assert fin.route.role == "risk_control"
+    assert tiny.screen("纯棉短袖").route is None
+
+
+def test_explain_view_lists_suppressed_hits_with_reasons(tiny: Screener) -> None:
+    d = tiny.screen("第一次用，最好冷藏").to_dict(explain=True)
+    assert d["findings"] == []
+    assert [(s["text"], s["rule"]) for s in d["suppressed"]] == [("第一", "time_ordinal"), ("最好", "advice")]
+    assert all(s["reason"] for s in d["suppressed"])
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [(None, "text must be a string, got NoneType"), (42, "got int"), (b"bytes", "got bytes"),
+     ("", "text is empty"), ("   \n", "text is empty")],
+)
+def test_bad_text_raises_a_clear_error(tiny: Screener, value, message: str) -> None:
+    with pytest.raises(InputError, match=message):
+        tiny.screen(value)
+
+
+def test_bad_fields_raise_a_clear_error(tiny: Screener) -> None:
+    with pytest.raises(InputError, match="content_type 'tv'"):
+        tiny.screen("最好", content_type="tv")
+    with pytest.raises(InputError, match="product_category 'toys'"):
+        tiny.screen("最好", product_category="toys")
+
+
+def test_awkward_text_gets_a_result(tiny: Screener) -> None:
+    for text in ["😀😀最好😀", "English only, the best", "最好\udc80的", "Ｆｕｌｌ最好ｗｉｄｔｈ", "ﾊﾝｶｸ最好"]:
+        r = tiny.screen(text)
+        assert_offsets(text, r)
+    big = ("纯棉舒适，百搭款式。" * 100_000) + "最好的"
+    r = tiny.screen(big)
+    assert spans(r) == [("最好", "ABS-0001", len(big) - 3, len(big) - 1)]
+
+
+def test_screen_many_keeps_order_and_reports_each_error(tiny: Screener) -> None:
+    records = [
+        {"id": "a", "text": "最好的"},
+        {"id": "b", "text": None},
+        {"text": "最好的"},
+        "not a record",
+        {"id": "e", "text": "纯棉", "content_type": "tv"},
+        {"id": "f", "text": "国家级", "product_category": "food"},
+    ]
+    results = list(tiny.screen_many(records))
+    assert [r.id for r in results] == ["a", "b", None, None, "e", "f"]
+    assert [r.decision for r in results] == ["review", "review", "review", "review", "review", "block"]
+    assert [bool(r.error) for r in results] == [False, True, True, True, True, False]
+    assert "no id" in results[2].error and "must be an object" in results[3].error
+    assert all(r.route is not None for r in results[1:5])
+    with pytest.raises(InputError, match="record 1 \\(b\\)"):
+        list(tiny.screen_many(records, on_error="raise"))
+
+
+def test_one_screener_is_shared_by_threads(tiny_lexicon) -> None:
+    shared = Screener(tiny_lexicon)
+    texts = [f"第{i}号 这是最好的，全网第一，7天见效，安全网" for i in range(400)]
+    expected = [r.to_dict() for r in map(Screener(tiny_lexicon).screen, texts)]
+    with ThreadPoolExecutor(8) as pool:
+        got = [r.to_dict() for r in pool.map(shared.screen, texts)]
+    for a, b in zip(got, expected):
+        a["route"] = b["route"] = None  # due times follow the clock
+        assert a == b

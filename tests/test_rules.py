@@ -1,0 +1,107 @@
+"""Context rules: when a lexicon hit is lawful (legal-basis.md §3, R1–R6), one rule at a time."""
+
+from __future__ import annotations
+
+import pytest
+
+from screening import Screener
+
+
+def _outcome(s: Screener, text: str, **kw) -> tuple[list[tuple[str, str | None]], list[tuple[str, str]]]:
+    r = s.screen(text, **kw)
+    return [(f.text, f.rule) for f in r.findings], [(x.text, x.rule) for x in r.suppressed]
+
+
+@pytest.mark.parametrize(
+    ("text", "rule"),
+    [
+        ("第一次用就爱上了", "time_ordinal"),
+        ("第一步：洁面", "time_ordinal"),
+        ("下单后第一时间发货", "time_ordinal"),
+        ("第一批现货已售罄", "time_ordinal"),
+        ("第一，面料透气；第二，版型宽松", "time_ordinal"),
+        ("最好冷藏保存", "advice"),
+        ("孕妇最好先咨询医生", "advice"),
+        ("开封后最好三天内喝完", "advice"),
+        ("最佳赏味期为开封后7天", "usage_tip"),
+        ("最佳饮用温度4℃", "usage_tip"),
+        ("面料100%纯棉", "composition"),
+        ("100%羊毛围巾", "composition"),
+        ("我们不是最好的，但用料扎实", "negation"),
+        ("广告法不让说最好，大家自己体会", "negation"),
+        ("主播不能说第一，只能说卖得很好", "negation"),
+        ("这是最好的吗?", "negation"),
+        ("绝对是假货，别买", "negative_emphasis"),
+        ("垃圾中的极品", "negative_emphasis"),
+        ("最好的一次踩雷经历", "negative_emphasis"),
+        ("致力于成为行业第一", "aspiration"),
+        ("追求最好的品质", "aspiration"),
+        ("顾客第一，诚信经营", "aspiration"),
+        ("用心做最好的服务", "aspiration"),
+    ],
+)
+def test_not_violation_rules(tiny: Screener, text: str, rule: str) -> None:
+    findings, suppressed = _outcome(tiny, text)
+    assert findings == []
+    assert rule in {r for _, r in suppressed}
+
+
+@pytest.mark.parametrize(
+    ("text", "rule"),
+    [
+        ("本店最大号，适合180斤", "self_comparison"),
+        ("最大码有货", "self_comparison"),
+        ("特级初榨橄榄油", "standard_grade"),
+        ("特级绿茶250g", "standard_grade"),
+        ("2026年度天猫面霜类目销量第一（数据来源：平台榜单）", "ranking_with_source"),
+    ],
+)
+def test_exempt_with_evidence_rules_keep_a_low_finding(tiny: Screener, text: str, rule: str) -> None:
+    r = tiny.screen(text)
+    assert [f.rule for f in r.findings] == [rule]
+    assert r.findings[0].severity == "low"
+    assert r.decision == "pass"
+    assert "须" in r.findings[0].explanation  # names the evidence a reviewer must see
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "这是我用过最好的洗发水",
+        "最好用的面霜",
+        "最好穿的鞋",
+        "销量第一的爆款",
+        "第一名的品质",
+        "我们最好，不服来比",
+        "年度销量第一",  # no channel, no source: not exempt
+        "特级品质，最佳选择",  # 特级 here is not a standard grade
+    ],
+)
+def test_claims_stay_claims(tiny: Screener, text: str) -> None:
+    assert tiny.screen(text).findings, text
+
+
+def test_negation_must_be_close_and_in_the_same_clause(tiny: Screener) -> None:
+    assert tiny.screen("不是所有面霜都这样，我们最好").findings
+    assert not tiny.screen("不是最好").findings
+
+
+def test_mandatory_disclaimer_is_not_a_claim(tiny: Screener) -> None:
+    findings, suppressed = _outcome(tiny, "本品不能代替药物")
+    assert findings == [] and suppressed == [("药物", "lawful_phrase")]
+
+
+def test_allow_context_from_the_lexicon(tiny: Screener) -> None:
+    assert _outcome(tiny, "全网通手机")[1] == [("全网", "allow_context")]
+    assert _outcome(tiny, "绝对值误差")[1] == [("绝对", "allow_context")]
+
+
+def test_jieba_word_check_drops_terms_inside_everyday_words(tiny: Screener) -> None:
+    findings, suppressed = _outcome(tiny, "阳台装了安全网")
+    assert findings == []
+    assert ("安全", "part_of_word") in suppressed
+
+
+def test_jieba_is_a_signal_not_a_filter(tiny: Screener) -> None:
+    # 第一名 is one jieba token; the ranking sense survives the word check.
+    assert [f.text for f in tiny.screen("销量第一名").findings] == ["第一"]
