@@ -50,6 +50,7 @@ KNOWN_FIELDS = set(REQUIRED) | {
     "notes",
     "status",
     "added",
+    "requires_context",
 }
 
 
@@ -72,6 +73,7 @@ class Term:
     explanation: str = ""
     notes: str = ""
     status: str = "active"
+    requires_context: str | None = None
 
     @property
     def is_pattern(self) -> bool:
@@ -93,8 +95,15 @@ class Term:
             return True
         if "non_medical" in self.applies_to and product_category not in MEDICAL_SECTORS:
             return True
-        # An unknown category could be any sector: sector rules apply, capped by the caller.
-        return product_category == "general"
+        # An unknown category could be any sector: a sector rule that is grave somewhere applies
+        # (capped by the caller); a word only restricted in a sector (试用, 食品级) does not.
+        return product_category == "general" and self.max_severity == "high"
+
+    @property
+    def max_severity(self) -> str:
+        """The gravest severity over all sectors."""
+        sev = [self.severity, *(s for _, s in self.sector_severity)]
+        return max(sev, key=SEVERITY_VALUES.index)
 
     def severity_for(self, product_category: str) -> str:
         """Severity of this term for a product category."""
@@ -277,6 +286,7 @@ def _parse_term(where: str, obj: dict[str, Any], problems: list[str]) -> Term | 
         explanation=str(obj.get("explanation") or ""),
         notes=str(obj.get("notes") or ""),
         status=str(status),
+        requires_context=obj.get("requires_context") or None,
     )
     for form in term.forms:
         if not normalize(form).text:
@@ -389,6 +399,13 @@ def load_lexicon(path: str | Path | None = None) -> Lexicon:
         except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as e:
             problems.append(f"{rules_name}: cannot read rules: {e}")
 
+    cue_lists = rules.get("requires_context", {})
+    for t in terms:
+        if t.requires_context is not None and t.requires_context not in cue_lists:
+            problems.append(
+                f"{t.source}: requires_context {t.requires_context!r} is not a list in "
+                f"{rules_name or 'rules.toml'} [requires_context] ({sorted(cue_lists)})"
+            )
     by_id: dict[str, Term] = {}
     for t in terms:
         if t.id in by_id:

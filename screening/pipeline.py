@@ -78,7 +78,7 @@ class Screener:
         self.policy = policy if policy is not None else Policy.load()
         self.matcher = matcher if matcher is not None else TermMatcher(self.lexicon, use_cache=use_cache)
         self.segmenter = segmenter if segmenter is not None else Segmenter()
-        self.rules = RuleSet(self.lexicon.rules)
+        self.rules = RuleSet(self.lexicon.rules, self.segmenter)
         self.clock = clock
         self._lawful = {lp.id: lp for lp in self.lexicon.lawful}
         self._forms = {k.text for k in self.matcher.keys if k.term_ids}
@@ -257,7 +257,7 @@ class Screener:
         suppressed: list[tuple[_Candidate, str, str]] = []
         kept: list[_Candidate] = []
         for c in candidates:
-            why = self._lawful_reason(text, c, allow, lawful)
+            why = self._lawful_reason(norm, c, allow, lawful)
             if why is None:
                 out = self.rules.apply(HitContext(text, c.start, c.end, c.term, product_category, content_type))
                 if out is not None and out.verdict != EXEMPT:
@@ -275,14 +275,18 @@ class Screener:
 
     def _lawful_reason(
         self,
-        text: str,
+        norm: Normalized,
         c: _Candidate,
         allow: dict[str, list[tuple[int, int, str]]],
         lawful: list[tuple[int, int, str]],
     ) -> tuple[str, str] | None:
-        form = text[c.start : c.end]
-        if (c.start > 0 and _is_ascii_alnum(form[0]) and _is_ascii_alnum(text[c.start - 1])) or (
-            c.end < len(text) and _is_ascii_alnum(form[-1]) and _is_ascii_alnum(text[c.end])
+        form = norm.text[c.start : c.end]
+        # Letters and digits glued to the hit in the ORIGINAL text make it part of a longer
+        # token (desktop1); noise between them (SPF50+ 100%) keeps them apart.
+        start, end = norm.to_original(c.start, c.end)
+        original = norm.original
+        if (start > 0 and _is_ascii_alnum(form[0]) and _is_ascii_alnum(normalize(original[start - 1]).text or " ")) or (
+            end < len(original) and _is_ascii_alnum(form[-1]) and _is_ascii_alnum(normalize(original[end]).text or " ")
         ):
             return "ascii_boundary", f"“{form}”是更长字母数字串的一部分"
         for a, b, ctx in allow.get(c.term.id, ()):

@@ -17,8 +17,10 @@ from typing import Any
 
 from .lexicon import Term
 from .normalize import normalize
+from .segment import Segmenter
 
 CLAUSE_END = frozenset(",;:!?。、…\n")
+SEVERITY_ORDER = ("low", "medium", "high")
 NOT_VIOLATION = "not_violation"
 EXEMPT = "exempt_with_evidence"
 
@@ -106,8 +108,9 @@ def _starts_with_any(s: str, cues: tuple[str, ...]) -> str | None:
 class RuleSet:
     """The context rules compiled from cue lists; call :meth:`apply` on each hit."""
 
-    def __init__(self, raw: dict[str, Any]) -> None:
+    def __init__(self, raw: dict[str, Any], segmenter: Segmenter | None = None) -> None:
         cues = Cues(raw)
+        self.segmenter = segmenter if segmenter is not None else Segmenter()
         self.version = str(raw.get("version", "unversioned"))
         self.unknown_category_cap = cues.value("sector", "unknown_category_cap", "medium")
         self.c = {
@@ -118,9 +121,14 @@ class RuleSet:
             if isinstance(val, list)
         }
         self.negation_window = int(cues.value("negation", "window", 6))
+        self.parameter_reach = int(cues.value("parameter", "reach", 8))
         self.min_frequency = int(cues.value("part_of_word", "min_frequency", 5))
+        self.registration_categories = frozenset(cues.value("registration", "categories", []))
+        self.registration_max = cues.value("registration", "max_severity", "medium")
         self.rules: list[tuple[str, Callable[[HitContext], Outcome | None]]] = [
+            ("requires_context", self.requires_context),
             ("time_ordinal", self.time_ordinal),
+            ("parameter", self.parameter),
             ("advice", self.advice),
             ("usage_tip", self.usage_tip),
             ("composition", self.composition),
@@ -128,6 +136,7 @@ class RuleSet:
             ("negative_emphasis", self.negative_emphasis),
             ("aspiration", self.aspiration),
             ("standard_grade", self.standard_grade),
+            ("registration", self.registration),
             ("self_comparison", self.self_comparison),
             ("ranking_with_source", self.ranking_with_source),
         ]
@@ -144,6 +153,16 @@ class RuleSet:
                 return out
         return None
 
+    def requires_context(self, ctx: HitContext) -> Outcome | None:
+        """A disease name alone (糖尿病的朋友别买) is no claim; next to 降/治/改善 it is."""
+        name = ctx.term.requires_context
+        if name is None:
+            return None
+        clause = ctx.text[ctx.clause_start : ctx.clause_end]
+        if any(c in clause for c in self.cue("requires_context", name)):
+            return None
+        return Outcome("requires_context", NOT_VIOLATION, "仅提及，未与功效/治疗用语连用")
+
     # R1: ordinal and time senses --------------------------------------------------------
     def time_ordinal(self, ctx: HitContext) -> Outcome | None:
         """第一次, 第一步, 第一批; 第一、… opening a numbered list."""
@@ -158,16 +177,32 @@ class RuleSet:
             return Outcome("time_ordinal", NOT_VIOLATION, "列举序号“第一，…”")
         return None
 
-    def advice(self, ctx: HitContext) -> Outcome | None:
-        """最好冷藏, 最好先咨询医生: advice to the buyer."""
-        if ctx.hit not in self.cue("advice", "terms"):
+    def parameter(self, ctx: HitContext) -> Outcome | None:
+        """最大2.0m, 最高可达40℃: a superlative stating a parameter."""
+        if ctx.hit not in self.cue("parameter", "terms"):
             return None
-        following = ctx.text[ctx.end : ctx.end + 8]
+        following = ctx.text[ctx.end : min(ctx.clause_end, ctx.end + self.parameter_reach)]
+        digit = next((i for i, ch in enumerate(following) if ch.isdigit()), None)
+        if digit is not None:
+            return Outcome("parameter", NOT_VIOLATION, f"参数描述：“{ctx.hit}{following[: digit + 1]}…”")
+        return None
+
+    def advice(self, ctx: HitContext) -> Outcome | None:
+        """最好冷藏, 最好先咨询医生, 最好煮三分钟, 最好用温水: advice to the buyer."""
+        term = next((t for t in self.cue("advice", "terms") if ctx.hit.startswith(t)), None)
+        # 最好用/最好吃 are terms of their own; read them as 最好 + verb.
+        if term is None or len(ctx.hit) > len(term) + 1:
+            return None
+        following = ctx.hit[len(term) :] + ctx.text[ctx.end : ctx.end + 8]
         cue = _starts_with_any(following, self.cue("advice", "next"))
         if not cue:
-            return None
+            word, is_action = self.segmenter.next_word(following)
+            # An ordinal is a numeral too, but 最好第一 is two claims, not advice.
+            if not is_action or word.startswith("第"):
+                return None
+            cue = word
         # 最好穿的鞋 is a claim, 最好穿长袖 is advice: a one-character verb needs an object.
-        if len(cue) == 1 and following[1:2] in ("的", "了", "!", "。", ",", ""):
+        if len(cue) == 1 and following[1:2] in ("的", "了", "!", "。", ",", "?", "没", "不", ""):
             return None
         return Outcome("advice", NOT_VIOLATION, f"建议语气：“{ctx.hit}{cue}…”")
 
@@ -184,15 +219,23 @@ class RuleSet:
         """100%纯棉: a composition statement."""
         if ctx.hit not in self.cue("composition", "terms"):
             return None
-        cue = _starts_with_any(ctx.text[ctx.end : ctx.end + 8], self.cue("composition", "next"))
+        materials = self.cue("composition", "next")
+        cue = _starts_with_any(ctx.text[ctx.end : ctx.end + 8], materials)
         if cue:
             return Outcome("composition", NOT_VIOLATION, f"成分含量标示：“{ctx.hit}{cue}”")
+        before = ctx.text[max(0, ctx.start - 8) : ctx.start]
+        for m in materials:
+            if before.endswith(m):
+                return Outcome("composition", NOT_VIOLATION, f"成分含量标示：“{m}{ctx.hit}”")
         return None
 
     # R1: negation, quotation, questions --------------------------------------------------
     def negation(self, ctx: HitContext) -> Outcome | None:
         """不是最便宜的; 广告法不让说最好; questions."""
         before = ctx.before
+        for cue in self.cue("negation", "direct"):
+            if before.endswith(cue):
+                return Outcome("negation", NOT_VIOLATION, f"否定语境：“{cue}{ctx.hit}”")
         near = before[-self.negation_window :]
         for cue in self.cue("negation", "before"):
             if cue in near:
@@ -242,6 +285,19 @@ class RuleSet:
         for cue in self.cue("standard_grade", "next"):
             if cue in window:
                 return Outcome("standard_grade", EXEMPT, f"标准分级名称（{ctx.hit}{cue}），须能注明标准编号")
+        return None
+
+    def registration(self, ctx: HitContext) -> Outcome | None:
+        """国妆特字… in the copy: a special-function claim whose approval can be checked."""
+        if ctx.term.category not in self.registration_categories:
+            return None
+        if SEVERITY_ORDER.index(ctx.term.severity_for(ctx.product_category)) > SEVERITY_ORDER.index(
+            self.registration_max
+        ):
+            return None
+        for cue in self.cue("registration", "cues"):
+            if cue in ctx.text:
+                return Outcome("registration", EXEMPT, f"文案附注册/备案号（{cue}），须核对批准的功效范围")
         return None
 
     def self_comparison(self, ctx: HitContext) -> Outcome | None:

@@ -1,0 +1,50 @@
+"""Segmentation around hits is jieba's own (HMM off), from a faster-loading dictionary."""
+
+from __future__ import annotations
+
+import logging
+
+import jieba
+import pytest
+
+from screening.segment import Segmenter, containing_token
+
+SENTENCES = [
+    "阳台装了安全网，孩子玩耍更放心",
+    "这个安全网站可以放心浏览",
+    "第一次用就爱上了这款面霜",
+    "销量第一名的爆款卫衣",
+    "最近买的首饰都很好看",
+    "全网通5G手机 8+256GB",
+    "iPhone15手机壳 TOP1 款式 2026新款",
+    "一次性手套100只装",
+    "家人们，3、2、1，上链接！",
+]
+
+
+@pytest.fixture(scope="module")
+def seg() -> Segmenter:
+    return Segmenter()
+
+
+@pytest.mark.parametrize("sentence", SENTENCES)
+def test_cut_is_identical_to_jieba_without_hmm(seg: Segmenter, sentence: str) -> None:
+    jieba.setLogLevel(logging.WARNING)
+    assert seg.cut(sentence) == list(jieba.cut(sentence, HMM=False))
+
+
+def test_tokens_around_hits_carry_offsets(seg: Segmenter) -> None:
+    text = "阳台装了安全网，孩子玩耍更放心"
+    tokens = seg.tokens_around(text, [(4, 6)])
+    assert all(text[t.start : t.end] == t.text for t in tokens)
+    assert containing_token(tokens, 4, 6).text == "安全网"
+
+
+def test_a_term_that_is_its_own_word_has_no_containing_token(seg: Segmenter) -> None:
+    text = "这是最好的面霜"
+    assert containing_token(seg.tokens_around(text, [(2, 4)]), 2, 4) is None
+
+
+def test_word_frequency_comes_from_the_jieba_dictionary(seg: Segmenter) -> None:
+    assert seg.word_frequency("安全网") > 0
+    assert seg.word_frequency("不是一个词语吧") == 0
