@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from .lexicon import Term
@@ -21,6 +22,9 @@ from .segment import Segmenter
 
 CLAUSE_END = frozenset(",;:!?。、…\n")
 SEVERITY_ORDER = ("low", "medium", "high")
+# A clause longer than this (a pasted document without punctuation) is cut: context rules look
+# no further than this many characters either side of a hit.
+CLAUSE_LIMIT = 200
 NOT_VIOLATION = "not_violation"
 EXEMPT = "exempt_with_evidence"
 
@@ -50,29 +54,25 @@ class HitContext:
         """The matched normalized text."""
         return self.text[self.start : self.end]
 
-    @property
+    @cached_property
     def clause_start(self) -> int:
         """Start of the clause holding the hit."""
-        i = self.start
-        while i > 0 and self.text[i - 1] not in CLAUSE_END:
-            i -= 1
-        return i
+        lo = max(0, self.start - CLAUSE_LIMIT)
+        return max(lo - 1, *(self.text.rfind(c, lo, self.start) for c in CLAUSE_END)) + 1
 
-    @property
+    @cached_property
     def clause_end(self) -> int:
         """End of the clause holding the hit (before its punctuation)."""
-        i = self.end
-        n = len(self.text)
-        while i < n and self.text[i] not in CLAUSE_END:
-            i += 1
-        return i
+        hi = min(len(self.text), self.end + CLAUSE_LIMIT)
+        ends = [i for i in (self.text.find(c, self.end, hi) for c in CLAUSE_END) if i >= 0]
+        return min(ends, default=hi)
 
-    @property
+    @cached_property
     def before(self) -> str:
         """Clause text before the hit."""
         return self.text[self.clause_start : self.start]
 
-    @property
+    @cached_property
     def after(self) -> str:
         """Clause text after the hit."""
         return self.text[self.end : self.clause_end]
