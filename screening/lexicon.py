@@ -10,7 +10,7 @@ import hashlib
 import json
 import re
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +37,8 @@ ID_PREFIX = {
     "price_fraud": "PRI",
     "other": "OTH",
 }
-ID_RE = re.compile(r"^[A-Z]{3}-\d{4}$")
+# "U-" marks a term from a user lexicon layered over the packaged one.
+ID_RE = re.compile(r"^(?:U-)?[A-Z]{3}-\d{4}$")
 # X in a term is a number: Arabic (with decimals) or Chinese numerals.
 NUMBER_RE = r"(?:\d+(?:\.\d+)?|[零一二两三四五六七八九十百千万]+)"
 REQUIRED = ("id", "term", "category", "severity", "applies_to", "basis", "provenance")
@@ -120,10 +121,16 @@ class LawfulPhrase:
     reason: str
     basis: str
     source: str
+    # Empty: every hit inside the phrase is lawful; else only hits of these terms (allow-list).
+    term_ids: frozenset[str] = frozenset()
 
     def applies(self, product_category: str) -> bool:
         """Whether the phrase is lawful for a product category."""
         return "all" in self.applies_to or product_category in self.applies_to
+
+    def covers(self, term_id: str) -> bool:
+        """Whether hits of ``term_id`` inside the phrase are lawful."""
+        return not self.term_ids or term_id in self.term_ids
 
 
 @dataclass
@@ -192,17 +199,18 @@ def _overlap(a: frozenset[str], b: frozenset[str]) -> bool:
     return "non_medical" in b and bool(a - MEDICAL_SECTORS)
 
 
-def _read_jsonl(path: Path, problems: list[str]) -> list[tuple[str, dict[str, Any]]]:
+def _read_jsonl(path: Path, problems: list[str], label: str | None = None) -> list[tuple[str, dict[str, Any]]]:
     rows = []
+    label = label or path.name
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError) as e:
-        problems.append(f"{path.name}: cannot read: {e}")
+        problems.append(f"{label}: cannot read: {e}")
         return rows
     for n, line in enumerate(lines, 1):
         if not line.strip():
             continue
-        where = f"{path.name}:{n}"
+        where = f"{label}:{n}"
         try:
             obj = json.loads(line)
         except json.JSONDecodeError as e:
@@ -248,7 +256,7 @@ def _parse_term(where: str, obj: dict[str, Any], problems: list[str]) -> Term | 
     tid, category, severity = obj["id"], obj["category"], obj["severity"]
     if not isinstance(tid, str) or not ID_RE.match(tid):
         problems.append(f"{where}: id {tid!r} must look like ABS-0001")
-    elif category in ID_PREFIX and not tid.startswith(ID_PREFIX[category] + "-"):
+    elif category in ID_PREFIX and not tid.removeprefix("U-").startswith(ID_PREFIX[category] + "-"):
         problems.append(f"{where}: id {tid} does not match category {category} (prefix {ID_PREFIX[category]})")
     if category not in LEXICON_CATEGORIES:
         problems.append(f"{where}: category {category!r} not one of {list(LEXICON_CATEGORIES)}")
@@ -346,8 +354,91 @@ def _check_forms(terms: list[Term], problems: list[str]) -> None:
             seen.setdefault(key, []).append(t)
 
 
-def load_lexicon(path: str | Path | None = None) -> Lexicon:
+USER_TERMS = "terms.jsonl"
+USER_ALLOW = "allow.jsonl"
+
+
+def _load_user(
+    user_dir: Path, terms: list[Term], lawful: list[LawfulPhrase], problems: list[str], digest: Any
+) -> str:
+    """Layer a user lexicon over the packaged one: extra terms and an allow-list.
+
+    ``terms.jsonl`` holds extra terms (ids ``U-ABS-0001``); ``allow.jsonl`` holds allow-list
+    entries: ``{"id": "U-ALLOW-0001", "phrase": ..., "term_id": optional, "reason": ...}`` makes
+    hits inside the phrase lawful (only hits of ``term_id`` when given), and
+    ``{"id": ..., "term_id": ..., "disable": true, "reason": ...}`` switches a term off.
+    Returns the user layer's version label.
+    """
+    if not user_dir.is_dir():
+        problems.append(f"{user_dir}: user lexicon directory does not exist")
+        return "missing"
+    label = user_dir.name
+    for name in (USER_TERMS, USER_ALLOW):
+        p = user_dir / name
+        if p.is_file():
+            digest.update(b"user/" + name.encode() + b"\0" + p.read_bytes())
+    terms_path = user_dir / USER_TERMS
+    user_rows = _read_jsonl(terms_path, problems, f"{label}/{USER_TERMS}") if terms_path.is_file() else []
+    for where, obj in user_rows:
+        if not str(obj.get("id", "")).startswith("U-"):
+            problems.append(f"{where}: user term ids start with U- (U-ABS-0001), got {obj.get('id')!r}")
+        t = _parse_term(where, obj, problems)
+        if t:
+            terms.append(t)
+    disabled: dict[str, str] = {}
+    allow_path = user_dir / USER_ALLOW
+    seen: set[str] = set()
+    allow_rows = _read_jsonl(allow_path, problems, f"{label}/{USER_ALLOW}") if allow_path.is_file() else []
+    for where, obj in allow_rows:
+        aid, reason, term_id = obj.get("id"), obj.get("reason"), obj.get("term_id")
+        if not aid or not reason:
+            problems.append(f"{where}: allow entries need an id and a reason")
+            continue
+        if aid in seen:
+            problems.append(f"{where}: duplicate allow id {aid}")
+        seen.add(aid)
+        if term_id is not None and not any(t.id == term_id for t in terms):
+            problems.append(f"{where}: term_id {term_id!r} is not a term of the lexicon")
+            continue
+        if obj.get("disable"):
+            if term_id is None:
+                problems.append(f"{where}: disable needs a term_id")
+            else:
+                disabled[term_id] = where
+            continue
+        phrase = obj.get("phrase")
+        if not isinstance(phrase, str) or not normalize(phrase).text:
+            problems.append(f"{where}: allow entries need a non-empty phrase (or disable: true)")
+            continue
+        lawful.append(
+            LawfulPhrase(
+                id=str(aid),
+                phrase=phrase,
+                applies_to=_applies(where, {"applies_to": obj.get("applies_to") or ["all"]}, problems),
+                reason=str(reason),
+                basis="用户允许清单",
+                source=where,
+                term_ids=frozenset({term_id}) if term_id else frozenset(),
+            )
+        )
+    for i, t in enumerate(terms):
+        if t.id in disabled:
+            terms[i] = replace(t, status="disabled")
+    manifest = user_dir / "manifest.toml"
+    if manifest.is_file():
+        try:
+            return str(tomllib.loads(manifest.read_text(encoding="utf-8")).get("version", "user"))
+        except (OSError, tomllib.TOMLDecodeError) as e:
+            problems.append(f"{label}/manifest.toml: {e}")
+    return "user"
+
+
+def load_lexicon(path: str | Path | None = None, user_dir: str | Path | None = None) -> Lexicon:
     """Load and validate the lexicon directory at ``path`` (default: the packaged one).
+
+    Args:
+        path: a lexicon directory with ``manifest.toml``.
+        user_dir: an optional user lexicon (extra terms, allow-list) layered over it.
 
     Raises:
         LexiconError: listing every problem found, as ``file:line: message``.
@@ -399,6 +490,9 @@ def load_lexicon(path: str | Path | None = None) -> Lexicon:
         except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as e:
             problems.append(f"{rules_name}: cannot read rules: {e}")
 
+    user_version = None
+    if user_dir is not None:
+        user_version = _load_user(Path(user_dir), terms, lawful, problems, digest)
     cue_lists = rules.get("requires_context", {})
     for t in terms:
         if t.requires_context is not None and t.requires_context not in cue_lists:
@@ -420,12 +514,16 @@ def load_lexicon(path: str | Path | None = None) -> Lexicon:
     _check_forms(terms, problems)
     if problems:
         raise LexiconError(problems)
+    hexdigest = digest.hexdigest()[:16]
+    version = str(manifest["version"])
+    if user_version is not None:
+        version = f"{version}+{user_version}.{hexdigest[:8]}"
     return Lexicon(
         name=str(manifest["name"]),
-        version=str(manifest["version"]),
+        version=version,
         terms=by_id,
         lawful=lawful,
         rules=rules,
-        digest=digest.hexdigest()[:16],
+        digest=hexdigest,
         path=lexdir,
     )

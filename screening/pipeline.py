@@ -7,8 +7,9 @@ lexicon are read-only after construction and the word segmenter initialises unde
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable
@@ -96,10 +97,16 @@ class Screener:
         lexicon_dir: str | Path | None = None,
         policy_path: str | Path | None = None,
         *,
+        user_lexicon: str | Path | None = None,
         use_cache: bool = True,
     ) -> Screener:
-        """Build a screener from a lexicon directory and a policy file (defaults: packaged)."""
-        return cls(load_lexicon(lexicon_dir), Policy.load(policy_path), use_cache=use_cache)
+        """Build a screener from lexicon files and a policy file (defaults: packaged).
+
+        ``user_lexicon`` (or the ``SCREENING_USER_LEXICON`` environment variable) names a user
+        lexicon directory layered over the lexicons: extra terms and an allow-list.
+        """
+        user = user_lexicon or os.environ.get("SCREENING_USER_LEXICON") or None
+        return cls(load_lexicon(lexicon_dir, user), Policy.load(policy_path), use_cache=use_cache)
 
     # ------------------------------------------------------------------ public API
     def screen(
@@ -120,17 +127,67 @@ class Screener:
             raise InputError(f"text must be a string, got {type(text).__name__}")
         if not text.strip():
             raise InputError("text is empty")
+        self._check_fields(content_type, product_category)
+        findings, suppressed = self._findings(normalize(text), product_category, content_type)
+        return self._result(id, findings, suppressed, content_type, product_category, now)
+
+    def screen_fields(
+        self,
+        texts: Mapping[str, Any],
+        *,
+        content_type: str = "listing",
+        product_category: str = "general",
+        id: str | None = None,
+        now: datetime | None = None,
+    ) -> ScreeningResult:
+        """Screen several text fields of one record together (标题 + 详情).
+
+        Each finding's ``field`` names its field and its offsets point into that field's text;
+        the decision covers all fields. Empty fields are skipped; all empty is an error.
+
+        Raises:
+            InputError: a field is not text, every field is empty, or a value is unknown.
+        """
+        self._check_fields(content_type, product_category)
+        findings: list[Finding] = []
+        suppressed: list[Suppressed] = []
+        screened = 0
+        for name, text in texts.items():
+            if text is None:
+                continue
+            if not isinstance(text, str):
+                raise InputError(f"field {name!r} is not text ({type(text).__name__})")
+            if not text.strip():
+                continue
+            screened += 1
+            f, s = self._findings(normalize(text), product_category, content_type)
+            findings.extend(replace(x, field=name) for x in f)
+            suppressed.extend(s)
+        if not screened:
+            names = ", ".join(texts) or "none given"
+            raise InputError("text is empty" if len(texts) == 1 else f"all text fields are empty ({names})")
+        return self._result(id, findings, suppressed, content_type, product_category, now)
+
+    def _check_fields(self, content_type: Any, product_category: Any) -> None:
         if content_type not in CONTENT_TYPES:
             raise InputError(f"content_type {content_type!r} is not one of {list(CONTENT_TYPES)}")
         if product_category not in PRODUCT_CATEGORIES:
             raise InputError(f"product_category {product_category!r} is not one of {list(PRODUCT_CATEGORIES)}")
-        norm = normalize(text)
-        findings, suppressed = self._findings(norm, product_category, content_type)
+
+    def _result(
+        self,
+        rid: str | None,
+        findings: list[Finding],
+        suppressed: list[Suppressed],
+        content_type: str,
+        product_category: str,
+        now: datetime | None,
+    ) -> ScreeningResult:
         d = self.policy.decide(
             findings, content_type=content_type, product_category=product_category, now=now or self.clock()
         )
         return ScreeningResult(
-            id=id,
+            id=rid,
             decision=d.decision,
             risk=d.risk,
             severity=d.severity,
@@ -293,8 +350,8 @@ class Screener:
             if a <= c.start and c.end <= b:
                 return "allow_context", f"允许语境“{ctx}”"
         for a, b, lid in lawful:
-            if a <= c.start and c.end <= b:
-                lp = self._lawful[lid]
+            lp = self._lawful[lid]
+            if a <= c.start and c.end <= b and lp.covers(c.term.id):
                 return "lawful_phrase", f"合规表述“{lp.phrase}”：{lp.reason}"
         return None
 

@@ -74,7 +74,7 @@ def test_scan_keeps_order_and_survives_broken_lines(tmp_path: Path) -> None:
     assert errors[4] == "line 5: record has no id"
     assert errors[5] == "line 6: text is empty"
     assert errors[6] == "line 7: text must be a string, got int"
-    assert "8 records" in r.stderr and "errors 5" in r.stderr
+    assert "8 records" in r.stderr and "records with errors: 5" in r.stderr
 
 
 def test_scan_reads_stdin_and_writes_stdout() -> None:

@@ -56,3 +56,36 @@ def test_installed_copy_loads_default_lexicons_and_screens(wheel: Path, tmp_path
     assert info["lexdir"].startswith(str(target))
     assert info["terms"] >= 800
     assert info["decision"] == "block"
+
+
+def test_console_script_from_a_fresh_virtual_environment(wheel: Path, tmp_path: Path) -> None:
+    """The wheel installs into a new venv and its `screening check` gates with exit codes.
+
+    The dependencies are made visible to the new venv from this one (a .pth file) so the test
+    needs no network; the package itself comes only from the wheel.
+    """
+    import site
+    import sysconfig
+    import venv
+
+    env_dir = tmp_path / "venv"
+    venv.EnvBuilder(with_pip=False).create(env_dir)
+    py = env_dir / "bin" / "python"
+    purelib = subprocess.run([str(py), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                             capture_output=True, text=True, check=True).stdout.strip()
+    deps = sysconfig.get_paths()["purelib"]
+    Path(purelib, "deps.pth").write_text(deps + "\n" + "\n".join(site.getsitepackages()) + "\n")
+    subprocess.run([sys.executable, "-m", "pip", "--python", str(py), "install", "--no-deps", "-q", str(wheel)],
+                   check=True, capture_output=True)
+    script = env_dir / "bin" / "screening"  # written by pip from [project.scripts]
+    env = {**os.environ, "SCREENING_CACHE_DIR": str(tmp_path / "cache")}
+    env.pop("PYTHONPATH", None)
+    where = subprocess.run([str(py), "-c", "import screening; print(screening.__file__)"], cwd=tmp_path, env=env,
+                           capture_output=True, text=True, check=True).stdout
+    assert where.startswith(purelib)
+    ok = subprocess.run([str(script), "check", "纯棉短袖T恤"], cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert ok.returncode == 0, ok.stderr
+    bad = subprocess.run([str(script), "check", "全网第一的面霜", "--format", "json"], cwd=tmp_path, env=env,
+                         capture_output=True, text=True)
+    assert bad.returncode == 1
+    assert json.loads(bad.stdout)["decision"] == "block"

@@ -1,0 +1,490 @@
+"""Read batch input records from JSONL, CSV, TSV, Excel (.xlsx) and Parquet files, streaming.
+
+Shop back-ends export listings in all of these formats, and in the encodings Chinese systems
+produce (UTF-8, UTF-8 with BOM, GB18030/GBK), so the scan layer needs one reader that yields
+``(row number, record)`` pairs whatever the source. Everything streams with bounded memory: a
+batch can hold millions of listings.
+
+A row that cannot be read becomes a :class:`BadRecord` in its place instead of an exception, so
+one broken row never loses the others and every input row is accounted for in the output. Only
+file-level problems (unknown format, unreadable header, duplicate column names) raise.
+
+``.xlsx`` needs ``openpyxl`` (``screening[excel]``) and ``.parquet`` needs ``pyarrow``
+(``screening[parquet]``); both are imported only when such a file is read.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import json
+import os
+import re
+import shutil
+import sys
+import tempfile
+from collections import deque
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import IO, Any
+
+FORMATS = ("jsonl", "csv", "tsv", "xlsx", "parquet")
+EXTENSIONS = {
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".json-lines": "jsonl",
+    ".csv": "csv",
+    ".tsv": "tsv",
+    ".tab": "tsv",
+    ".xlsx": "xlsx",
+    ".parquet": "parquet",
+}
+SNIFF_BYTES = 64 * 1024
+
+# A record (all physical lines of one CSV row) longer than this is reported as bad even when the
+# process raised csv.field_size_limit(): it bounds what an unclosed quote can make us hold.
+MAX_RECORD_CHARS = 4 * 1024 * 1024
+
+# Undecodable bytes become lone surrogates U+DC00+byte. Unlike the stock "surrogateescape" this
+# also escapes bytes below 0x80, which broken UTF-16 produces; valid text decoded by any codec never
+# contains a lone surrogate, so finding one means the row had bad bytes.
+_ESCAPE_ERRORS = "screening.readers.escape"
+
+
+def _escape_bytes(err: UnicodeError) -> tuple[str, int]:
+    if not isinstance(err, UnicodeDecodeError):
+        raise err
+    return "".join(chr(0xDC00 + b) for b in err.object[err.start : err.end]), err.end
+
+
+codecs.register_error(_ESCAPE_ERRORS, _escape_bytes)
+_ESCAPED = re.compile("[\udc00-\udfff]")
+_NON_ASCII = bytes(range(0x80, 0x100))
+
+
+@dataclass(frozen=True)
+class BadRecord:
+    """A row that could not be read; ``message`` names the problem.
+
+    The scan layer turns it into an error result, prefixed with ``line N:`` or ``row N:``.
+    """
+
+    message: str
+
+
+def detect_format(path: str) -> str:
+    """Return the input format for a file name, from its extension.
+
+    Args:
+        path: the file name; case of the extension does not matter.
+
+    Returns:
+        One of ``jsonl``, ``csv``, ``tsv``, ``xlsx``, ``parquet``.
+
+    Raises:
+        ValueError: the extension is not one of the supported ones.
+
+    >>> detect_format("商品/listings.NDJSON")
+    'jsonl'
+    """
+    lower = path.lower()
+    for ext, fmt in EXTENSIONS.items():
+        if lower.endswith(ext):
+            return fmt
+    raise ValueError(f"cannot tell the input format of {path!r} from its extension; supported: {', '.join(EXTENSIONS)}")
+
+
+def sniff_encoding(sample: bytes) -> str:
+    """Guess the text encoding of a file from its first bytes.
+
+    A BOM decides; otherwise text that decodes as UTF-8 is UTF-8 (a multibyte sequence cut by the
+    end of the sample is allowed) and anything else is GB18030, which also decodes GBK and GB2312,
+    the other encodings Chinese shop back-ends export. One exception: a sample that is UTF-8 but
+    for some corrupt bytes (at most 1 in 4 of its non-ASCII bytes invalid; in Chinese GB18030 text
+    about 2 in 3 are) is UTF-8, so that a corrupt line becomes one bad record instead of turning
+    every other line into mojibake.
+
+    Args:
+        sample: the first bytes of the file (the readers use 64 KiB).
+
+    Returns:
+        A codec name: ``utf-8-sig``, ``utf-16``, ``utf-32``, ``utf-8`` or ``gb18030``.
+
+    >>> sniff_encoding("全网最低价".encode("gb18030"))
+    'gb18030'
+    >>> sniff_encoding("全网最低价".encode("utf-8")[:-1])
+    'utf-8'
+    """
+    if sample.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if sample.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
+        return "utf-32"
+    if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    try:
+        sample.decode("utf-8")
+    except UnicodeDecodeError as e:
+        if not (e.reason == "unexpected end of data" and e.end == len(sample)):
+            bad = len(_ESCAPED.findall(sample.decode("utf-8", "surrogateescape")))
+            non_ascii = len(sample) - len(sample.translate(None, _NON_ASCII))
+            return "utf-8" if bad * 4 <= non_ascii else "gb18030"
+    return "utf-8"
+
+
+def read_records(
+    path: str, fmt: str | None = None, *, encoding: str | None = None
+) -> Iterator[tuple[int, dict[str, Any] | BadRecord]]:
+    """Stream the records of an input file as ``(row number, record)`` pairs, in file order.
+
+    Row numbers are what a person looking at the file sees: the 1-based line number for JSONL;
+    for CSV, TSV and xlsx the row number counting the header as row 1 (the first data row is 2,
+    as a spreadsheet shows; a CSV record with a quoted multi-line field is one row); the 1-based
+    row index for Parquet. Blank JSONL lines and fully empty CSV/xlsx rows yield nothing but are
+    still counted.
+
+    Records are dicts column name → value: JSON values for JSONL, strings for CSV/TSV, cell values
+    for xlsx (numbers stay numbers; cells in columns without a header are left out), Python
+    objects for Parquet. Header names are stripped of spaces and of a BOM.
+
+    Text encodings (JSONL, CSV, TSV): with ``encoding=None`` the encoding is sniffed from the first
+    64 KiB (see :func:`sniff_encoding`), so a file whose first 64 KiB are ASCII and which has GBK
+    bytes later is read as UTF-8 and those later rows are bad. Bytes that do not decode make that
+    one line or row a ``BadRecord``. ``encoding`` is ignored for xlsx and Parquet.
+
+    CSV/TSV rows are checked, and a bad one is a ``BadRecord`` while reading goes on: a row with a
+    different number of fields than the header (``expected K fields, got M``), a ``csv.Error``
+    (parsing is ``strict``, so a stray quote is an error, not silently glued text). An unclosed
+    quote makes the parser run over the following lines until a later quote breaks the syntax, the
+    file ends or the field exceeds ``csv.field_size_limit()`` (or :data:`MAX_RECORD_CHARS` for the
+    whole row); the row where it began is then one ``BadRecord`` and the lines it ran over are read
+    again as rows, so no row is lost and only the broken one is reported. (A legitimately multi-line
+    quoted field that is broken later is reported the same way, its continuation lines then
+    usually being bad rows of their own: reported, never dropped.)
+
+    Args:
+        path: the file, or ``-`` for standard input (sniffing the encoding waits for 64 KiB or the
+            end of input; xlsx and Parquet are first copied to a temporary file, as both must seek).
+        fmt: ``jsonl``, ``csv``, ``tsv``, ``xlsx`` or ``parquet``; ``None`` takes it from the
+            extension (``jsonl`` for stdin).
+        encoding: text encoding for JSONL/CSV/TSV, used as given; ``None`` sniffs it.
+
+    Returns:
+        A generator; the file is opened on the first ``next()`` and closed when the generator is
+        exhausted or closed.
+
+    Raises:
+        ValueError: unknown format or encoding.
+        FileNotFoundError: ``path`` does not exist.
+        ImportError: xlsx or Parquet without the optional dependency.
+    """
+    if fmt is None:
+        fmt = "jsonl" if path == "-" else detect_format(path)
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown input format {fmt!r}; supported: {', '.join(FORMATS)}")
+    if encoding is not None:
+        try:
+            codecs.lookup(encoding)
+        except LookupError:
+            raise ValueError(f"unknown encoding {encoding!r}") from None
+    if path != "-":
+        os.stat(path)  # a missing file is reported now, not at the first record
+    if fmt == "xlsx":
+        _import_openpyxl("reading")
+        return _read_xlsx(path)
+    if fmt == "parquet":
+        _import_pyarrow_parquet("reading")
+        return _read_parquet(path)
+    if fmt == "jsonl":
+        return _read_jsonl(path, encoding)
+    return _read_csv(path, "\t" if fmt == "tsv" else ",", encoding)
+
+
+# --------------------------------------------------------------------------- optional imports
+def _import_openpyxl(action: str) -> Any:
+    try:
+        import openpyxl
+    except ImportError:
+        raise ImportError(f'{action} .xlsx needs openpyxl: pip install "screening[excel]"') from None
+    return openpyxl
+
+
+def _import_pyarrow_parquet(action: str) -> Any:
+    try:
+        import pyarrow.parquet as pq
+    except ImportError:
+        raise ImportError(f'{action} .parquet needs pyarrow: pip install "screening[parquet]"') from None
+    return pq
+
+
+# --------------------------------------------------------------------------- byte streams
+class _Prefixed(io.RawIOBase):
+    """A binary stream that first returns already-read bytes, then the rest of another stream.
+
+    Lets the encoding be sniffed from standard input, which cannot seek back.
+    """
+
+    def __init__(self, prefix: bytes, rest: IO[bytes]) -> None:
+        super().__init__()
+        self._prefix = memoryview(prefix)
+        self._rest = rest
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buf: Any) -> int:
+        if self._prefix:
+            n = min(len(buf), len(self._prefix))
+            buf[:n] = self._prefix[:n]
+            self._prefix = self._prefix[n:]
+            return n
+        data = self._rest.read1(len(buf)) if hasattr(self._rest, "read1") else self._rest.read(len(buf))
+        buf[: len(data)] = data
+        return len(data)
+
+
+class _Source:
+    """The input as a binary stream plus its encoding; closes only what it opened."""
+
+    def __init__(self, path: str, encoding: str | None) -> None:
+        if path == "-":
+            raw: IO[bytes] = sys.stdin.buffer
+            self._owned: IO[bytes] | None = None
+        else:
+            raw = self._owned = open(path, "rb")  # noqa: SIM115 - closed in close()
+        try:
+            sample = b""
+            if encoding is None:
+                sample = raw.read(SNIFF_BYTES)
+                encoding = sniff_encoding(sample)
+            # Always a wrapper of our own: closing the text layer on top must not close stdin.
+            self.stream: IO[bytes] = io.BufferedReader(_Prefixed(sample, raw))
+        except BaseException:
+            self.close()
+            raise
+        self.encoding = encoding
+
+    def close(self) -> None:
+        if self._owned is not None:
+            self._owned.close()
+
+
+def _line_codec(encoding: str) -> str | None:
+    """The codec to decode one line of bytes with, or ``None`` when lines cannot be split as bytes.
+
+    Splitting on b"\\n" is safe when the encoding is ASCII-compatible (UTF-8, GB18030 and GBK never
+    use ASCII bytes inside multibyte characters); UTF-16/32 must be decoded as a stream.
+    """
+    name = codecs.lookup(encoding).name
+    if name == "utf-8-sig":
+        return "utf-8"  # the BOM is stripped from the first line
+    probe = '\n{}[]",\t'
+    try:
+        return name if probe.encode(name) == probe.encode("ascii") else None
+    except UnicodeError:
+        return None
+
+
+def _display(encoding: str) -> str:
+    """The encoding as people write it in messages: ``UTF-8``, ``GB18030``."""
+    name = codecs.lookup(encoding).name
+    return "UTF-8" if name == "utf-8-sig" else name.upper()
+
+
+# --------------------------------------------------------------------------- JSONL
+def _read_jsonl(path: str, encoding: str | None) -> Iterator[tuple[int, dict[str, Any] | BadRecord]]:
+    src = _Source(path, encoding)
+    try:
+        codec = _line_codec(src.encoding)
+        shown = _display(src.encoding)
+        if codec is not None:
+            for n, raw in enumerate(src.stream, 1):
+                if not raw.strip():
+                    continue
+                try:
+                    line = raw.decode(codec)
+                except UnicodeDecodeError as e:
+                    yield n, BadRecord(f"not valid {shown} ({e.reason} at byte {e.start})")
+                    continue
+                yield n, _json_record(line.lstrip("\ufeff") if n == 1 else line)
+        else:
+            text = io.TextIOWrapper(src.stream, encoding=src.encoding, errors=_ESCAPE_ERRORS, newline="\n")
+            for n, line in enumerate(text, 1):
+                if not line.strip():
+                    continue
+                if _ESCAPED.search(line):
+                    yield n, BadRecord(f"not valid {shown} (undecodable bytes)")
+                    continue
+                yield n, _json_record(line.lstrip("\ufeff") if n == 1 else line)
+    finally:
+        src.close()
+
+
+def _json_record(line: str) -> dict[str, Any] | BadRecord:
+    try:
+        value = json.loads(line)
+    except json.JSONDecodeError as e:
+        return BadRecord(f"not valid JSON ({e.msg}, column {e.colno})")
+    if not isinstance(value, dict):
+        return BadRecord(f"expected a JSON object, got {'null' if value is None else type(value).__name__}")
+    return value
+
+
+# --------------------------------------------------------------------------- CSV / TSV
+class _RecordTooLong(Exception):
+    pass
+
+
+class _Lines:
+    """Physical lines for ``csv.reader``, remembering those of the current record.
+
+    After an unclosed quote the lines it ran over are pushed back and read again as rows. This is
+    an iterator class, not a generator, because it must yield again after the reader saw the end.
+    """
+
+    def __init__(self, text: IO[str]) -> None:
+        self._text = text
+        self._pending: deque[str] = deque()
+        self.record: list[str] = []
+        self._chars = 0
+        self.at_end = False
+
+    def __iter__(self) -> _Lines:
+        return self
+
+    def __next__(self) -> str:
+        line = self._pending.popleft() if self._pending else self._text.readline()
+        if not line:
+            self.at_end = True
+            raise StopIteration
+        self.record.append(line)
+        self._chars += len(line)
+        if self._chars > MAX_RECORD_CHARS:
+            raise _RecordTooLong(f"row longer than {MAX_RECORD_CHARS} characters")
+        return line
+
+    def start_record(self) -> None:
+        self.record = []
+        self._chars = 0
+
+    def read_again(self, lines: list[str]) -> None:
+        self._pending.extendleft(reversed(lines))
+        self.at_end = False
+
+
+def _read_csv(path: str, delimiter: str, encoding: str | None) -> Iterator[tuple[int, dict[str, Any] | BadRecord]]:
+    src = _Source(path, encoding)
+    try:
+        shown = _display(src.encoding)
+        text = io.TextIOWrapper(src.stream, encoding=src.encoding, errors=_ESCAPE_ERRORS, newline="")
+        lines = _Lines(text)
+        reader = csv.reader(lines, delimiter=delimiter, strict=True)
+        header: list[str] | None = None
+        n = 0
+        while True:
+            lines.start_record()
+            try:
+                fields = next(reader)
+            except StopIteration:
+                return
+            except (csv.Error, _RecordTooLong) as e:
+                n += 1
+                consumed = lines.record
+                if len(consumed) > 1:
+                    # Most likely an unclosed quote ran over the next lines: read them again.
+                    lines.read_again(consumed[1:])
+                    message = (
+                        f"{e}, in a quoted field running over {len(consumed)} lines: probably an unclosed quote;"
+                        " the lines after this row are read again as rows"
+                    )
+                else:
+                    message = str(e)
+                if header is None:
+                    raise ValueError(f"{path}: row {n}: cannot read the header: {message}") from None
+                yield n, BadRecord(message)
+                continue
+            n += 1
+            if not any(fields):
+                continue
+            if header is None:
+                header = _header(path, n, fields, shown)
+                continue
+            if any(_ESCAPED.search(f) for f in fields):
+                yield n, BadRecord(f"undecodable bytes for encoding {shown}")
+            elif len(fields) != len(header):
+                yield n, BadRecord(f"expected {len(header)} fields, got {len(fields)}")
+            else:
+                yield n, {name: value for name, value in zip(header, fields) if name}
+    finally:
+        src.close()
+
+
+def _header(path: str, n: int, fields: list[str], encoding: str) -> list[str]:
+    if any(_ESCAPED.search(f) for f in fields):
+        raise ValueError(f"{path}: row {n}: the header has undecodable bytes for encoding {encoding}")
+    names = [f.lstrip("\ufeff").strip() for f in fields]
+    _check_unique(path, n, names)
+    return names
+
+
+def _check_unique(path: str, n: int, names: list[str]) -> None:
+    seen: set[str] = set()
+    for name in names:
+        if name and name in seen:
+            raise ValueError(f"{path}: row {n}: column {name!r} appears twice in the header")
+        seen.add(name)
+
+
+# --------------------------------------------------------------------------- xlsx / Parquet
+def _seekable_path(path: str) -> tuple[Any, IO[bytes] | None]:
+    """``path`` itself, or for stdin a temporary copy (zip and Parquet readers must seek)."""
+    if path != "-":
+        return path, None
+    tmp = tempfile.TemporaryFile()  # noqa: SIM115 - closed by the caller
+    shutil.copyfileobj(sys.stdin.buffer, tmp)
+    tmp.seek(0)
+    return tmp, tmp
+
+
+def _read_xlsx(path: str) -> Iterator[tuple[int, dict[str, Any] | BadRecord]]:
+    openpyxl = _import_openpyxl("reading")
+    target, tmp = _seekable_path(path)
+    try:
+        wb = openpyxl.load_workbook(target, read_only=True, data_only=True)
+        try:
+            ws = wb.worksheets[0]
+            # Exporters often write a wrong <dimension>; trusting it would cut columns off.
+            ws.reset_dimensions()
+            header: list[str] | None = None
+            for n, row in enumerate(ws.iter_rows(values_only=True), 1):
+                if all(v is None or v == "" for v in row):
+                    continue
+                if header is None:
+                    header = ["" if v is None else str(v).lstrip("\ufeff").strip() for v in row]
+                    _check_unique(path, n, header)
+                    continue
+                cells = list(row) + [None] * (len(header) - len(row))  # rows may stop at their last value
+                yield n, {name: value for name, value in zip(header, cells) if name}
+        finally:
+            wb.close()
+    finally:
+        if tmp is not None:
+            tmp.close()
+
+
+def _read_parquet(path: str) -> Iterator[tuple[int, dict[str, Any] | BadRecord]]:
+    pq = _import_pyarrow_parquet("reading")
+    target, tmp = _seekable_path(path)
+    try:
+        pf = pq.ParquetFile(target)
+        try:
+            n = 0
+            for batch in pf.iter_batches(batch_size=1000):
+                for record in batch.to_pylist():
+                    n += 1
+                    yield n, record
+        finally:
+            pf.close()
+    finally:
+        if tmp is not None:
+            tmp.close()

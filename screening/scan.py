@@ -1,0 +1,472 @@
+"""Catalogue scans: read records, screen them in parallel, write one result per record in order.
+
+A plain function library; the CLI's ``scan`` command is a thin layer over :func:`scan_file`.
+
+- Memory is bounded: records stream from the reader in chunks, at most a few chunks per worker
+  are in flight, and results are written as soon as the chunk before them is done.
+- Order is the input order, whatever the workers' speed.
+- One output per input record, always: unreadable rows, missing ids and empty or non-text
+  fields become results with ``error`` set and decision ``review``.
+- ``resume`` continues an interrupted scan: results already written are kept (their ids are
+  checked against the input), a half-written last line is cut off, and screening goes on from
+  the next record. Formats that cannot be appended (xlsx, parquet, html, csv) are written from a
+  JSONL checkpoint beside the output when the scan completes.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing as mp
+import os
+import sys
+import time
+from collections import Counter, deque
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from .errors import InputError, ScreeningError
+from .pipeline import Screener
+from .readers import BadRecord, detect_format, read_records
+
+CHUNK = 256
+
+
+class ScanError(ScreeningError, ValueError):
+    """The scan cannot start or continue (bad options, output that does not match the input)."""
+
+
+@dataclass(frozen=True)
+class FieldMap:
+    """Which input columns hold the id, the texts and the other contract fields."""
+
+    text_fields: tuple[str, ...] = ("text",)
+    id_field: str = "id"
+    content_type_field: str = "content_type"
+    product_category_field: str = "product_category"
+    merchant_field: str = "merchant_id"
+    content_type: str = "listing"
+    product_category: str = "general"
+
+    def item(self, n: int, raw: dict[str, Any] | BadRecord, where: str) -> dict[str, Any]:
+        """The record as the screener and the writers see it; ``error`` when it is unusable."""
+        loc = f"{where} {n}"
+        if isinstance(raw, BadRecord):
+            return _item(loc, None, {f: None for f in self.text_fields}, None, self, f"{loc}: {raw.message}")
+        rid = _as_id(raw.get(self.id_field))
+        texts = {f: raw.get(f) for f in self.text_fields}
+        ct = raw.get(self.content_type_field) or self.content_type
+        pc = raw.get(self.product_category_field) or self.product_category
+        merchant = _as_id(raw.get(self.merchant_field))
+        error = None
+        if rid is None:
+            error = f"{loc}: record has no {self.id_field}"
+        elif all(f not in raw for f in self.text_fields):
+            error = f"{loc}: record has no field {', '.join(self.text_fields)}"
+        return _item(loc, rid, texts, merchant, self, error, ct, pc)
+
+
+def _item(
+    loc: str,
+    rid: str | None,
+    texts: dict[str, Any],
+    merchant: str | None,
+    fm: FieldMap,
+    error: str | None,
+    ct: Any = None,
+    pc: Any = None,
+) -> dict[str, Any]:
+    return {
+        "where": loc,
+        "id": rid,
+        "texts": texts,
+        "merchant_id": merchant,
+        "content_type": ct or fm.content_type,
+        "product_category": pc or fm.product_category,
+        "error": error,
+    }
+
+
+def _as_id(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)  # spreadsheets store numeric ids as floats
+    text = str(value).strip()
+    return text or None
+
+
+def screen_item(screener: Screener, item: dict[str, Any], explain: bool = False) -> dict[str, Any]:
+    """Screen one mapped record into a contract result dict; never raises."""
+    ct, pc, rid = item["content_type"], item["product_category"], item["id"]
+    if item["error"]:
+        return screener.error_result(rid, item["error"], ct, pc).to_dict(explain)
+    texts = item["texts"]
+    try:
+        if len(texts) == 1:
+            (text,) = texts.values()
+            result = screener.screen(text if text is not None else "", content_type=ct, product_category=pc, id=rid)
+        else:
+            result = screener.screen_fields(texts, content_type=ct, product_category=pc, id=rid)
+    except InputError as e:
+        return screener.error_result(rid, f"{item['where']}: {e}", ct, pc).to_dict(explain)
+    except Exception as e:  # a bug must not lose the record: report it and go on
+        return screener.error_result(rid, f"{item['where']}: internal error: {type(e).__name__}: {e}", ct, pc).to_dict(
+            explain
+        )
+    return result.to_dict(explain)
+
+
+@dataclass
+class Summary:
+    """Counts for the end-of-scan summary."""
+
+    records: int = 0
+    errors: int = 0
+    resumed: int = 0
+    decisions: Counter[str] = field(default_factory=Counter)
+    categories: Counter[str] = field(default_factory=Counter)
+    roles: Counter[str] = field(default_factory=Counter)
+
+    def add(self, result: dict[str, Any]) -> None:
+        """Count one result."""
+        self.records += 1
+        self.errors += result.get("error") is not None
+        self.decisions[result["decision"]] += 1
+        for cat in dict.fromkeys(f["category"] for f in result["findings"]):
+            self.categories[cat] += 1
+        if result.get("route"):
+            self.roles[result["route"]["role"]] += 1
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain dict for JSON output."""
+        return {
+            "records": self.records,
+            "resumed": self.resumed,
+            "errors": self.errors,
+            "decisions": dict(self.decisions),
+            "categories": dict(self.categories.most_common()),
+            "roles": dict(self.roles.most_common()),
+        }
+
+    def text(self) -> str:
+        """A few lines for a person."""
+        d = self.to_dict()
+
+        def line(name: str, counts: dict[str, int]) -> str:
+            return f"  {name}: " + (", ".join(f"{k} {v:,}" for k, v in counts.items()) or "none")
+
+        head = f"{d['records']:,} records" + (f" ({d['resumed']:,} from the interrupted scan)" if d["resumed"] else "")
+        return "\n".join(
+            [
+                head,
+                line("decisions", d["decisions"]),
+                line("categories", d["categories"]),
+                line("roles", d["roles"]),
+                f"  records with errors: {d['errors']:,}",
+            ]
+        )
+
+
+class Progress:
+    """A one-line progress display on a terminal: count, rate, ETA. Silent when piped."""
+
+    def __init__(self, total: int | None, stream: IO[str] | None = None, enabled: bool | None = None) -> None:
+        self.stream = stream or sys.stderr
+        self.enabled = self.stream.isatty() if enabled is None else enabled
+        self.total = total
+        self.done = 0
+        self.start = time.monotonic()
+        self.last = 0.0
+
+    def update(self, n: int = 1) -> None:
+        """Count ``n`` more records; redraw at most five times a second."""
+        self.done += n
+        now = time.monotonic()
+        if self.enabled and now - self.last >= 0.2:
+            self.last = now
+            self.stream.write("\r" + self.line(now) + "\x1b[K")
+            self.stream.flush()
+
+    def line(self, now: float) -> str:
+        """The progress line."""
+        rate = self.done / max(now - self.start, 1e-9)
+        out = f"{self.done:,}"
+        if self.total:
+            pct = min(100.0, 100.0 * self.done / self.total)
+            eta = max(0.0, (self.total - self.done) / rate) if rate else 0.0
+            out += f"/{self.total:,} ({pct:.0f}%)"
+            out += f" · {rate:,.0f} rec/s · ETA {int(eta // 3600)}:{int(eta % 3600 // 60):02d}:{int(eta % 60):02d}"
+        else:
+            out += f" · {rate:,.0f} rec/s"
+        return out
+
+    def close(self) -> None:
+        """End the line."""
+        if self.enabled:
+            self.stream.write("\r" + self.line(time.monotonic()) + "\x1b[K\n")
+            self.stream.flush()
+
+
+def estimate_total(path: str, fmt: str) -> int | None:
+    """A quick estimate of the number of records, for the ETA (None when unknown)."""
+    if path == "-":
+        return None
+    try:
+        if fmt in ("jsonl", "csv", "tsv"):
+            lines = 0
+            last = b"\n"
+            with open(path, "rb") as f:
+                while chunk := f.read(1 << 20):
+                    lines += chunk.count(b"\n")
+                    last = chunk[-1:]
+            lines += last != b"\n"
+            return max(0, lines - (fmt != "jsonl"))
+        if fmt == "parquet":
+            import pyarrow.parquet as pq
+
+            return int(pq.ParquetFile(path).metadata.num_rows)
+        if fmt == "xlsx":
+            import openpyxl
+
+            wb = openpyxl.load_workbook(path, read_only=True)
+            try:
+                return max(0, (wb.worksheets[0].max_row or 1) - 1)
+            finally:
+                wb.close()
+    except Exception:  # an estimate only: a bad file is reported by the reader
+        return None
+    return None
+
+
+# ---------------------------------------------------------------------- parallel screening
+_worker: dict[str, Any] = {}
+
+
+def _init_worker(factory: Callable[[], Screener] | None, explain: bool) -> None:
+    # With fork the parent's screener is already here (copy-on-write); with spawn it is built
+    # from files once per worker, never pickled.
+    if "screener" not in _worker and factory is not None:
+        _worker["screener"] = factory()
+    _worker["explain"] = explain
+
+
+def _screen_chunk(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    screener = _worker["screener"]
+    return [screen_item(screener, it, _worker["explain"]) for it in items]
+
+
+def _chunks(items: Iterable[dict[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:
+    chunk: list[dict[str, Any]] = []
+    for it in items:
+        chunk.append(it)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def screen_items(
+    screener: Screener,
+    items: Iterable[dict[str, Any]],
+    *,
+    workers: int = 1,
+    explain: bool = False,
+    factory: Callable[[], Screener] | None = None,
+    chunk_size: int = CHUNK,
+) -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
+    """Screen mapped records with ``workers`` processes; yields ``(item, result)`` in input order.
+
+    At most ``3 × workers`` chunks are in flight, so memory does not grow with the input.
+    """
+    if workers <= 1:
+        for it in items:
+            yield it, screen_item(screener, it, explain)
+        return
+    methods = mp.get_all_start_methods()
+    ctx = mp.get_context("fork" if "fork" in methods else "spawn")
+    if ctx.get_start_method() == "fork":
+        _worker["screener"] = screener
+    elif factory is None:
+        raise ScanError("parallel scanning on this platform needs a screener factory")
+    try:
+        with ctx.Pool(workers, initializer=_init_worker, initargs=(factory, explain)) as pool:
+            pending: deque[tuple[list[dict[str, Any]], Any]] = deque()
+            for chunk in _chunks(items, chunk_size):
+                pending.append((chunk, pool.apply_async(_screen_chunk, (chunk,))))
+                while len(pending) >= 3 * workers:
+                    done, fut = pending.popleft()
+                    yield from zip(done, fut.get())
+            while pending:
+                done, fut = pending.popleft()
+                yield from zip(done, fut.get())
+    finally:
+        _worker.clear()
+
+
+# ---------------------------------------------------------------------- files
+def output_format(path: str, fmt: str | None) -> str:
+    """The output format from ``--format`` or the extension (stdout: jsonl)."""
+    if fmt:
+        return fmt
+    if path == "-":
+        return "jsonl"
+    ext = Path(path).suffix.lower()
+    formats = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".xlsx": "xlsx", ".parquet": "parquet",
+               ".html": "html", ".htm": "html"}
+    if ext not in formats:
+        raise ScanError(f"cannot tell the output format of {path}: use .jsonl, .csv, .xlsx, .parquet or .html")
+    return formats[ext]
+
+
+def _complete_lines(path: Path) -> list[bytes]:
+    """The complete lines of a JSONL file; a half-written last line is cut off the file."""
+    data = path.read_bytes()
+    cut = data.rfind(b"\n") + 1
+    if cut != len(data):
+        with path.open("r+b") as f:
+            f.truncate(cut)
+    return data[:cut].splitlines()
+
+
+def _open_result_writer(path: str, fmt: str, *, report_limit: int, title: str) -> Any:
+    if fmt == "html":
+        from .report import HtmlReportWriter
+
+        return HtmlReportWriter(path, limit=report_limit, title=title)
+    from .writers import open_writer
+
+    return open_writer(path, fmt)
+
+
+def scan_file(
+    screener: Screener,
+    input_path: str,
+    output_path: str = "-",
+    *,
+    input_format: str | None = None,
+    output_fmt: str | None = None,
+    encoding: str | None = None,
+    fields: FieldMap = FieldMap(),
+    workers: int = 1,
+    resume: bool = False,
+    explain: bool = False,
+    progress: bool | None = None,
+    factory: Callable[[], Screener] | None = None,
+    report_limit: int = 5000,
+    on_result: Callable[[dict[str, Any], dict[str, Any]], None] | None = None,
+) -> Summary:
+    """Scan ``input_path`` into ``output_path``; see the module docstring.
+
+    Raises:
+        ScanError: unknown formats, or an existing output that does not match the input.
+    """
+    try:
+        in_fmt = input_format or ("jsonl" if input_path == "-" else detect_format(input_path))
+    except ValueError as e:
+        raise ScanError(str(e)) from None
+    out_fmt = output_format(output_path, output_fmt)
+    where = "line" if in_fmt == "jsonl" else "row"
+    if output_path == "-" and (resume or out_fmt != "jsonl"):
+        raise ScanError("--resume and formats other than jsonl need an output file (-o FILE)")
+    # JSONL is written directly; the other formats are built from a JSONL checkpoint at the end.
+    direct = out_fmt == "jsonl"
+    checkpoint = None if direct or output_path == "-" else Path(f"{output_path}.partial.jsonl")
+    log = Path(output_path) if direct and output_path != "-" else checkpoint
+
+    done_ids: list[str | None] = []
+    if log is not None and log.exists():
+        if resume:
+            for raw in _complete_lines(log):
+                rec = json.loads(raw)
+                done_ids.append((rec.get("result") or rec).get("id") if checkpoint else rec.get("id"))
+        else:
+            log.unlink()
+
+    summary = Summary()
+    total = estimate_total(input_path, in_fmt)
+    bar = Progress(total, enabled=progress)
+    records = read_records(input_path, in_fmt, encoding=encoding)
+    items = (fields.item(n, raw, where) for n, raw in records)
+
+    def fresh_items() -> Iterator[dict[str, Any]]:
+        for i, it in enumerate(items):
+            if i < len(done_ids):
+                if it["id"] != done_ids[i]:
+                    raise ScanError(
+                        f"cannot resume: result {i + 1} in {log} has id {done_ids[i]!r} but the input's "
+                        f"{it['where']} has id {it['id']!r}; scan again without --resume"
+                    )
+                summary.resumed += 1
+                bar.update()
+                continue
+            yield it
+
+    sink: IO[str]
+    if log is not None:
+        sink = log.open("a", encoding="utf-8", newline="\n")
+    else:
+        sink = sys.stdout
+    try:
+        for it, result in screen_items(screener, fresh_items(), workers=workers, explain=explain, factory=factory):
+            if checkpoint is not None:
+                sink.write(dumps({"item": _public(it), "result": result}) + "\n")
+            else:
+                sink.write(dumps(result) + "\n")
+            if log is None:
+                summary.add(result)
+            if on_result is not None:
+                on_result(it, result)
+            bar.update()
+        if len(done_ids) > summary.resumed:
+            raise ScanError(
+                f"cannot resume: {log} holds {len(done_ids)} results but the input has only {summary.resumed} records"
+            )
+    finally:
+        bar.close()
+        if sink is not sys.stdout:
+            sink.close()
+        else:
+            sink.flush()
+
+    # Count everything (resumed results included) from the log, and build non-JSONL outputs.
+    if log is not None:
+        writer = None if direct else _open_result_writer(output_path, out_fmt, report_limit=report_limit,
+                                                           title=f"广告合规筛查报告 · {Path(input_path).name}")
+        resumed = summary.resumed
+        summary = Summary(resumed=resumed)
+        with log.open("r", encoding="utf-8") as f:
+            for line in f:
+                rec = json.loads(line)
+                result = rec["result"] if checkpoint else rec
+                summary.add(result)
+                if writer is not None:
+                    writer.write(rec["item"], result)
+        if writer is not None:
+            writer.close()
+            log.unlink()
+    return summary
+
+
+def _public(item: dict[str, Any]) -> dict[str, Any]:
+    return {k: item[k] for k in ("id", "texts", "merchant_id", "content_type", "product_category")}
+
+
+def dumps(obj: Any) -> str:
+    """JSON for one output line; lone surrogates from the input are escaped, not lost."""
+    line = json.dumps(obj, ensure_ascii=False)
+    try:
+        line.encode("utf-8")
+    except UnicodeEncodeError:
+        line = json.dumps(obj, ensure_ascii=True)
+    return line
+
+
+def default_workers() -> int:
+    """The number of usable cores."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1

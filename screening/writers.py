@@ -1,0 +1,599 @@
+"""Write screening results as JSONL, CSV, Excel (.xlsx) or Parquet, one row per input record.
+
+The JSONL output is the contract itself (../shared/docs/contract.md): one result object per line,
+nothing added, for tools. CSV and xlsx are for reviewers who open results in Excel; Parquet is for
+data warehouses. Every writer streams (bounded memory) and keeps input order.
+
+A writer gets, per record, ``item`` = ``{"id", "texts": {field: text}, "merchant_id",
+"content_type", "product_category"}`` and ``result`` = the contract result dict (findings may carry
+``field``, the text field they are in; their offsets are relative to that field's text).
+
+CSV and the xlsx sheet ``results`` have the columns :data:`COLUMNS`:
+
+- ``id``, ``decision``, ``risk``, ``severity``, ``error``: as in the result;
+- ``role``, ``due_at``: from ``route`` (empty for ``pass``);
+- ``n_findings``; ``categories``: the findings' categories, unique, in finding order, ``;``-joined;
+- ``terms``: ``text→suggestion`` (or ``text`` without a suggestion) per finding, unique, ``;``-joined;
+- ``text``: the copy; with several text fields one ``field: text`` line per field;
+- ``findings_json``: the findings list as JSON; ``versions``: the versions as JSON.
+
+The xlsx workbook also has a sheet ``summary``, written at close: records, records with errors, and
+records per decision, per finding category (records with at least one finding of it) and per
+review role. Cells longer than Excel's 32,767 characters end in ``…(truncated)``.
+
+Parquet schema (nullable columns, typed for SQL)::
+
+    id        string
+    decision  string
+    risk      double
+    severity  string
+    route     struct<role: string, due_at: string, sla_hours: double>       (null for pass)
+    findings  list<struct<start: int64, end: int64, text: string, term: string, term_id: string,
+                          category: string, severity: string, basis: string, suggestion: string,
+                          detector: string, confidence: double, explanation: string,
+                          field: string, rule: string>>
+    versions  map<string, string>
+    error     string
+    text      string    (the copy, joined as for CSV)
+
+Finding keys outside that struct (and a result's ``suppressed`` explain list) are not written to
+Parquet. Text that cannot be encoded (lone surrogates from undecodable input) is written with
+backslash escapes (``\\udc81``) in CSV, xlsx and Parquet, and as JSON ``\\u`` escapes in JSONL.
+
+``.xlsx`` needs ``openpyxl`` (``screening[excel]``), ``.parquet`` needs ``pyarrow``
+(``screening[parquet]``); both are imported only when such a writer is opened.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import re
+import sys
+import time
+from collections import Counter
+from typing import IO, TYPE_CHECKING, Any, Protocol
+
+from .readers import _import_openpyxl, _import_pyarrow_parquet
+from .types import CATEGORIES, CATEGORY_ZH, DECISIONS
+
+if TYPE_CHECKING:
+    from typing_extensions import Self  # typing.Self needs Python 3.11
+
+OUTPUT_FORMATS = ("jsonl", "csv", "xlsx", "parquet")
+_EXTENSIONS = {
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".json-lines": "jsonl",
+    ".csv": "csv",
+    ".xlsx": "xlsx",
+    ".parquet": "parquet",
+}
+COLUMNS = (
+    "id",
+    "decision",
+    "risk",
+    "severity",
+    "role",
+    "due_at",
+    "error",
+    "n_findings",
+    "categories",
+    "terms",
+    "text",
+    "findings_json",
+    "versions",
+)
+EXCEL_MAX_CELL = 32_767
+TRUNCATED = "…(truncated)"
+FLUSH_EVERY = 1000
+FLUSH_SECONDS = 1.0
+PARQUET_BATCH = 1000
+_XLSX_WIDTHS = {
+    "id": 18,
+    "risk": 8,
+    "due_at": 26,
+    "error": 30,
+    "categories": 24,
+    "terms": 30,
+    "text": 60,
+    "findings_json": 40,
+}
+
+_DECISION_ZH = {"pass": "通过", "review": "人工复核", "block": "拦截"}
+_ROLE_ZH = {
+    "merchant_compliance": "商家合规专员",
+    "content_review": "作品评审专员",
+    "risk_control": "合规风控专员",
+    "legal": "法务",
+}
+_SURROGATE = re.compile("[\ud800-\udfff]")
+# Characters XML 1.0 (hence xlsx) cannot hold: C0 controls except tab/newline/CR, and surrogates.
+_NOT_IN_XLSX = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
+
+
+class ResultWriter(Protocol):
+    """Receives one ``(item, result)`` per input record, in input order."""
+
+    def write(self, item: dict[str, Any], result: dict[str, Any]) -> None:
+        """Write the result for one record."""
+
+    def close(self) -> None:
+        """Finish the output; calling it again does nothing."""
+
+    def __enter__(self) -> Self: ...
+
+    def __exit__(self, *exc: object) -> None: ...
+
+
+def open_writer(path: str, fmt: str | None = None, *, append: bool = False) -> ResultWriter:
+    """Open a result writer for a file or standard output.
+
+    Args:
+        path: the output file, or ``-`` for standard output.
+        fmt: ``jsonl``, ``csv``, ``xlsx`` or ``parquet``; ``None`` takes it from the extension
+            (``jsonl`` for ``-``).
+        append: add to an existing file (resuming a scan): JSONL appends lines, CSV appends rows
+            without a header when the file already has content. xlsx and Parquet cannot append.
+
+    Returns:
+        The writer; use it as a context manager or call ``close()``.
+
+    Raises:
+        ValueError: unknown format, or ``append`` for xlsx/Parquet.
+        ImportError: xlsx or Parquet without the optional dependency.
+    """
+    if fmt is None:
+        fmt = "jsonl" if path == "-" else _format_of(path)
+    if fmt not in OUTPUT_FORMATS:
+        raise ValueError(f"unknown output format {fmt!r}; supported here: {', '.join(OUTPUT_FORMATS)}")
+    if append and fmt in ("xlsx", "parquet"):
+        raise ValueError(f"{fmt} output cannot be appended to; write a new file")
+    if fmt == "jsonl":
+        return JsonlWriter(path, append=append)
+    if fmt == "csv":
+        return CsvWriter(path, append=append)
+    if fmt == "xlsx":
+        return XlsxWriter(path)
+    return ParquetResultWriter(path)
+
+
+def _format_of(path: str) -> str:
+    lower = path.lower()
+    for ext, fmt in _EXTENSIONS.items():
+        if lower.endswith(ext):
+            return fmt
+    raise ValueError(
+        f"cannot tell the output format of {path!r} from its extension; supported: {', '.join(_EXTENSIONS)}"
+    )
+
+
+# --------------------------------------------------------------------------- flat rows
+def joined_text(texts: dict[str, str]) -> str:
+    """The record's copy as one string: the single text, or ``field: text`` lines for several.
+
+    >>> joined_text({"title": "2026新款 加绒卫衣", "detail": "全网最低价"})
+    'title: 2026新款 加绒卫衣\\ndetail: 全网最低价'
+    """
+    if len(texts) == 1:
+        return next(iter(texts.values()))
+    return "\n".join(f"{name}: {text}" for name, text in texts.items())
+
+
+def result_row(item: dict[str, Any], result: dict[str, Any]) -> dict[str, Any]:
+    """Flatten one record's result into the :data:`COLUMNS` of the CSV and xlsx outputs.
+
+    Args:
+        item: the input record as the scan layer passes it (``id``, ``texts``, ...).
+        result: the contract result dict.
+
+    Returns:
+        Column name → value (``None`` for empty cells; ``risk`` and ``n_findings`` stay numbers).
+    """
+    findings = result.get("findings") or []
+    route = result.get("route") or {}
+    terms = []
+    for f in findings:
+        text = f.get("text") or f.get("term") or ""
+        terms.append(f"{text}→{f['suggestion']}" if f.get("suggestion") else text)
+    rid = result.get("id")
+    return {
+        "id": rid if rid is not None else item.get("id"),
+        "decision": result.get("decision"),
+        "risk": result.get("risk"),
+        "severity": result.get("severity"),
+        "role": route.get("role"),
+        "due_at": route.get("due_at"),
+        "error": result.get("error"),
+        "n_findings": len(findings),
+        "categories": ";".join(dict.fromkeys(str(f.get("category")) for f in findings)),
+        "terms": ";".join(dict.fromkeys(terms)),
+        "text": joined_text(item.get("texts") or {}),
+        "findings_json": json.dumps(findings, ensure_ascii=False),
+        "versions": json.dumps(result.get("versions") or {}, ensure_ascii=False),
+    }
+
+
+# --------------------------------------------------------------------------- base
+class _Writer:
+    """Closed-state bookkeeping and the context manager protocol shared by the writers."""
+
+    def __init__(self) -> None:
+        self._closed = False
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def closed(self) -> bool:
+        """Whether ``close()`` was called."""
+        return self._closed
+
+    def write(self, item: dict[str, Any], result: dict[str, Any]) -> None:
+        """Write the result for one record.
+
+        Args:
+            item: the input record (``id``, ``texts``, ``merchant_id``, ...).
+            result: the contract result dict.
+
+        Raises:
+            ValueError: the writer is closed.
+        """
+        if self._closed:
+            raise ValueError("write to a closed result writer")
+        self._write(item, result)
+
+    def close(self) -> None:
+        """Finish and close the output; calling it again does nothing."""
+        if self._closed:
+            return
+        self._closed = True
+        self._finish()
+
+    def _write(self, item: dict[str, Any], result: dict[str, Any]) -> None:
+        raise NotImplementedError
+
+    def _finish(self) -> None:
+        raise NotImplementedError
+
+
+class _Flusher:
+    """Flush every so many records or seconds: followers (tail -f, resume) see recent results."""
+
+    def __init__(self, stream: IO[Any]) -> None:
+        self._stream = stream
+        self._count = 0
+        self._last = time.monotonic()
+
+    def tick(self) -> None:
+        self._count += 1
+        now = time.monotonic()
+        if self._count >= FLUSH_EVERY or now - self._last >= FLUSH_SECONDS:
+            self._stream.flush()
+            self._count = 0
+            self._last = now
+
+
+def _stdout_bytes() -> IO[bytes]:
+    sys.stdout.flush()
+    return sys.stdout.buffer
+
+
+def _has_content(path: str) -> bool:
+    try:
+        return os.path.getsize(path) > 0
+    except OSError:
+        return False
+
+
+# --------------------------------------------------------------------------- JSONL
+def json_line(result: dict[str, Any]) -> str:
+    """The JSONL line (without newline) for one result: readable Chinese, always valid UTF-8.
+
+    Lone surrogates (from undecodable input) cannot be encoded as UTF-8; such a line is written
+    with ``\\u`` escapes instead, which is the same JSON value.
+
+    >>> json_line({"text": "最好\\udc81"})
+    '{"text": "\\\\u6700\\\\u597d\\\\udc81"}'
+    """
+    line = json.dumps(result, ensure_ascii=False)
+    if _SURROGATE.search(line):
+        line = json.dumps(result, ensure_ascii=True)
+    return line
+
+
+class JsonlWriter(_Writer):
+    """The contract results, one JSON object per line, UTF-8."""
+
+    def __init__(self, path: str, *, append: bool = False) -> None:
+        super().__init__()
+        if path == "-":
+            self._stream = _stdout_bytes()
+            self._owned = False
+        else:
+            self._stream = open(path, "ab" if append else "wb")  # noqa: SIM115 - closed in close()
+            self._owned = True
+        self._flusher = _Flusher(self._stream)
+
+    def _write(self, item: dict[str, Any], result: dict[str, Any]) -> None:
+        self._stream.write(json_line(result).encode("utf-8") + b"\n")
+        self._flusher.tick()
+
+    def _finish(self) -> None:
+        if self._owned:
+            self._stream.close()
+        else:
+            self._stream.flush()
+
+
+# --------------------------------------------------------------------------- CSV
+class CsvWriter(_Writer):
+    """One row per record with :data:`COLUMNS`; UTF-8 with a BOM so that Excel shows Chinese."""
+
+    def __init__(self, path: str, *, append: bool = False) -> None:
+        super().__init__()
+        import csv
+
+        fresh = not (append and path != "-" and _has_content(path))
+        raw = _stdout_bytes() if path == "-" else open(path, "ab" if append else "wb")  # noqa: SIM115
+        self._owned = path != "-"
+        # backslashreplace: lone surrogates from undecodable input stay visible instead of failing.
+        self._text = io.TextIOWrapper(raw, encoding="utf-8", errors="backslashreplace", newline="")
+        self._csv = csv.writer(self._text)
+        if fresh:
+            self._text.write("\ufeff")
+            self._csv.writerow(COLUMNS)
+        self._flusher = _Flusher(self._text)
+
+    def _write(self, item: dict[str, Any], result: dict[str, Any]) -> None:
+        row = result_row(item, result)
+        self._csv.writerow(["" if row[c] is None else row[c] for c in COLUMNS])
+        self._flusher.tick()
+
+    def _finish(self) -> None:
+        if self._owned:
+            self._text.close()
+        else:
+            self._text.flush()
+            self._text.detach()  # leave stdout open
+
+
+# --------------------------------------------------------------------------- xlsx
+def excel_text(value: str) -> str:
+    """A string as an xlsx cell can hold it: escaped control characters, at most 32,767 characters.
+
+    Excel counts UTF-16 code units, so an emoji counts twice.
+
+    >>> excel_text("最好\\x07")
+    '最好\\\\x07'
+    """
+    if _NOT_IN_XLSX.search(value):
+        value = _NOT_IN_XLSX.sub(_escape_char, value)
+    if len(value) > EXCEL_MAX_CELL // 2:  # shorter strings cannot exceed the limit even in UTF-16
+        units = value.encode("utf-16-le")
+        if len(units) // 2 > EXCEL_MAX_CELL:
+            keep = (EXCEL_MAX_CELL - len(TRUNCATED)) * 2
+            value = units[:keep].decode("utf-16-le", "ignore") + TRUNCATED  # "ignore" drops a cut pair
+    return value
+
+
+def _escape_char(m: re.Match[str]) -> str:
+    c = ord(m.group())
+    return f"\\x{c:02x}" if c < 0x100 else f"\\u{c:04x}"
+
+
+class XlsxWriter(_Writer):
+    """An Excel workbook: sheet ``results`` (:data:`COLUMNS`) and, at close, sheet ``summary``.
+
+    Uses openpyxl's write-only mode, which streams rows to temporary files: memory stays bounded.
+    """
+
+    def __init__(self, path: str) -> None:
+        super().__init__()
+        openpyxl = _import_openpyxl("writing")
+        from openpyxl.cell import WriteOnlyCell
+        from openpyxl.styles import Font
+        from openpyxl.utils import get_column_letter
+
+        self._path = path
+        self._cell = WriteOnlyCell
+        self._wb = openpyxl.Workbook(write_only=True)
+        self._ws = self._wb.create_sheet("results")
+        self._ws.freeze_panes = "A2"
+        for i, name in enumerate(COLUMNS, 1):
+            if name in _XLSX_WIDTHS:
+                self._ws.column_dimensions[get_column_letter(i)].width = _XLSX_WIDTHS[name]
+        bold = Font(bold=True)
+        header = []
+        for name in COLUMNS:
+            cell = WriteOnlyCell(self._ws, value=name)
+            cell.font = bold
+            header.append(cell)
+        self._ws.append(header)
+        self._bold = bold
+        self._records = 0
+        self._errors = 0
+        self._decisions: Counter[str] = Counter()
+        self._categories: Counter[str] = Counter()
+        self._roles: Counter[str] = Counter()
+
+    def _value(self, value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        value = excel_text(value)
+        if value.startswith("="):
+            # Copy that starts with "=" is text, not a formula to run in the reviewer's Excel.
+            cell = self._cell(self._ws, value=value)
+            cell.data_type = "s"
+            return cell
+        return value
+
+    def _write(self, item: dict[str, Any], result: dict[str, Any]) -> None:
+        row = result_row(item, result)
+        self._ws.append([self._value(row[c]) for c in COLUMNS])
+        self._records += 1
+        self._errors += result.get("error") is not None
+        self._decisions[str(result.get("decision"))] += 1
+        for cat in {str(f.get("category")) for f in result.get("findings") or []}:
+            self._categories[cat] += 1
+        if result.get("route"):
+            self._roles[str(result["route"].get("role"))] += 1
+
+    def _summary_rows(self) -> list[list[Any]]:
+        rows: list[list[Any]] = [
+            ["total", "records", "记录数", self._records],
+            ["total", "errors", "出错记录", self._errors],
+        ]
+        for d in [*DECISIONS, *sorted(set(self._decisions) - set(DECISIONS))]:
+            rows.append(["decision", d, _DECISION_ZH.get(d, ""), self._decisions[d]])
+        for c in [*CATEGORIES, *sorted(set(self._categories) - set(CATEGORIES))]:
+            rows.append(["category", c, CATEGORY_ZH.get(c, ""), self._categories[c]])
+        for r in [*(r for r in _ROLE_ZH if r in self._roles), *sorted(set(self._roles) - set(_ROLE_ZH))]:
+            rows.append(["role", r, _ROLE_ZH.get(r, ""), self._roles[r]])
+        return rows
+
+    def _finish(self) -> None:
+        ws = self._wb.create_sheet("summary")
+        header = []
+        for name in ("group", "name", "label", "records"):
+            cell = self._cell(ws, value=name)
+            cell.font = self._bold
+            header.append(cell)
+        ws.append(header)
+        for row in self._summary_rows():
+            ws.append(row)
+        target: Any = _stdout_bytes() if self._path == "-" else self._path
+        self._wb.save(target)
+        if self._path == "-":
+            target.flush()
+
+
+# --------------------------------------------------------------------------- Parquet
+def parquet_schema() -> Any:
+    """The ``pyarrow.Schema`` of the Parquet output (see the module docstring)."""
+    import pyarrow as pa
+
+    finding = pa.struct(
+        [
+            ("start", pa.int64()),
+            ("end", pa.int64()),
+            ("text", pa.string()),
+            ("term", pa.string()),
+            ("term_id", pa.string()),
+            ("category", pa.string()),
+            ("severity", pa.string()),
+            ("basis", pa.string()),
+            ("suggestion", pa.string()),
+            ("detector", pa.string()),
+            ("confidence", pa.float64()),
+            ("explanation", pa.string()),
+            ("field", pa.string()),
+            ("rule", pa.string()),
+        ]
+    )
+    return pa.schema(
+        [
+            ("id", pa.string()),
+            ("decision", pa.string()),
+            ("risk", pa.float64()),
+            ("severity", pa.string()),
+            ("route", pa.struct([("role", pa.string()), ("due_at", pa.string()), ("sla_hours", pa.float64())])),
+            ("findings", pa.list_(finding)),
+            ("versions", pa.map_(pa.string(), pa.string())),
+            ("error", pa.string()),
+            ("text", pa.string()),
+        ]
+    )
+
+
+_FINDING_INTS = ("start", "end")
+_FINDING_FLOATS = ("confidence",)
+_FINDING_STRINGS = (
+    "text",
+    "term",
+    "term_id",
+    "category",
+    "severity",
+    "basis",
+    "suggestion",
+    "detector",
+    "explanation",
+    "field",
+    "rule",
+)
+
+
+def _pq_str(value: Any) -> str | None:
+    """A string Arrow accepts (valid UTF-8): lone surrogates become backslash escapes."""
+    if value is None:
+        return None
+    s = value if isinstance(value, str) else str(value)
+    if _SURROGATE.search(s):
+        s = s.encode("utf-8", "backslashreplace").decode("utf-8")
+    return s
+
+
+def _pq_num(value: Any, kind: type) -> Any:
+    return None if value is None else kind(value)
+
+
+class ParquetResultWriter(_Writer):
+    """Typed Parquet rows (schema in the module docstring), written in batches of 1000."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__()
+        pq = _import_pyarrow_parquet("writing")
+        import pyarrow as pa
+
+        self._pa = pa
+        self._schema = parquet_schema()
+        self._path = path
+        where: Any = _stdout_bytes() if path == "-" else path
+        self._writer = pq.ParquetWriter(where, self._schema)
+        self._rows: list[dict[str, Any]] = []
+
+    def _write(self, item: dict[str, Any], result: dict[str, Any]) -> None:
+        route = result.get("route")
+        self._rows.append(
+            {
+                "id": _pq_str(result.get("id") if result.get("id") is not None else item.get("id")),
+                "decision": _pq_str(result.get("decision")),
+                "risk": _pq_num(result.get("risk"), float),
+                "severity": _pq_str(result.get("severity")),
+                "route": None
+                if not route
+                else {
+                    "role": _pq_str(route.get("role")),
+                    "due_at": _pq_str(route.get("due_at")),
+                    "sla_hours": _pq_num(route.get("sla_hours"), float),
+                },
+                "findings": [
+                    {
+                        **{k: _pq_num(f.get(k), int) for k in _FINDING_INTS},
+                        **{k: _pq_num(f.get(k), float) for k in _FINDING_FLOATS},
+                        **{k: _pq_str(f.get(k)) for k in _FINDING_STRINGS},
+                    }
+                    for f in result.get("findings") or []
+                ],
+                "versions": [(_pq_str(k), _pq_str(v)) for k, v in (result.get("versions") or {}).items()],
+                "error": _pq_str(result.get("error")),
+                "text": _pq_str(joined_text(item.get("texts") or {})),
+            }
+        )
+        if len(self._rows) >= PARQUET_BATCH:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self._rows:
+            self._writer.write_batch(self._pa.RecordBatch.from_pylist(self._rows, schema=self._schema))
+            self._rows = []
+
+    def _finish(self) -> None:
+        try:
+            self._flush()
+        finally:
+            self._writer.close()

@@ -1,0 +1,413 @@
+"""Input readers: every format and the encodings shop back-ends export; a bad row never loses others."""
+
+from __future__ import annotations
+
+import io
+import json
+import sys
+import types
+from itertools import islice
+from pathlib import Path
+
+import pytest
+from conftest import TESTS
+
+from screening import readers
+from screening.readers import BadRecord, detect_format, read_records, sniff_encoding
+
+IO_FIXTURES = TESTS / "fixtures" / "io"
+
+LISTINGS = [
+    {"id": "sku-001", "text": "2026新款 加绒卫衣 男 宽松", "content_type": "listing", "product_category": "general"},
+    {"id": "sku-002", "text": "本店最大号 适合200斤", "content_type": "listing", "product_category": "general"},
+    {"id": "sku-003", "text": "全网最低价 仅此一天", "content_type": "ad", "product_category": "general"},
+    {"id": "sku-004", "text": "祖传秘方 三天根治脱发", "content_type": "live_script", "product_category": "cosmetics"},
+]
+
+
+def read_all(path: Path | str, fmt: str | None = None, **kw) -> list:
+    return list(read_records(str(path), fmt, **kw))
+
+
+def write_bytes(tmp_path: Path, name: str, data: bytes) -> Path:
+    p = tmp_path / name
+    p.write_bytes(data)
+    return p
+
+
+# --------------------------------------------------------------------------- formats
+@pytest.mark.parametrize(
+    ("name", "fmt"),
+    [
+        ("listings.jsonl", "jsonl"),
+        ("导出/商品.NDJSON", "jsonl"),
+        ("a.json-lines", "jsonl"),
+        ("a.csv", "csv"),
+        ("A.TSV", "tsv"),
+        ("a.tab", "tsv"),
+        ("商品列表.xlsx", "xlsx"),
+        ("part-0001.parquet", "parquet"),
+    ],
+)
+def test_detect_format_from_extension(name: str, fmt: str) -> None:
+    assert detect_format(name) == fmt
+
+
+@pytest.mark.parametrize("name", ["listings.json", "listings.xls", "listings", "a.csv.gz"])
+def test_detect_format_rejects_unknown_extensions_naming_the_supported_ones(name: str) -> None:
+    with pytest.raises(ValueError, match=r"\.jsonl.*\.parquet") as e:
+        detect_format(name)
+    assert name in str(e.value)
+
+
+def test_read_records_validates_eagerly(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="unknown input format"):
+        read_records("x.csv", "html")
+    with pytest.raises(ValueError, match="unknown encoding"):
+        read_records("x.csv", encoding="no-such-codec")
+    with pytest.raises(FileNotFoundError):
+        read_records(str(tmp_path / "missing.csv"))
+
+
+# --------------------------------------------------------------------------- encodings
+@pytest.mark.parametrize(
+    ("sample", "expected"),
+    [
+        (b"", "utf-8"),
+        (b'{"id": "1", "text": "abc"}\n', "utf-8"),
+        ("2026新款 加绒卫衣 男 宽松".encode(), "utf-8"),
+        ("2026新款 加绒卫衣 男 宽松".encode("utf-8-sig"), "utf-8-sig"),
+        ("本店最大号".encode("utf-16"), "utf-16"),
+        ("本店最大号".encode("utf-32"), "utf-32"),
+        (b"\xfe\xff" + "本店最大号".encode("utf-16-be"), "utf-16"),
+        ("全网最低价 仅此一天".encode("gb18030"), "gb18030"),
+        ("全网最低价 仅此一天".encode("gbk"), "gb18030"),
+        ("全网最低价 仅此一天".encode("gb2312"), "gb18030"),
+        ("全网最低价".encode()[:-1], "utf-8"),  # a character cut by the end of the sample
+        ("全网最低价".encode()[:-2], "utf-8"),
+    ],
+)
+def test_sniff_encoding(sample: bytes, expected: str) -> None:
+    assert sniff_encoding(sample) == expected
+
+
+def test_sniff_encoding_keeps_utf8_with_a_corrupt_line() -> None:
+    good = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in LISTINGS).encode()
+    sample = good + '{"id": "x", "text": "最好"}\n'.encode("gbk") + good
+    assert sniff_encoding(sample) == "utf-8"
+    # but a cut character in the middle of GB18030 text is still GB18030
+    assert sniff_encoding("纯棉短袖 透气 ".encode("gb18030") * 100) == "gb18030"
+
+
+def test_fixtures_are_really_gb18030() -> None:
+    for name in ("listings_gb18030.csv", "listings_gb18030.jsonl"):
+        data = (IO_FIXTURES / name).read_bytes()
+        with pytest.raises(UnicodeDecodeError):
+            data.decode("utf-8")
+
+
+def test_gb18030_csv_is_detected_and_read() -> None:
+    got = read_all(IO_FIXTURES / "listings_gb18030.csv")
+    assert got == [(n, rec) for n, rec in enumerate(LISTINGS, 2)]
+
+
+def test_gb18030_jsonl_is_detected_and_read() -> None:
+    got = read_all(IO_FIXTURES / "listings_gb18030.jsonl")
+    assert got == [(n, rec) for n, rec in enumerate(LISTINGS, 1)]
+
+
+def test_utf8_bom_csv_header_is_read_without_the_bom() -> None:
+    got = read_all(IO_FIXTURES / "listings_utf8_bom.csv")
+    assert list(got[0][1]) == ["id", "text", "content_type", "product_category"]
+    assert got == [(n, rec) for n, rec in enumerate(LISTINGS, 2)]
+    # an explicit utf-8 (not utf-8-sig) still strips the BOM from the header
+    assert read_all(IO_FIXTURES / "listings_utf8_bom.csv", encoding="utf-8") == got
+
+
+def test_utf8_bom_jsonl(tmp_path: Path) -> None:
+    p = write_bytes(tmp_path, "a.jsonl", json.dumps(LISTINGS[0], ensure_ascii=False).encode("utf-8-sig"))
+    assert read_all(p) == [(1, LISTINGS[0])]
+    assert read_all(p, encoding="utf-8") == [(1, LISTINGS[0])]
+
+
+def test_utf16_with_bom_is_read(tmp_path: Path) -> None:
+    jl = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in LISTINGS[:2]) + "[1]\n"
+    p = write_bytes(tmp_path, "a.jsonl", jl.encode("utf-16"))
+    assert read_all(p) == [(1, LISTINGS[0]), (2, LISTINGS[1]), (3, BadRecord("expected a JSON object, got list"))]
+    tsv = "id\ttext\r\nsku-001\t2026新款 加绒卫衣 男 宽松\r\n"
+    p = write_bytes(tmp_path, "a.tsv", tsv.encode("utf-16"))
+    assert read_all(p) == [(2, {"id": "sku-001", "text": "2026新款 加绒卫衣 男 宽松"})]
+
+
+def test_explicit_encoding_is_used_as_given() -> None:
+    # GB18030 bytes read as UTF-8: every Chinese row is undecodable, and says so
+    got = read_all(IO_FIXTURES / "listings_gb18030.csv", encoding="utf-8")
+    assert got == [(n, BadRecord("undecodable bytes for encoding UTF-8")) for n in range(2, 6)]
+    got = read_all(IO_FIXTURES / "listings_gb18030.jsonl", encoding="gbk")  # GBK is a subset here
+    assert [rec for _, rec in got] == LISTINGS
+
+
+def test_jsonl_bad_utf8_line_in_the_middle_is_the_only_bad_record() -> None:
+    got = read_all(IO_FIXTURES / "bad_utf8_line.jsonl")
+    assert [n for n, _ in got] == [1, 2, 3, 4]
+    assert got[0][1] == {"id": "sku-001", "text": "2026新款 加绒卫衣 男 宽松"}
+    assert got[1][1] == {"id": "sku-002", "text": "本店最大号 适合200斤"}
+    assert isinstance(got[2][1], BadRecord)
+    assert got[2][1].message.startswith("not valid UTF-8 (invalid")
+    assert got[3][1] == {"id": "sku-004", "text": "纯棉短袖 透气"}
+
+
+def test_csv_undecodable_row_after_the_sniffed_sample(tmp_path: Path) -> None:
+    # The first 64 KiB say UTF-8; a GBK row further down is one bad row, the next row is fine.
+    filler = "".join(f"sku-{i:05d},纯棉短袖 透气 第{i}件\n" for i in range(3000))
+    data = ("id,text\n" + filler).encode() + "sku-x,全网最低价\n".encode("gbk") + "sku-y,最好\n".encode()
+    assert len(data) > readers.SNIFF_BYTES
+    got = read_all(write_bytes(tmp_path, "a.csv", data))
+    assert len(got) == 3002
+    assert got[-2] == (3002, BadRecord("undecodable bytes for encoding UTF-8"))
+    assert got[-1] == (3003, {"id": "sku-y", "text": "最好"})
+
+
+# --------------------------------------------------------------------------- JSONL
+def test_jsonl_line_numbers_blank_lines_and_bad_lines(tmp_path: Path) -> None:
+    lines = [
+        json.dumps(LISTINGS[0], ensure_ascii=False),
+        "",
+        "   ",
+        '["2026新款", "加绒卫衣"]',
+        '"全网最低价"',
+        "null",
+        '{"id": "sku-009", "text": "最好的',
+        json.dumps(LISTINGS[1], ensure_ascii=False),
+    ]
+    p = write_bytes(tmp_path, "a.jsonl", ("\r\n".join(lines) + "\r\n").encode())
+    got = read_all(p)
+    assert got[0] == (1, LISTINGS[0])
+    assert got[1] == (4, BadRecord("expected a JSON object, got list"))
+    assert got[2] == (5, BadRecord("expected a JSON object, got str"))
+    assert got[3] == (6, BadRecord("expected a JSON object, got null"))
+    assert got[4][0] == 7 and got[4][1].message.startswith("not valid JSON (")
+    assert got[5] == (8, LISTINGS[1])
+
+
+def test_jsonl_values_keep_their_json_types(tmp_path: Path) -> None:
+    p = write_bytes(tmp_path, "a.jsonl", b'{"id": 7, "text": "\\u6700\\u597d", "tags": ["a"], "x": null}\n')
+    assert read_all(p) == [(1, {"id": 7, "text": "最好", "tags": ["a"], "x": None})]
+
+
+# --------------------------------------------------------------------------- CSV / TSV
+def test_csv_malformed_row_in_the_middle() -> None:
+    got = read_all(IO_FIXTURES / "malformed_row.csv")
+    assert len(got) == 4  # one item per data row
+    assert got[0] == (2, {"id": "sku-001", "text": "2026新款 加绒卫衣 男 宽松"})
+    assert got[1] == (3, BadRecord("expected 2 fields, got 3"))
+    assert got[2] == (4, {"id": "sku-003", "text": "全网最低价 仅此一天"})
+    assert got[3] == (5, {"id": "sku-004", "text": "纯棉短袖 透气"})
+
+
+def test_csv_too_few_fields_and_stray_quote_are_bad_rows(tmp_path: Path) -> None:
+    data = 'id,text,merchant_id\nsku-001,最好,m1\nsku-002\nsku-003,"全网"最低价,m1\nsku-004,"纯棉""短袖",m2\n'
+    got = read_all(write_bytes(tmp_path, "a.csv", data.encode()))
+    assert got[0] == (2, {"id": "sku-001", "text": "最好", "merchant_id": "m1"})
+    assert got[1] == (3, BadRecord("expected 3 fields, got 1"))
+    assert got[2][0] == 4 and isinstance(got[2][1], BadRecord) and "expected after" in got[2][1].message
+    assert got[3] == (5, {"id": "sku-004", "text": '纯棉"短袖', "merchant_id": "m2"})
+
+
+def test_csv_unclosed_quote_is_one_bad_row_and_the_rest_is_read() -> None:
+    got = read_all(IO_FIXTURES / "unclosed_quote.csv")
+    assert [n for n, _ in got] == [2, 3, 4, 5]
+    assert got[0][1] == {"id": "sku-001", "text": "2026新款 加绒卫衣 男 宽松"}
+    assert isinstance(got[1][1], BadRecord) and "unclosed quote" in got[1][1].message
+    assert got[2][1] == {"id": "sku-003", "text": "全网最低价 仅此一天"}
+    assert got[3][1] == {"id": "sku-004", "text": "纯棉短袖 透气"}
+
+
+def test_csv_unclosed_quote_running_into_a_later_quoted_field(tmp_path: Path) -> None:
+    # The stray quote of row 2 "closes" at row 4's opening quote, then the syntax breaks.
+    data = 'id,text\nsku-001,"本店最大号 适合200斤\nsku-002,最好\nsku-003,"全网最低价, 仅此一天"\nsku-004,纯棉\n'
+    got = read_all(write_bytes(tmp_path, "a.csv", data.encode()))
+    assert [n for n, _ in got] == [2, 3, 4, 5]
+    assert isinstance(got[0][1], BadRecord)
+    assert [rec for _, rec in got[1:]] == [
+        {"id": "sku-002", "text": "最好"},
+        {"id": "sku-003", "text": "全网最低价, 仅此一天"},
+        {"id": "sku-004", "text": "纯棉"},
+    ]
+
+
+def test_csv_unclosed_quote_on_the_last_row(tmp_path: Path) -> None:
+    got = read_all(write_bytes(tmp_path, "a.csv", 'id,text\nsku-001,最好\nsku-002,"全网最低价'.encode()))
+    assert got[0] == (2, {"id": "sku-001", "text": "最好"})
+    assert got[1] == (3, BadRecord("unexpected end of data"))
+
+
+def test_csv_unclosed_quote_is_bounded_by_the_row_size_guard(tmp_path: Path, monkeypatch) -> None:
+    # No later quote and a long file: the guard stops the runaway field, the lines are read again.
+    monkeypatch.setattr(readers, "MAX_RECORD_CHARS", 500)
+    rows = [f"sku-{i:03d},纯棉短袖 透气 第{i}件" for i in range(200)]
+    rows[10] = 'sku-010,"2026新款 加绒卫衣'
+    got = read_all(write_bytes(tmp_path, "a.csv", ("id,text\n" + "\n".join(rows) + "\n").encode()))
+    assert len(got) == 200 and [n for n, _ in got] == list(range(2, 202))
+    bad = [(n, rec) for n, rec in got if isinstance(rec, BadRecord)]
+    assert [n for n, _ in bad] == [12]
+    assert "longer than 500" in bad[0][1].message
+    assert got[11] == (13, {"id": "sku-011", "text": "纯棉短袖 透气 第11件"})
+
+
+def test_csv_field_size_limit_guard(tmp_path: Path) -> None:
+    import csv
+
+    limit = csv.field_size_limit()
+    rows = [f"sku-{i:05d},纯棉短袖 透气" for i in range(limit // 10)]
+    rows[1] = 'sku-00001,"全网最低价'
+    got = read_all(write_bytes(tmp_path, "a.csv", ("id,text\n" + "\n".join(rows) + "\n").encode()))
+    assert len(got) == len(rows)
+    assert [n for n, rec in got if isinstance(rec, BadRecord)] == [3]
+    assert "field limit" in got[1][1].message
+    assert got[-1][1] == {"id": f"sku-{len(rows) - 1:05d}", "text": "纯棉短袖 透气"}
+
+
+def test_csv_multiline_quoted_field_is_one_row(tmp_path: Path) -> None:
+    data = 'id,text\r\nsku-001,"2026新款 加绒卫衣\r\n男 宽松"\r\nsku-002,本店最大号\r\n'
+    got = read_all(write_bytes(tmp_path, "a.csv", data.encode()))
+    assert got == [
+        (2, {"id": "sku-001", "text": "2026新款 加绒卫衣\r\n男 宽松"}),
+        (3, {"id": "sku-002", "text": "本店最大号"}),
+    ]
+
+
+def test_csv_empty_rows_are_skipped_but_counted(tmp_path: Path) -> None:
+    data = "\nid , text ,\nsku-001,最好,\n\n,,\nsku-002,最佳,\n"
+    got = read_all(write_bytes(tmp_path, "a.csv", data.encode()))
+    # header stripped of spaces; the unnamed third column is left out of records
+    assert got == [(3, {"id": "sku-001", "text": "最好"}), (6, {"id": "sku-002", "text": "最佳"})]
+
+
+def test_csv_header_problems_raise(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="'id' appears twice"):
+        read_all(write_bytes(tmp_path, "a.csv", b"id,text,id\n1,2,3\n"))
+    with pytest.raises(ValueError, match="cannot read the header"):
+        read_all(write_bytes(tmp_path, "b.csv", b'id,"te"xt\n1,2\n'))
+    assert read_all(write_bytes(tmp_path, "c.csv", b"")) == []
+
+
+def test_tsv_keeps_commas_and_quotes_in_copy(tmp_path: Path) -> None:
+    data = 'id\ttext\nsku-001\t全网最低价, 仅此一天\nsku-002\t"最好"的面霜\n'
+    # a quote opening a field must be closed in TSV too; this one is, then text follows: bad row
+    got = read_all(write_bytes(tmp_path, "a.tsv", data.encode("gb18030")))
+    assert got[0] == (2, {"id": "sku-001", "text": "全网最低价, 仅此一天"})
+    assert got[1][0] == 3 and isinstance(got[1][1], BadRecord)
+
+
+def test_reader_is_a_lazy_generator_over_a_large_csv(tmp_path: Path) -> None:
+    p = tmp_path / "big.csv"
+    with p.open("w", encoding="utf-8", newline="") as f:
+        f.write("id,text,product_category\n")
+        for i in range(200_000):
+            f.write(f"sku-{i:06d},2026新款 加绒卫衣 男 宽松 第{i}款,general\n")
+    gen = read_records(str(p))
+    assert isinstance(gen, types.GeneratorType)
+    try:
+        first = list(islice(gen, 10))
+    finally:
+        gen.close()
+    assert [n for n, _ in first] == list(range(2, 12))
+    assert first[9][1] == {"id": "sku-000009", "text": "2026新款 加绒卫衣 男 宽松 第9款", "product_category": "general"}
+
+
+# --------------------------------------------------------------------------- stdin
+def fake_stdin(monkeypatch, data: bytes) -> io.TextIOWrapper:
+    stdin = io.TextIOWrapper(io.BytesIO(data), encoding="utf-8")
+    monkeypatch.setattr(sys, "stdin", stdin)
+    return stdin
+
+
+def test_stdin_defaults_to_jsonl_and_is_left_open(monkeypatch) -> None:
+    data = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in LISTINGS).encode("gb18030")
+    stdin = fake_stdin(monkeypatch, data)
+    assert [rec for _, rec in read_all("-")] == LISTINGS
+    assert not stdin.buffer.closed
+
+
+@pytest.mark.parametrize("encoding", [None, "gb18030"])
+def test_stdin_csv(monkeypatch, encoding: str | None) -> None:
+    stdin = fake_stdin(monkeypatch, (IO_FIXTURES / "listings_gb18030.csv").read_bytes())
+    assert [rec for _, rec in read_all("-", "csv", encoding=encoding)] == LISTINGS
+    assert not stdin.buffer.closed
+
+
+# --------------------------------------------------------------------------- xlsx
+def test_xlsx_first_sheet_header_row_and_cell_values(tmp_path: Path) -> None:
+    openpyxl = pytest.importorskip("openpyxl")
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "商品"
+    ws.append([])  # an empty first row: the header is the first non-empty row
+    ws.append(["id", " text ", "content_type", None, "price"])
+    ws.append([1001, "2026新款 加绒卫衣 男 宽松", "listing", "备注", 199.5])
+    ws.append([None, None, None])
+    ws.append(["sku-002", "本店最大号 适合200斤", None, None, 88])
+    ws.append(["sku-003", "全网最低价 仅此一天"])
+    wb.create_sheet("other").append(["id", "text"])
+    p = tmp_path / "listings.xlsx"
+    wb.save(p)
+    got = read_all(p)
+    assert got == [
+        (3, {"id": 1001, "text": "2026新款 加绒卫衣 男 宽松", "content_type": "listing", "price": 199.5}),
+        (5, {"id": "sku-002", "text": "本店最大号 适合200斤", "content_type": None, "price": 88}),
+        (6, {"id": "sku-003", "text": "全网最低价 仅此一天", "content_type": None, "price": None}),
+    ]
+
+
+def test_xlsx_duplicate_header_raises(tmp_path: Path) -> None:
+    openpyxl = pytest.importorskip("openpyxl")
+    wb = openpyxl.Workbook()
+    wb.active.append(["text", "text"])
+    wb.save(tmp_path / "a.xlsx")
+    with pytest.raises(ValueError, match="appears twice"):
+        read_all(tmp_path / "a.xlsx")
+
+
+def test_xlsx_from_stdin(tmp_path: Path, monkeypatch) -> None:
+    openpyxl = pytest.importorskip("openpyxl")
+    wb = openpyxl.Workbook()
+    wb.active.append(["id", "text"])
+    wb.active.append(["sku-001", "最好"])
+    wb.save(tmp_path / "a.xlsx")
+    fake_stdin(monkeypatch, (tmp_path / "a.xlsx").read_bytes())
+    assert read_all("-", "xlsx") == [(2, {"id": "sku-001", "text": "最好"})]
+
+
+def test_xlsx_without_openpyxl_says_what_to_install(tmp_path: Path, monkeypatch) -> None:
+    (tmp_path / "a.xlsx").write_bytes(b"")
+    monkeypatch.setitem(sys.modules, "openpyxl", None)
+    with pytest.raises(ImportError, match=r'reading \.xlsx needs openpyxl: pip install "screening\[excel\]"'):
+        read_records(str(tmp_path / "a.xlsx"))
+
+
+# --------------------------------------------------------------------------- Parquet
+def test_parquet_all_columns_python_values(tmp_path: Path) -> None:
+    pa = pytest.importorskip("pyarrow")
+    pq = pytest.importorskip("pyarrow.parquet")
+    n = 2500  # more than one batch
+    table = pa.table(
+        {
+            "id": [f"sku-{i:04d}" for i in range(n)],
+            "text": ["本店最大号 适合200斤" if i % 2 else "全网最低价 仅此一天" for i in range(n)],
+            "price": [float(i) for i in range(n)],
+            "tags": [["女装", "秋冬"]] * n,
+        }
+    )
+    pq.write_table(table, tmp_path / "a.parquet", row_group_size=700)
+    got = read_all(tmp_path / "a.parquet")
+    assert len(got) == n and [i for i, _ in got] == list(range(1, n + 1))
+    assert got[0] == (1, {"id": "sku-0000", "text": "全网最低价 仅此一天", "price": 0.0, "tags": ["女装", "秋冬"]})
+    assert got[-1][1]["id"] == "sku-2499"
+
+
+def test_parquet_without_pyarrow_says_what_to_install(tmp_path: Path, monkeypatch) -> None:
+    (tmp_path / "a.parquet").write_bytes(b"")
+    monkeypatch.setitem(sys.modules, "pyarrow.parquet", None)
+    with pytest.raises(ImportError, match=r'reading \.parquet needs pyarrow: pip install "screening\[parquet\]"'):
+        read_records(str(tmp_path / "a.parquet"))

@@ -1,0 +1,192 @@
+"""Catalogue scans: order, one output per input, parallel workers, column mapping, resume."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from conftest import TINY
+
+from screening.scan import FieldMap, Progress, ScanError, scan_file
+
+ROOT = Path(__file__).resolve().parent.parent
+LINES = [
+    "2026新款 加绒卫衣 男 宽松 百搭",
+    "全网第一的面霜，7天见效",
+    "本品不能代替药物",
+    "最好冷藏，开封后三天内食用",
+    "国家级非遗工艺 手工红糖",
+    "第一次买就回购了",
+    "这是最好的洗发水",
+]
+
+
+def _write_jsonl(path: Path, n: int, broken: bool = True) -> None:
+    with path.open("wb") as f:
+        for i in range(n):
+            if broken and i % 97 == 13:
+                f.write(b'{"id": "broken", "text": \n')  # malformed JSON
+            elif broken and i % 101 == 7:
+                f.write(json.dumps({"text": LINES[i % len(LINES)]}, ensure_ascii=False).encode() + b"\n")  # no id
+            else:
+                rec = {"id": f"sku-{i:05d}", "text": LINES[i % len(LINES)]}
+                f.write(json.dumps(rec, ensure_ascii=False).encode() + b"\n")
+
+
+def _read(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def _strip_time(results: list[dict]) -> list[dict]:
+    for r in results:
+        if r.get("route"):
+            r["route"]["due_at"] = None
+    return results
+
+
+def test_parallel_scan_keeps_order_and_one_output_per_input(tiny, tmp_path: Path) -> None:
+    src = tmp_path / "in.jsonl"
+    _write_jsonl(src, 3000)
+    one, two = tmp_path / "one.jsonl", tmp_path / "two.jsonl"
+    s1 = scan_file(tiny, str(src), str(one), workers=1)
+    s2 = scan_file(tiny, str(src), str(two), workers=2)
+    a, b = _strip_time(_read(one)), _strip_time(_read(two))
+    assert len(a) == len(b) == 3000
+    assert a == b
+    assert s1.to_dict() == s2.to_dict()
+    assert s2.errors == sum(1 for r in b if r["error"])
+    assert a[13]["error"].startswith("line 14: not valid JSON") and a[13]["decision"] == "review"
+    assert a[7]["error"] == "line 8: record has no id"
+    assert a[0]["id"] == "sku-00000" and a[2999]["id"] == "sku-02999"
+
+
+def test_several_text_fields_are_screened_together(tiny, tmp_path: Path) -> None:
+    src = tmp_path / "shop.csv"
+    with src.open("w", encoding="utf-8-sig", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["商品ID", "标题", "详情", "类目"])
+        w.writerow(["1001", "加绒卫衣", "全网第一的保暖效果", "general"])
+        w.writerow(["1002", "最好的面霜", "", "cosmetics"])
+        w.writerow(["1003", "", "", "general"])
+    out = tmp_path / "out.jsonl"
+    fields = FieldMap(text_fields=("标题", "详情"), id_field="商品ID", product_category_field="类目")
+    scan_file(tiny, str(src), str(out), fields=fields)
+    r = _read(out)
+    assert [x["id"] for x in r] == ["1001", "1002", "1003"]
+    assert [(f["field"], f["text"], f["start"]) for f in r[0]["findings"]] == [("详情", "全网第一", 0)]
+    assert [(f["field"], f["text"]) for f in r[1]["findings"]] == [("标题", "最好")]
+    assert r[2]["error"] == "row 4: all text fields are empty (标题, 详情)"
+
+
+def test_gb18030_csv_is_detected(tiny, tmp_path: Path) -> None:
+    src = tmp_path / "gbk.csv"
+    src.write_bytes("id,text\nA1,国家级工艺 纯手工\nA2,纯棉短袖\n".encode("gb18030"))
+    out = tmp_path / "out.jsonl"
+    scan_file(tiny, str(src), str(out))
+    r = _read(out)
+    assert [x["decision"] for x in r] == ["block", "pass"]
+    assert r[0]["findings"][0]["text"] == "国家级"
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx", "parquet", "html"])
+def test_other_output_formats(tiny, tmp_path: Path, fmt: str) -> None:
+    if fmt == "xlsx":
+        pytest.importorskip("openpyxl")
+    if fmt == "parquet":
+        pytest.importorskip("pyarrow")
+    src = tmp_path / "in.jsonl"
+    _write_jsonl(src, 300)
+    out = tmp_path / f"out.{fmt}"
+    summary = scan_file(tiny, str(src), str(out), workers=2)
+    assert out.exists() and not Path(f"{out}.partial.jsonl").exists()
+    assert summary.records == 300
+    if fmt == "csv":
+        rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8-sig"))))
+        assert len(rows) == 300 and rows[1]["id"] == "sku-00001"
+    elif fmt == "xlsx":
+        import openpyxl
+
+        wb = openpyxl.load_workbook(out, read_only=True)
+        assert sum(1 for _ in wb["results"].iter_rows()) == 301
+        wb.close()
+    elif fmt == "parquet":
+        import pyarrow.parquet as pq
+
+        table = pq.read_table(out)
+        assert table.num_rows == 300 and table.column("id")[1].as_py() == "sku-00001"
+    else:
+        assert "<html" in out.read_text(encoding="utf-8")
+
+
+def test_stdout_needs_jsonl(tiny, tmp_path: Path) -> None:
+    src = tmp_path / "in.jsonl"
+    _write_jsonl(src, 3)
+    with pytest.raises(ScanError, match="need an output file"):
+        scan_file(tiny, str(src), "-", output_fmt="csv")
+
+
+def test_resume_refuses_an_output_from_another_input(tiny, tmp_path: Path) -> None:
+    src = tmp_path / "in.jsonl"
+    _write_jsonl(src, 50, broken=False)
+    out = tmp_path / "out.jsonl"
+    out.write_text(json.dumps({"id": "other-1"}) + "\n", encoding="utf-8")
+    with pytest.raises(ScanError, match="cannot resume: result 1 .* has id 'other-1'"):
+        scan_file(tiny, str(src), str(out), resume=True)
+
+
+def _cli_scan(src: Path, out: Path, *extra: str, stderr: int | None = subprocess.DEVNULL) -> subprocess.Popen:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.Popen(
+        [sys.executable, str(ROOT / "cli.py"), "scan", str(src), "-o", str(out), "--lexicons", str(TINY),
+         "--workers", "2", "--no-progress", *extra],
+        env=env, stdout=subprocess.DEVNULL, stderr=stderr,
+    )
+
+
+@pytest.mark.parametrize("suffix", ["jsonl", "csv"])
+def test_resume_after_a_kill_gives_the_uninterrupted_output(tmp_path: Path, suffix: str) -> None:
+    src = tmp_path / "in.jsonl"
+    _write_jsonl(src, 30_000)
+    full = tmp_path / f"full.{suffix}"
+    assert _cli_scan(src, full).wait(timeout=300) == 0
+    out = tmp_path / f"out.{suffix}"
+    log = out if suffix == "jsonl" else Path(f"{out}.partial.jsonl")
+    proc = _cli_scan(src, out)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and (not log.exists() or log.stat().st_size < 100_000):
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    partial = log.read_bytes().count(b"\n")
+    assert 0 < partial < 30_000, "the scan was not interrupted mid-way"
+    resumed = _cli_scan(src, out, "--resume", stderr=subprocess.PIPE)
+    _, err = resumed.communicate(timeout=300)
+    assert resumed.returncode == 0, err.decode()
+    assert b"from the interrupted scan" in err
+    if suffix == "jsonl":
+        assert _strip_time(_read(out)) == _strip_time(_read(full))
+    else:
+        def rows(p: Path) -> list[dict]:
+            data = list(csv.DictReader(io.StringIO(p.read_text(encoding="utf-8-sig"))))
+            for r in data:
+                r["due_at"] = None
+            return data
+        assert rows(out) == rows(full)
+
+
+def test_progress_line_shows_rate_and_eta() -> None:
+    buf = io.StringIO()
+    p = Progress(total=1000, stream=buf, enabled=True)
+    p.start -= 10  # ten seconds ago
+    p.update(250)
+    line = p.line(p.start + 10)
+    assert line.startswith("250/1,000 (25%)") and "25 rec/s" in line and "ETA 0:00:30" in line
+    assert Progress(total=None, stream=io.StringIO()).enabled is False  # not a terminal: silent
