@@ -52,8 +52,12 @@ class _Candidate:
     rule_reason: str = ""
 
 
-def _is_ascii_alnum(ch: str) -> bool:
-    return ch.isascii() and ch.isalnum()
+def _glued(left: str, right: str) -> bool:
+    """Two ASCII letters or two digits side by side belong to one token (desktop1, top10);
+    a letter next to a digit does not (SPF30, 5G)."""
+    if len(left) != 1 or len(right) != 1 or not (left.isascii() and right.isascii()):
+        return False
+    return (left.isalpha() and right.isalpha()) or (left.isdigit() and right.isdigit())
 
 
 class Screener:
@@ -342,8 +346,8 @@ class Screener:
         # token (desktop1); noise between them (SPF50+ 100%) keeps them apart.
         start, end = norm.to_original(c.start, c.end)
         original = norm.original
-        if (start > 0 and _is_ascii_alnum(form[0]) and _is_ascii_alnum(normalize(original[start - 1]).text or " ")) or (
-            end < len(original) and _is_ascii_alnum(form[-1]) and _is_ascii_alnum(normalize(original[end]).text or " ")
+        if (start > 0 and _glued(normalize(original[start - 1]).text, form[0])) or (
+            end < len(original) and _glued(form[-1], normalize(original[end]).text)
         ):
             return "ascii_boundary", f"“{form}”是更长字母数字串的一部分"
         for a, b, ctx in allow.get(c.term.id, ()):

@@ -159,8 +159,14 @@ class RuleSet:
         if name is None:
             return None
         clause = ctx.text[ctx.clause_start : ctx.clause_end]
-        if any(c in clause for c in self.cue("requires_context", name)):
-            return None
+        negators = self.cue("negation", "direct")
+        for cue in self.cue("requires_context", name):
+            i = clause.find(cue)
+            while i >= 0:
+                # 能不能治湿疹 asks, 不能治 denies: a negated efficacy word makes no claim.
+                if not _ends_with_any(clause[:i], negators):
+                    return None
+                i = clause.find(cue, i + 1)
         return Outcome("requires_context", NOT_VIOLATION, "仅提及，未与功效/治疗用语连用")
 
     # R1: ordinal and time senses --------------------------------------------------------
