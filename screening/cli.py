@@ -16,7 +16,7 @@ from .about import __version__
 from .curate import add_allow, add_term, lookup
 from .errors import ScreeningError
 from .lexicon import APPLIES_VALUES, ID_PREFIX, SEVERITY_VALUES, load_lexicon
-from .pipeline import Screener
+from .pipeline import DEFAULT_MODEL, Screener
 from .scan import FieldMap, default_workers, dumps, scan_file
 from .types import CATEGORY_ZH, CONTENT_TYPES, DECISIONS, PRODUCT_CATEGORIES, ScreeningResult
 
@@ -29,9 +29,18 @@ class UsageFailure(click.ClickException):
     exit_code = 2
 
 
-def _screener(lexicons: str | None, policy: str | None, user_lexicon: str | None = None) -> Screener:
+def _model_arg(model: str | None, no_model: bool) -> str | None:
+    return None if no_model else (model or DEFAULT_MODEL)
+
+
+def _screener(
+    lexicons: str | None,
+    policy: str | None,
+    user_lexicon: str | None = None,
+    model: str | None = DEFAULT_MODEL,
+) -> Screener:
     try:
-        return Screener.from_paths(lexicons, policy, user_lexicon=user_lexicon)
+        return Screener.from_paths(lexicons, policy, user_lexicon=user_lexicon, model=model)
     except ScreeningError as e:
         raise UsageFailure(str(e)) from None
 
@@ -39,19 +48,22 @@ def _screener(lexicons: str | None, policy: str | None, user_lexicon: str | None
 class _Factory:
     """Builds a Screener from paths inside a worker process (picklable, unlike a Screener)."""
 
-    def __init__(self, lexicons: str | None, policy: str | None, user_lexicon: str | None) -> None:
-        self.args = (lexicons, policy, user_lexicon)
+    def __init__(self, lexicons: str | None, policy: str | None, user_lexicon: str | None, model: str | None) -> None:
+        self.args = (lexicons, policy, user_lexicon, model)
 
     def __call__(self) -> Screener:
-        lexicons, policy, user = self.args
-        return Screener.from_paths(lexicons, policy, user_lexicon=user)
+        lexicons, policy, user, model = self.args
+        return Screener.from_paths(lexicons, policy, user_lexicon=user, model=model)
 
 
 USER_LEXICON_HELP = "User lexicon directory (extra terms, allow-list) layered over the lexicons; env SCREENING_USER_LEXICON."
 
 
 def lexicon_options(f: Any) -> Any:
-    """``--lexicons``, ``--user-lexicon`` and ``--policy`` for commands that screen."""
+    """``--lexicons``, ``--user-lexicon``, ``--policy``, ``--model`` for commands that screen."""
+    f = click.option("--no-model", is_flag=True, help="Screen with the lexicons and rules only.")(f)
+    f = click.option("--model", type=click.Path(exists=True, file_okay=False),
+                     help="Risk model directory (default: the packaged model).")(f)
     f = click.option("--policy", type=click.Path(exists=True, dir_okay=False), help="Decision policy TOML.")(f)
     f = click.option("--user-lexicon", envvar="SCREENING_USER_LEXICON", type=click.Path(file_okay=False),
                      help=USER_LEXICON_HELP)(f)
@@ -114,6 +126,8 @@ def check(
     lexicons: str | None,
     user_lexicon: str | None,
     policy: str | None,
+    model: str | None,
+    no_model: bool,
 ) -> None:
     """Check one text before it is published.
 
@@ -129,7 +143,7 @@ def check(
         if sys.stdin is None or (text is None and sys.stdin.isatty()):
             raise click.UsageError("give TEXT, --file F, or - for standard input")
         text = sys.stdin.read()
-    screener = _screener(lexicons, policy, user_lexicon)
+    screener = _screener(lexicons, policy, user_lexicon, _model_arg(model, no_model))
     try:
         r = screener.screen(text, content_type=content_type, product_category=product_category)
     except ScreeningError as e:
@@ -195,6 +209,8 @@ def scan(
     lexicons: str | None,
     user_lexicon: str | None,
     policy: str | None,
+    model: str | None,
+    no_model: bool,
 ) -> None:
     """Scan a catalogue export: one result per input record, in order, errors included.
 
@@ -205,7 +221,8 @@ def scan(
         python cli.py scan export.xlsx -o results.xlsx --id-field 商品ID --text-field 标题 --text-field 详情
         python cli.py scan big.jsonl -o out.jsonl --workers 4 --resume
     """
-    screener = _screener(lexicons, policy, user_lexicon)
+    model_arg = _model_arg(model, no_model)
+    screener = _screener(lexicons, policy, user_lexicon, model_arg)
     fields = FieldMap(
         text_fields=tuple(text_fields),
         id_field=id_field,
@@ -228,7 +245,7 @@ def scan(
             resume=resume,
             explain=explain,
             progress=progress,
-            factory=_Factory(lexicons, policy, user_lexicon),
+            factory=_Factory(lexicons, policy, user_lexicon, model_arg),
             report_limit=report_limit,
         )
     except (ScreeningError, OSError, ImportError) as e:
@@ -236,6 +253,84 @@ def scan(
     click.echo(summary.text(), err=True)
     if summary_json:
         Path(summary_json).write_text(json.dumps(summary.to_dict(), ensure_ascii=False, indent=2), encoding="utf-8")
+
+
+@cli.command(name="train", context_settings=CONTEXT)
+@click.option("--data", "data", multiple=True, required=True, type=click.Path(exists=True, dir_okay=False),
+              help="Labeled JSONL (text, label violation/ok/unclear, content_type, product_category); repeatable.")
+@click.option("--out", type=click.Path(file_okay=False), default="models", show_default=True,
+              help="Directory for risk_clf.npz and risk_clf.card.json.")
+@click.option("--version", "version", default=None, help="Model version (default: today's date).")
+@click.option("--description", default="", help="What the training data is, for the model card.")
+@click.option("--folds", type=click.IntRange(min=2), default=5, show_default=True)
+@click.option("--lexicons", type=click.Path(exists=True, file_okay=False), help="Lexicon directory.")
+def train_cmd(data: tuple[str, ...], out: str, version: str | None, description: str, folds: int,
+              lexicons: str | None) -> None:
+    """Train the residual-risk classifier and write it with its model card.
+
+    The card's figures are cross-validated over the whole pipeline; nothing is measured on
+    rows the model was fitted to.
+
+    \b
+    Example:
+        python cli.py train --data ../shared/data/labeled.jsonl --data models/training/extra.jsonl
+    """
+    from datetime import date
+
+    from .train import train
+
+    try:
+        base = Screener.from_paths(lexicons, model=None)
+        card = train(list(data), out, version=version or date.today().strftime("%Y.%m.%d"),
+                     description=description, folds=folds, screener=base)
+    except (ScreeningError, ValueError, ImportError) as e:
+        raise UsageFailure(str(e)) from None
+    m = card["cross_validated"]["metrics"]
+    click.echo(f"wrote {out}/risk_clf.npz ({card['n_examples']} examples, {card['n_violation']} violations)")
+    click.echo(f"{folds}-fold cross-validated, whole pipeline: " + " ".join(
+        f"{k}={v}" for k, v in m.items() if k in ("recall", "fpr", "precision", "auc", "span_recall")))
+
+
+@cli.command(name="eval", context_settings=CONTEXT)
+@click.argument("labeled", type=click.Path(exists=True, dir_okay=False))
+@click.option("--cv", "cv", type=click.IntRange(min=2), default=None,
+              help="Cross-validate: train the model on K-1 folds of LABELED and screen the held-out fold.")
+@click.option("--json", "as_json", is_flag=True, help="Print the metrics as JSON.")
+@click.option("--predictions", type=click.Path(dir_okay=False), help="Also write the results as JSONL.")
+@lexicon_options
+def eval_cmd(labeled: str, cv: int | None, as_json: bool, predictions: str | None, lexicons: str | None,
+             user_lexicon: str | None, policy: str | None, model: str | None, no_model: bool) -> None:
+    """Recall, false-positive rate, precision, AUC and span recall on labeled JSONL.
+
+    The definitions are those of ../shared/eval/score.py, plus a table per category.
+
+    \b
+    Examples:
+        python cli.py eval ../shared/data/labeled.jsonl
+        python cli.py eval ../shared/data/labeled.jsonl --cv 5
+        python cli.py eval ../shared/data/labeled.jsonl --no-model
+    """
+    from .evaluate import format_report, score
+    from .train import cross_validated_results, load_examples
+
+    try:
+        examples, _ = load_examples([labeled])
+        if cv:
+            base = _screener(lexicons, policy, user_lexicon, None)
+            results = cross_validated_results(base, examples, folds=cv)
+        else:
+            s = _screener(lexicons, policy, user_lexicon, _model_arg(model, no_model))
+            results = [s.screen(e.text, content_type=e.content_type, product_category=e.product_category,
+                                id=e.id).to_dict() for e in examples]
+    except (ValueError, ImportError) as e:
+        raise UsageFailure(str(e)) from None
+    gold = [{**e.row, "id": e.id, "label": "violation" if e.y else "ok"} for e in examples]
+    m = score(gold, results)
+    if predictions:
+        with open(predictions, "w", encoding="utf-8") as f:
+            for r in results:
+                f.write(dumps(r) + "\n")
+    click.echo(json.dumps(m, ensure_ascii=False, indent=2) if as_json else format_report(m))
 
 
 @cli.group(context_settings=CONTEXT)

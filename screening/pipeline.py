@@ -7,15 +7,19 @@ lexicon are read-only after construction and the word segmenter initialises unde
 from __future__ import annotations
 
 import logging
+import math
 import os
+import re
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable
 
 from .about import __version__
 from .errors import InputError
+from .classifier import ModelLoadError, RiskModel, load_model
+from .features import Featurizer, ModelCues
 from .lexicon import Lexicon, Term, load_lexicon
 from .matcher import Hit, TermMatcher
 from .normalize import Normalized, normalize
@@ -35,6 +39,7 @@ from .types import (
 logger = logging.getLogger(__name__)
 
 MODEL_NONE = "none (lexicon-only)"
+DEFAULT_MODEL = "default"
 
 
 def utc_now() -> datetime:
@@ -50,6 +55,23 @@ class _Candidate:
     severity: str
     rule: str | None = None
     rule_reason: str = ""
+
+
+@dataclass
+class _Pass:
+    norm: Normalized
+    field: str | None
+    findings: list[Finding]
+    suppressed: list[Suppressed]
+    tokens: list[str]
+
+
+CLAUSE_RE = re.compile(r"[^,;:!?。、…\n]+")
+
+
+def clauses(text: str) -> list[tuple[int, int]]:
+    """Half-open spans of the clauses of a normalized text (between clause punctuation)."""
+    return [m.span() for m in CLAUSE_RE.finditer(text)] or [(0, len(text))]
 
 
 def _glued(left: str, right: str) -> bool:
@@ -78,6 +100,7 @@ class Screener:
         segmenter: Segmenter | None = None,
         clock: Callable[[], datetime] = utc_now,
         use_cache: bool = True,
+        model: RiskModel | str | Path | None = DEFAULT_MODEL,
     ) -> None:
         self.lexicon = lexicon if lexicon is not None else load_lexicon()
         self.policy = policy if policy is not None else Policy.load()
@@ -87,13 +110,30 @@ class Screener:
         self.clock = clock
         self._lawful = {lp.id: lp for lp in self.lexicon.lawful}
         self._forms = {k.text for k in self.matcher.keys if k.term_ids}
+        self.featurizer = Featurizer(ModelCues.from_rules(self.lexicon.rules))
+        self.model, model_label = self._load_model(model)
+        self._engine_w = self.model.engine_weights(self.featurizer) if self.model is not None else None
         self.versions = {
             "screening": __version__,
             "lexicon": self.lexicon.version,
             "rules": self.rules.version,
-            "model": MODEL_NONE,
+            "model": model_label,
             "policy": self.policy.label,
         }
+
+    @staticmethod
+    def _load_model(model: RiskModel | str | Path | None) -> tuple[RiskModel | None, str]:
+        """The model and its version label; any loading problem degrades to lexicon-only."""
+        if model is None:
+            return None, MODEL_NONE
+        if isinstance(model, RiskModel):
+            return model, model.label
+        try:
+            loaded = load_model(None if model is DEFAULT_MODEL else model)
+        except ModelLoadError as e:
+            logger.warning("risk model unavailable, screening lexicon-only: %s", e)
+            return None, f"unavailable ({e}); lexicon-only"
+        return loaded, loaded.label
 
     @classmethod
     def from_paths(
@@ -103,14 +143,16 @@ class Screener:
         *,
         user_lexicon: str | Path | None = None,
         use_cache: bool = True,
+        model: str | Path | None = DEFAULT_MODEL,
     ) -> Screener:
-        """Build a screener from lexicon files and a policy file (defaults: packaged).
+        """Build a screener from lexicon files, a policy file and a model (defaults: packaged).
 
         ``user_lexicon`` (or the ``SCREENING_USER_LEXICON`` environment variable) names a user
-        lexicon directory layered over the lexicons: extra terms and an allow-list.
+        lexicon directory layered over the lexicons: extra terms and an allow-list. ``model``
+        is a model directory, or ``None`` to screen lexicon-only.
         """
         user = user_lexicon or os.environ.get("SCREENING_USER_LEXICON") or None
-        return cls(load_lexicon(lexicon_dir, user), Policy.load(policy_path), use_cache=use_cache)
+        return cls(load_lexicon(lexicon_dir, user), Policy.load(policy_path), use_cache=use_cache, model=model)
 
     # ------------------------------------------------------------------ public API
     def screen(
@@ -132,8 +174,8 @@ class Screener:
         if not text.strip():
             raise InputError("text is empty")
         self._check_fields(content_type, product_category)
-        findings, suppressed = self._findings(normalize(text), product_category, content_type)
-        return self._result(id, findings, suppressed, content_type, product_category, now)
+        p = self._pass(normalize(text), product_category, content_type)
+        return self._result(id, [p], content_type, product_category, now)
 
     def screen_fields(
         self,
@@ -153,24 +195,18 @@ class Screener:
             InputError: a field is not text, every field is empty, or a value is unknown.
         """
         self._check_fields(content_type, product_category)
-        findings: list[Finding] = []
-        suppressed: list[Suppressed] = []
-        screened = 0
+        passes = []
         for name, text in texts.items():
             if text is None:
                 continue
             if not isinstance(text, str):
                 raise InputError(f"field {name!r} is not text ({type(text).__name__})")
-            if not text.strip():
-                continue
-            screened += 1
-            f, s = self._findings(normalize(text), product_category, content_type)
-            findings.extend(replace(x, field=name) for x in f)
-            suppressed.extend(s)
-        if not screened:
+            if text.strip():
+                passes.append(self._pass(normalize(text), product_category, content_type, field=name))
+        if not passes:
             names = ", ".join(texts) or "none given"
             raise InputError("text is empty" if len(texts) == 1 else f"all text fields are empty ({names})")
-        return self._result(id, findings, suppressed, content_type, product_category, now)
+        return self._result(id, passes, content_type, product_category, now)
 
     def _check_fields(self, content_type: Any, product_category: Any) -> None:
         if content_type not in CONTENT_TYPES:
@@ -181,14 +217,21 @@ class Screener:
     def _result(
         self,
         rid: str | None,
-        findings: list[Finding],
-        suppressed: list[Suppressed],
+        passes: list[_Pass],
         content_type: str,
         product_category: str,
         now: datetime | None,
     ) -> ScreeningResult:
+        findings = [f for p in passes for f in p.findings]
+        suppressed = [s for p in passes for s in p.suppressed]
+        risk = None
+        if self.model is not None:
+            scored = [(self._risk(p, product_category, content_type), p) for p in passes]
+            risk, riskiest = max(scored, key=lambda x: x[0])
+            if self.policy.model_flags(risk, findings):
+                findings.append(self._model_finding(riskiest, risk, product_category, content_type))
         d = self.policy.decide(
-            findings, content_type=content_type, product_category=product_category, now=now or self.clock()
+            findings, risk=risk, content_type=content_type, product_category=product_category, now=now or self.clock()
         )
         return ScreeningResult(
             id=rid,
@@ -307,13 +350,12 @@ class Screener:
                 candidates.append(best)
         return candidates, allow, lawful
 
-    def _findings(
-        self, norm: Normalized, product_category: str, content_type: str
-    ) -> tuple[list[Finding], list[Suppressed]]:
+    def _pass(self, norm: Normalized, product_category: str, content_type: str, field: str | None = None) -> _Pass:
+        """The lexicon pass over one text: findings, suppressed hits and the tokens around hits."""
         text = norm.text
         hits = self.matcher.find(text)
         if not hits:
-            return [], []
+            return _Pass(norm, field, [], [], [])
         candidates, allow, lawful = self._candidates(text, hits, product_category)
         suppressed: list[tuple[_Candidate, str, str]] = []
         kept: list[_Candidate] = []
@@ -329,10 +371,50 @@ class Screener:
                 kept.append(c)
             else:
                 suppressed.append((c, *why))
-        kept = self._word_check(text, kept, suppressed)
+        kept, tokens = self._word_check(text, kept, suppressed)
         kept = self._drop_contained(kept, suppressed)
-        findings = [self._finding(norm, c, product_category) for c in kept]
-        return findings, [self._suppressed(norm, c, rule, reason) for c, rule, reason in suppressed]
+        findings = [self._finding(norm, c, product_category, field) for c in kept]
+        return _Pass(
+            norm, field, findings, [self._suppressed(norm, c, rule, reason) for c, rule, reason in suppressed], tokens
+        )
+
+    # ------------------------------------------------------------------ the model
+    def _risk(self, p: _Pass, product_category: str, content_type: str) -> float:
+        model, fz = self.model, self.featurizer
+        assert model is not None and self._engine_w is not None
+        idx, vals = fz.text_part(p.norm.text, p.tokens)
+        engine = fz.engine_part(p.norm.text, p.findings, p.suppressed, product_category, content_type)
+        return model.probability(model.decision(idx, vals, engine, self._engine_w))
+
+    def _model_finding(self, p: _Pass, risk: float, product_category: str, content_type: str) -> Finding:
+        """A model_risk finding on the clause the model scores highest."""
+        model, fz = self.model, self.featurizer
+        assert model is not None and self._engine_w is not None
+        text = p.norm.text
+        engine = fz.engine_part(text, p.findings, p.suppressed, product_category, content_type)
+        base = float(self._engine_w @ engine) + model.bias
+        best, best_score = (0, len(text)), -math.inf
+        for a, b in clauses(text):
+            idx, vals = fz.text_part(text[a:b])
+            score = float(model.weights[idx] @ vals) + base
+            if score > best_score:
+                best, best_score = (a, b), score
+        start, end = p.norm.to_original(*best)
+        return Finding(
+            start=start,
+            end=end,
+            text=p.norm.original[start:end],
+            term="",
+            term_id="",
+            category="model_risk",
+            severity=self.policy.model_severity,
+            basis="广告法第四条、第二十八条（疑似虚假或引人误解的宣传，需人工判断）",
+            suggestion=None,
+            detector="model",
+            confidence=round(risk, 4),
+            explanation=f"未命中词库，模型判断此句风险最高（违规概率 {risk:.0%}），请人工复核",
+            field=p.field,
+        )
 
     def _lawful_reason(
         self,
@@ -361,10 +443,10 @@ class Screener:
 
     def _word_check(
         self, text: str, kept: list[_Candidate], suppressed: list[tuple[_Candidate, str, str]]
-    ) -> list[_Candidate]:
+    ) -> tuple[list[_Candidate], list[str]]:
         """Drop hits that jieba sees inside a longer everyday word (首饰, 安全网)."""
         if not kept:
-            return kept
+            return kept, []
         tokens = self.segmenter.tokens_around(text, [(c.start, c.end) for c in kept])
         keep_suffixes = self.rules.cue("part_of_word", "keep_suffixes")
         keep_prefixes = self.rules.cue("part_of_word", "keep_prefixes")
@@ -383,7 +465,7 @@ class Screener:
                     suppressed.append((c, "part_of_word", f"属于词语“{tok.text}”，非独立用语"))
                     continue
             out.append(c)
-        return out
+        return out, [t.text for t in tokens]
 
     @staticmethod
     def _drop_contained(
@@ -400,7 +482,7 @@ class Screener:
             out.append(c)
         return out
 
-    def _finding(self, norm: Normalized, c: _Candidate, product_category: str) -> Finding:
+    def _finding(self, norm: Normalized, c: _Candidate, product_category: str, field: str | None) -> Finding:
         start, end = norm.to_original(c.start, c.end)
         t = c.term
         explanation = t.explanation or f"{CATEGORY_ZH[t.category]}（{t.basis}）"
@@ -422,6 +504,7 @@ class Screener:
             confidence=0.5 if c.rule else 0.9,
             explanation=explanation,
             rule=c.rule,
+            field=field,
         )
 
     @staticmethod

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from importlib import resources
 from pathlib import Path
+from collections.abc import Sequence
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -49,15 +50,28 @@ class Policy:
         except (ZoneInfoNotFoundError, ValueError):
             problems.append(f"unknown timezone {raw.get('timezone')!r}")
             self.tz = ZoneInfo("UTC")
-        self.by_severity = dict(raw.get("decision", {}))
+        decision = dict(raw.get("decision", {}))
+        self.by_severity = dict(decision.get("without_model", {}))
+        try:
+            self.block_risk = float(decision.get("block_risk", 0.5))
+            self.finding_review_risk = float(decision.get("finding_review_risk", 0.15))
+            self.review_risk = float(decision.get("review_risk", 0.5))
+        except (TypeError, ValueError):
+            problems.append("decision thresholds must be numbers")
+            self.block_risk = self.finding_review_risk = self.review_risk = 0.5
+        self.model_severity = str(decision.get("model_severity", "medium"))
+        if self.model_severity not in SEVERITIES[1:]:
+            problems.append(f"decision.model_severity must be one of {list(SEVERITIES[1:])}")
+        self.block_categories = frozenset(decision.get("block_categories", []))
         self.risk_by_severity = {k: float(v) for k, v in raw.get("risk", {}).items()}
         routing = dict(raw.get("routing", {}))
         self.regulated = frozenset(routing.pop("regulated_sectors", []))
+        self.legal_terms = frozenset(routing.pop("legal_terms", []))
         self.role_by_type = routing
         self.sla_hours = {k: float(v) for k, v in raw.get("sla_hours", {}).items()}
         for sev in SEVERITIES:
             if self.by_severity.get(sev) not in DECISIONS:
-                problems.append(f"decision.{sev} must be one of {list(DECISIONS)}")
+                problems.append(f"decision.without_model.{sev} must be one of {list(DECISIONS)}")
             if not 0.0 <= self.risk_by_severity.get(sev, -1.0) <= 1.0:
                 problems.append(f"risk.{sev} must be a number in 0..1")
         for ct in CONTENT_TYPES:
@@ -87,35 +101,63 @@ class Policy:
         except (OSError, tomllib.TOMLDecodeError) as e:
             raise PolicyError(f"cannot read policy {path or 'policy.toml'}: {e}") from None
 
+    def model_flags(self, risk: float, findings: Sequence[Finding]) -> bool:
+        """Whether the model alone should send the text to a person (no medium or high finding)."""
+        return risk >= self.review_risk and all(SEVERITY_RANK[f.severity] < SEVERITY_RANK["medium"] for f in findings)
+
     def decide(
         self,
-        findings: tuple[Finding, ...] | list[Finding],
+        findings: Sequence[Finding],
         *,
+        risk: float | None = None,
         content_type: str,
         product_category: str,
         now: datetime,
     ) -> Decision:
-        """Turn findings into a decision, a severity, a placeholder risk and a route."""
+        """Turn findings and the model's risk into a decision, a severity, a risk and a route.
+
+        ``risk`` is None when the model is unavailable: the decision then follows the worst
+        finding's severity and ``risk`` is the policy's placeholder.
+        """
         severity = "none"
         for f in findings:
             if SEVERITY_RANK[f.severity] > SEVERITY_RANK[severity]:
                 severity = f.severity
-        decision = self.by_severity[severity]
-        risk = self.risk_by_severity[severity]
-        if findings and severity != "none":
-            # More distinct findings at the worst level make a violation likelier.
-            worst = sum(1 for f in findings if f.severity == severity)
-            risk = min(0.99, risk + 0.02 * (worst - 1))
+        if risk is None:
+            decision = self.by_severity[severity]
+            risk = self.risk_by_severity[severity]
+            if findings and severity != "none":
+                # More distinct findings at the worst level make a violation likelier.
+                worst = sum(1 for f in findings if f.severity == severity)
+                risk = min(0.99, risk + 0.02 * (worst - 1))
+        elif severity == "high":
+            clear = any(f.severity == "high" and f.category in self.block_categories for f in findings)
+            decision = "block" if clear and risk >= self.block_risk else "review"
+        elif severity == "medium":
+            decision = "review" if risk >= self.finding_review_risk else "pass"
+        else:
+            decision = "review" if risk >= self.review_risk else "pass"
         route = None
         if decision != "pass":
-            route = self.route(severity, content_type=content_type, product_category=product_category, now=now)
+            route = self.route(severity, content_type=content_type, product_category=product_category, now=now,
+                               findings=findings)
         return Decision(decision, severity, round(risk, 4), route)
 
-    def route(self, severity: str, *, content_type: str, product_category: str, now: datetime) -> Route:
+    def route(
+        self,
+        severity: str,
+        *,
+        content_type: str,
+        product_category: str,
+        now: datetime,
+        findings: Sequence[Finding] = (),
+    ) -> Route:
         """The role and due time for a result that needs a person."""
         role = self.role_by_type.get(content_type, "merchant_compliance")
         if severity == "high" and product_category in self.regulated:
             role = "risk_control"
+        if any(f.severity == "high" and f.term in self.legal_terms for f in findings):
+            role = "legal"
         hours = self.sla_hours.get(content_type, self.sla_hours.get("listing", 24.0))
         due = now.astimezone(self.tz) + timedelta(hours=hours)
         return Route(role, due.isoformat(timespec="seconds"), hours)

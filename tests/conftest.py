@@ -29,8 +29,8 @@ def tiny_lexicon():
 
 @pytest.fixture(scope="session")
 def tiny(tiny_lexicon) -> Screener:
-    """A screener over the small hand-written test lexicon (terms with known ids)."""
-    return Screener(tiny_lexicon)
+    """A lexicon-only screener over the small hand-written test lexicon (terms with known ids)."""
+    return Screener(tiny_lexicon, model=None)
 
 
 @pytest.fixture(scope="session")

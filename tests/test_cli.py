@@ -11,7 +11,7 @@ from conftest import TINY
 
 from screening.cli import cli
 
-LEX = ["--lexicons", str(TINY)]
+LEX = ["--lexicons", str(TINY), "--no-model"]
 
 
 def run(*args: str, input: str | bytes | None = None):

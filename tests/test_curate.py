@@ -30,7 +30,7 @@ def test_added_terms_are_found_and_versioned(tmp_path: Path) -> None:
                     lexicon_dir=TINY) == "U-ABS-0002"
     lex = load_lexicon(TINY, user)
     assert lex.version.startswith("0.0.1-test+user.")
-    r = Screener(lex).screen("宇宙第一的口碑")
+    r = Screener(lex, model=None).screen("宇宙第一的口碑")
     assert [(f.text, f.term_id, f.suggestion) for f in r.findings] == [("宇宙第一", "U-ABS-0001", "口碑好")]
     assert r.decision == "block"
 
@@ -50,7 +50,7 @@ def test_allow_list_phrase_and_disabled_term(tmp_path: Path) -> None:
     user = tmp_path / "mine"
     assert add_allow(user, phrase="第一中学", reason="校名", lexicon_dir=TINY) == "U-ALW-0001"
     add_allow(user, term_id="ABS-0006", disable=True, reason="本平台不限制“全网”", lexicon_dir=TINY)
-    s = Screener(load_lexicon(TINY, user))
+    s = Screener(load_lexicon(TINY, user), model=None)
     r = s.screen("第一中学门口的文具店，全网同款")
     assert r.findings == ()
     assert {x.rule for x in r.suppressed} == {"lawful_phrase"}
@@ -60,7 +60,7 @@ def test_allow_list_phrase_and_disabled_term(tmp_path: Path) -> None:
 def test_allow_entry_limited_to_one_term(tmp_path: Path) -> None:
     user = tmp_path / "mine"
     add_allow(user, phrase="最好的时光", term_id="ABS-0001", reason="歌名", lexicon_dir=TINY)
-    s = Screener(load_lexicon(TINY, user))
+    s = Screener(load_lexicon(TINY, user), model=None)
     assert s.screen("最好的时光").findings == ()
 
 

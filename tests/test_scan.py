@@ -145,7 +145,7 @@ def test_resume_refuses_an_output_from_another_input(tiny, tmp_path: Path) -> No
 def _cli_scan(src: Path, out: Path, *extra: str, stderr: int | None = subprocess.DEVNULL) -> subprocess.Popen:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     return subprocess.Popen(
-        [sys.executable, str(ROOT / "cli.py"), "scan", str(src), "-o", str(out), "--lexicons", str(TINY),
+        [sys.executable, str(ROOT / "cli.py"), "scan", str(src), "-o", str(out), "--lexicons", str(TINY), "--no-model",
          "--workers", "2", "--no-progress", *extra],
         env=env, stdout=subprocess.DEVNULL, stderr=stderr,
     )

@@ -1,0 +1,198 @@
+"""Features for the residual-risk classifier, computed the same way at training and at run time.
+
+Three groups, concatenated into one sparse row per text:
+
+- **character n-grams** (1–3) of the normalized text, hashed into ``CHAR_DIM`` buckets and
+  L2-normalized. The hashing is vectorized with NumPy over the text's code points, so a text
+  costs a few array operations rather than a Python loop per n-gram;
+- **jieba tokens** around the lexicon hits (the word check segments those stretches anyway, so
+  they cost nothing extra), hashed into ``WORD_DIM`` buckets and L2-normalized. Segmenting every
+  whole text would cost more than the rest of the pipeline; character n-grams carry the rest;
+- **engine features**: what the lexicon pass found and suppressed (per category, severity and
+  rule), the product category and content type, and disease/symptom words near outcome words
+  (the claims a word list misses: 喝了三天血压就降下来了).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import zlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .normalize import normalize
+from .types import CONTENT_TYPES, LEXICON_CATEGORIES, PRODUCT_CATEGORIES, Finding, Suppressed
+
+CHAR_BITS = 18
+CHAR_DIM = 1 << CHAR_BITS
+WORD_DIM = 1 << 16
+FEATURIZER_VERSION = "1"
+
+# Suppression rules the engine reports (pipeline and screening.rules); a new rule only adds a
+# zero column to old models, so this list may grow but never reorder.
+RULES = (
+    "ascii_boundary", "allow_context", "lawful_phrase", "part_of_word", "contained", "requires_context",
+    "time_ordinal", "parameter", "advice", "usage_tip", "composition", "negation", "negative_emphasis",
+    "aspiration", "standard_grade", "registration", "self_comparison", "ranking_with_source",
+)
+SEVERITIES = ("low", "medium", "high")
+
+_M1 = np.uint64(0x9E3779B97F4A7C15)
+_M2 = np.uint64(0xC2B2AE3D27D4EB4F)
+_M3 = np.uint64(0x165667B19E3779F9)
+_MIX = np.uint64(0xFF51AFD7ED558CCD)
+_SALT = (np.uint64(0x1F), np.uint64(0x2F3), np.uint64(0x3F57))
+_SHIFT = np.uint64(64 - CHAR_BITS)
+
+
+def _codepoints(text: str) -> np.ndarray:
+    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32).astype(np.uint64)
+
+
+def char_ngram_ids(text: str) -> np.ndarray:
+    """Hashed bucket ids of every character 1-, 2- and 3-gram of ``text`` (with repeats)."""
+    c = _codepoints(text)
+    if c.size == 0:
+        return np.zeros(0, dtype=np.int64)
+    with np.errstate(over="ignore"):
+        parts = [c * _M1 ^ _SALT[0]]
+        if c.size > 1:
+            parts.append((c[:-1] * _M1) ^ (c[1:] * _M2) ^ _SALT[1])
+        if c.size > 2:
+            parts.append((c[:-2] * _M1) ^ (c[1:-1] * _M2) ^ (c[2:] * _M3) ^ _SALT[2])
+        h = np.concatenate(parts)
+        h = (h ^ (h >> np.uint64(31))) * _MIX
+        return (h >> _SHIFT).astype(np.int64)
+
+
+def _normalized_counts(ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    if ids.size == 0:
+        return ids, np.zeros(0, dtype=np.float64)
+    uniq, counts = np.unique(ids, return_counts=True)
+    values = counts.astype(np.float64)
+    return uniq, values / math.sqrt(float((values * values).sum()))
+
+
+_NEVER = re.compile(r"(?!x)x")
+
+
+def _alternation(words: Iterable[str]) -> re.Pattern[str]:
+    forms = sorted({normalize(w).text for w in words if normalize(w).text}, key=len, reverse=True)
+    return re.compile("|".join(map(re.escape, forms))) if forms else _NEVER
+
+
+@dataclass(frozen=True)
+class ModelCues:
+    """Cue lists from ``rules.toml`` ``[model_cues]`` for the disease/outcome features."""
+
+    symptoms: re.Pattern[str]
+    outcomes: re.Pattern[str]
+    durations: re.Pattern[str]
+    window: int
+
+    @classmethod
+    def from_rules(cls, rules: dict[str, Any]) -> ModelCues:
+        """Read ``[model_cues]``; missing lists give features that are always zero."""
+        raw = rules.get("model_cues", {})
+        units = _alternation(raw.get("duration_units", [])).pattern
+        number = r"(?:\d+|[一二两三四五六七八九十半几]+)"
+        durations = re.compile(f"{number}(?:{units})") if raw.get("duration_units") else _NEVER
+        return cls(
+            _alternation(raw.get("symptoms", [])),
+            _alternation(raw.get("outcomes", [])),
+            durations,
+            int(raw.get("window", 12)),
+        )
+
+    def counts(self, text: str) -> tuple[float, float, float]:
+        """(symptom words, symptom words with an outcome word close after, durations near outcomes)."""
+        out_pos = [m.start() for m in self.outcomes.finditer(text)]
+        if not out_pos:
+            return float(sum(1 for _ in self.symptoms.finditer(text))), 0.0, 0.0
+        sym_pos = [m.start() for m in self.symptoms.finditer(text)]
+        w = self.window
+        near = sum(1 for i in sym_pos if any(i < j <= i + w for j in out_pos))
+        dur = sum(1 for m in self.durations.finditer(text) if any(m.start() < j <= m.end() + w for j in out_pos))
+        return float(len(sym_pos)), float(near), float(dur)
+
+
+class Featurizer:
+    """Turns a normalized text and its lexicon-only result into one feature row."""
+
+    def __init__(self, cues: ModelCues) -> None:
+        self.cues = cues
+        self.engine_names = self._engine_names()
+        self._index = {n: i for i, n in enumerate(self.engine_names)}
+
+    @staticmethod
+    def _engine_names() -> list[str]:
+        names = [f"cat:{c}" for c in LEXICON_CATEGORIES]
+        names += [f"sev:{s}" for s in SEVERITIES]
+        names += [f"rule:{r}" for r in RULES]
+        names += ["exempt", "n_findings", "log_len", "symptoms", "symptom_near_outcome", "duration_near_outcome"]
+        names += [f"pc:{p}" for p in PRODUCT_CATEGORIES]
+        names += [f"ct:{c}" for c in CONTENT_TYPES]
+        names.append("bias_term")
+        return names
+
+    @property
+    def n_engine(self) -> int:
+        """Number of engine features."""
+        return len(self.engine_names)
+
+    @property
+    def dim(self) -> int:
+        """Total number of columns."""
+        return CHAR_DIM + WORD_DIM + self.n_engine
+
+    @staticmethod
+    def word_ids(tokens: Iterable[str]) -> np.ndarray:
+        """Hashed ids of tokens (two characters or more)."""
+        ids = [zlib.crc32(t.encode("utf-8", "surrogatepass")) % WORD_DIM for t in tokens if len(t) >= 2]
+        return np.asarray(ids, dtype=np.int64)
+
+    def text_part(self, text: str, tokens: Iterable[str] = ()) -> tuple[np.ndarray, np.ndarray]:
+        """Column indices and values of the character and token features of ``text``."""
+        ci, cv = _normalized_counts(char_ngram_ids(text))
+        wi, wv = _normalized_counts(self.word_ids(tokens))
+        return np.concatenate([ci, wi + CHAR_DIM]), np.concatenate([cv, wv])
+
+    def engine_part(
+        self,
+        text: str,
+        findings: Sequence[Finding],
+        suppressed: Sequence[Suppressed],
+        product_category: str,
+        content_type: str,
+    ) -> np.ndarray:
+        """The dense engine features of one screened text."""
+        v = np.zeros(self.n_engine, dtype=np.float64)
+        idx = self._index
+        for f in findings:
+            if f.category in LEXICON_CATEGORIES:
+                v[idx[f"cat:{f.category}"]] += 1
+            if f.severity in SEVERITIES:
+                v[idx[f"sev:{f.severity}"]] += 1
+            if f.rule:
+                v[idx["exempt"]] += 1
+        for s in suppressed:
+            key = f"rule:{s.rule}"
+            if key in idx:
+                v[idx[key]] += 1
+        v[idx["n_findings"]] = len(findings)
+        v[: idx["log_len"]] = np.log1p(v[: idx["log_len"]])
+        v[idx["log_len"]] = math.log1p(len(text)) / 8.0
+        sym, near, dur = self.cues.counts(text)
+        v[idx["symptoms"]] = math.log1p(sym)
+        v[idx["symptom_near_outcome"]] = math.log1p(near)
+        v[idx["duration_near_outcome"]] = math.log1p(dur)
+        if f"pc:{product_category}" in idx:
+            v[idx[f"pc:{product_category}"]] = 1.0
+        if f"ct:{content_type}" in idx:
+            v[idx[f"ct:{content_type}"]] = 1.0
+        v[idx["bias_term"]] = 1.0
+        return v
