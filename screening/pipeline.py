@@ -372,7 +372,7 @@ class Screener:
             else:
                 suppressed.append((c, *why))
         kept, tokens = self._word_check(text, kept, suppressed)
-        kept = self._drop_contained(kept, suppressed)
+        kept = self._drop_contained(kept, [c for c, _, _ in suppressed], suppressed)
         findings = [self._finding(norm, c, product_category, field) for c in kept]
         return _Pass(
             norm, field, findings, [self._suppressed(norm, c, rule, reason) for c, rule, reason in suppressed], tokens
@@ -469,14 +469,18 @@ class Screener:
 
     @staticmethod
     def _drop_contained(
-        kept: list[_Candidate], suppressed: list[tuple[_Candidate, str, str]]
+        kept: list[_Candidate], lawful: list[_Candidate], suppressed: list[tuple[_Candidate, str, str]]
     ) -> list[_Candidate]:
-        """A hit inside a longer reported hit (第一 in 全网第一) adds nothing; overlaps stay."""
+        """The longest term wins: a hit inside a longer hit (第一 in 全网第一, 降糖 in 降糖药) is its
+        part, reported or suppressed with it; partial overlaps (最好第一) both stay."""
         kept.sort(key=lambda c: (c.start, -c.end))
         out: list[_Candidate] = []
         for c in kept:
-            outer = next((o for o in out if o.start <= c.start and c.end <= o.end), None)
-            if outer is not None and SEVERITY_RANK[outer.severity] >= SEVERITY_RANK[c.severity]:
+            outer = next(
+                (o for o in (*out, *lawful) if o.start <= c.start and c.end <= o.end and o.end - o.start > c.end - c.start),
+                None,
+            )
+            if outer is not None:
                 suppressed.append((c, "contained", f"包含在“{outer.term.term}”中"))
                 continue
             out.append(c)

@@ -122,6 +122,7 @@ class RuleSet:
         }
         self.negation_window = int(cues.value("negation", "window", 6))
         self.parameter_reach = int(cues.value("parameter", "reach", 8))
+        self.composition_reach = int(cues.value("composition", "reach", 6))
         self.min_frequency = int(cues.value("part_of_word", "min_frequency", 5))
         self.registration_categories = frozenset(cues.value("registration", "categories", []))
         self.registration_max = cues.value("registration", "max_severity", "medium")
@@ -226,11 +227,12 @@ class RuleSet:
         if ctx.hit not in self.cue("composition", "terms"):
             return None
         materials = self.cue("composition", "next")
-        cue = _starts_with_any(ctx.text[ctx.end : ctx.end + 8], materials)
-        if cue:
-            return Outcome("composition", NOT_VIOLATION, f"成分含量标示：“{ctx.hit}{cue}”")
-        before = ctx.text[max(0, ctx.start - 8) : ctx.start]
+        following = ctx.text[ctx.end : min(ctx.clause_end, ctx.end + self.composition_reach + 4)]
         for m in materials:
+            if 0 <= following.find(m) <= self.composition_reach - 1:
+                return Outcome("composition", NOT_VIOLATION, f"成分含量标示：“{ctx.hit}…{m}”")
+        before = ctx.text[max(0, ctx.start - 8) : ctx.start]
+        for m in (*materials, *self.cue("composition", "before")):
             if before.endswith(m):
                 return Outcome("composition", NOT_VIOLATION, f"成分含量标示：“{m}{ctx.hit}”")
         return None

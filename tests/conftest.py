@@ -35,5 +35,11 @@ def tiny(tiny_lexicon) -> Screener:
 
 @pytest.fixture(scope="session")
 def screener() -> Screener:
-    """The screener over the packaged default lexicons."""
+    """The screener over the packaged lexicons, policy and model."""
     return Screener()
+
+
+@pytest.fixture(scope="session")
+def engine(screener: Screener) -> Screener:
+    """The packaged lexicons and rules without the model: the engine's own behaviour."""
+    return Screener(screener.lexicon, screener.policy, matcher=screener.matcher, model=None)

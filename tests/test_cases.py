@@ -1,4 +1,4 @@
-"""Golden cases over the packaged lexicons, as data: compliance staff add lines, not Python.
+"""Golden cases for the engine (packaged lexicons and rules, no model), as data: compliance staff add lines, not Python.
 
 Each line of ``tests/cases/*.jsonl``: ``text``, ``content_type``, ``product_category``, the
 expected ``decision`` and findings ``[text, start, end, category]`` with offsets into the
@@ -21,8 +21,8 @@ CASES = [
 
 
 @pytest.mark.parametrize("case", CASES)
-def test_case(screener, case: dict) -> None:
-    r = screener.screen(case["text"], content_type=case["content_type"], product_category=case["product_category"])
+def test_case(engine, case: dict) -> None:
+    r = engine.screen(case["text"], content_type=case["content_type"], product_category=case["product_category"])
     assert [[f.text, f.start, f.end, f.category] for f in r.findings] == case["expect"]
     assert r.decision == case["decision"]
     assert_offsets(case["text"], r)

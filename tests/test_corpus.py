@@ -1,4 +1,4 @@
-"""Quality floors on the project's own labeled copy (tests/corpus, written for this project).
+"""Quality floors of the engine (lexicons and rules, no model) on the project's own labeled copy.
 
 The lawful regression corpus is dense in trigger words used lawfully; it guards the
 false-positive rate. dev.jsonl is what the rules were tuned on, holdout.jsonl was not looked at
@@ -36,13 +36,13 @@ def _rates(screener, name: str) -> tuple[float, float, list[str]]:
     return tp / max(tp + fn, 1), fp / max(fp + tn, 1), false_positives
 
 
-def test_lawful_copy_full_of_trigger_words_passes(screener) -> None:
-    _, fpr, fps = _rates(screener, "lawful_regression.jsonl")
+def test_lawful_copy_full_of_trigger_words_passes(engine) -> None:
+    _, fpr, fps = _rates(engine, "lawful_regression.jsonl")
     assert fpr <= 0.02, fps
 
 
 @pytest.mark.parametrize(("name", "min_recall", "max_fpr"), [("dev.jsonl", 0.85, 0.05), ("holdout.jsonl", 0.65, 0.05)])
-def test_recall_and_false_positive_floors(screener, name: str, min_recall: float, max_fpr: float) -> None:
-    recall, fpr, fps = _rates(screener, name)
+def test_recall_and_false_positive_floors(engine, name: str, min_recall: float, max_fpr: float) -> None:
+    recall, fpr, fps = _rates(engine, name)
     assert recall >= min_recall
     assert fpr <= max_fpr, fps
