@@ -23,17 +23,21 @@ from .normalize import normalize
 
 logger = logging.getLogger(__name__)
 
-CACHE_FORMAT = "1"
+CACHE_FORMAT = "2"
+# How far from its literal anchor a numeric pattern may reach (年化收益12.5%: the number).
+PATTERN_REACH = 16
 
 
 @dataclass(frozen=True)
 class Key:
-    """What one normalized string means: forms of terms, allow contexts, lawful phrases."""
+    """What one normalized string means: forms of terms, allow contexts, lawful phrases, and
+    the literal anchors of numeric patterns (天见效 for X天见效)."""
 
     text: str
     term_ids: tuple[str, ...] = ()
     allow_for: tuple[str, ...] = ()
     lawful_ids: tuple[str, ...] = ()
+    pattern_ids: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -60,7 +64,9 @@ class TermMatcher:
     def __init__(self, lexicon: Lexicon, *, use_cache: bool = True) -> None:
         self.lexicon = lexicon
         self.keys = self._build_keys(lexicon)
-        self.patterns = self._build_patterns(lexicon)
+        self.patterns = {
+            t.id: re.compile("|".join(compile_pattern(f) for f in t.forms)) for t in lexicon.active_terms if t.is_pattern
+        }
         self.cache_hit = False
         self.automaton = self._load_or_build(use_cache)
 
@@ -69,33 +75,27 @@ class TermMatcher:
         acc: dict[str, dict[str, list[str]]] = {}
 
         def add(text: str, kind: str, ident: str) -> None:
-            slot = acc.setdefault(text, {"term": [], "allow": [], "lawful": []})
+            slot = acc.setdefault(text, {"term": [], "allow": [], "lawful": [], "pattern": []})
             if ident not in slot[kind]:
                 slot[kind].append(ident)
 
         for t in lexicon.active_terms:
-            if not t.is_pattern:
-                for form in t.forms:
+            for form in t.forms:
+                if t.is_pattern:
+                    # A pattern is searched only near its longest literal part: one automaton pass
+                    # finds the anchors, and a regex runs in a small window around each.
+                    anchor = max((normalize(p).text for p in form.split("X")), key=len)
+                    add(anchor, "pattern", t.id)
+                else:
                     add(normalize(form).text, "term", t.id)
             for ctx in t.allow_contexts:
                 add(normalize(ctx).text, "allow", t.id)
         for lp in lexicon.lawful:
             add(normalize(lp.phrase).text, "lawful", lp.id)
         return [
-            Key(text, tuple(v["term"]), tuple(v["allow"]), tuple(v["lawful"]))
+            Key(text, tuple(v["term"]), tuple(v["allow"]), tuple(v["lawful"]), tuple(v["pattern"]))
             for text, v in sorted(acc.items())
         ]
-
-    @staticmethod
-    def _build_patterns(lexicon: Lexicon) -> tuple[re.Pattern[str] | None, list[str]]:
-        ids = [t.id for t in lexicon.active_terms if t.is_pattern]
-        if not ids:
-            return None, []
-        groups = []
-        for i, tid in enumerate(ids):
-            alts = "|".join(compile_pattern(f) for f in lexicon.terms[tid].forms)
-            groups.append(f"(?P<p{i}>{alts})")
-        return re.compile("|".join(groups)), ids
 
     def _digest(self) -> str:
         h = hashlib.sha256()
@@ -137,17 +137,22 @@ class TermMatcher:
     def find(self, text: str) -> list[Hit]:
         """Every hit in ``text`` (already normalized), ordered by start then length."""
         hits = []
-        if self.keys:
-            keys = self.keys
-            for end_index, i in self.automaton.iter(text):
-                key = keys[i]
-                # pyahocorasick's end index is inclusive.
-                hits.append(Hit(end_index + 1 - len(key.text), end_index + 1, key))
-        regex, ids = self.patterns
-        if regex is not None:
-            for m in regex.finditer(text):
-                tid = ids[int(m.lastgroup[1:])]  # type: ignore[index]
-                hits.append(Hit(m.start(), m.end(), Key(m.group(), (tid,))))
+        if not self.keys:
+            return hits
+        keys = self.keys
+        found: set[tuple[int, int, str]] = set()
+        for end_index, i in self.automaton.iter(text):
+            key = keys[i]
+            # pyahocorasick's end index is inclusive.
+            start, end = end_index + 1 - len(key.text), end_index + 1
+            if key.term_ids or key.allow_for or key.lawful_ids:
+                hits.append(Hit(start, end, key))
+            for tid in key.pattern_ids:
+                lo, hi = max(0, start - PATTERN_REACH), min(len(text), end + PATTERN_REACH)
+                for m in self.patterns[tid].finditer(text, lo, hi):
+                    if m.start() <= start and end <= m.end() and (m.start(), m.end(), tid) not in found:
+                        found.add((m.start(), m.end(), tid))
+                        hits.append(Hit(m.start(), m.end(), Key(m.group(), (tid,))))
         hits.sort(key=lambda h: (h.start, -h.end))
         return hits
 

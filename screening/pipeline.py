@@ -22,7 +22,7 @@ from .classifier import ModelLoadError, RiskModel, load_model
 from .features import Featurizer, ModelCues
 from .lexicon import Lexicon, Term, load_lexicon
 from .matcher import Hit, TermMatcher
-from .normalize import Normalized, normalize
+from .normalize import Normalized, normalize, tables
 from .policy import Policy
 from .rules import EXEMPT, HitContext, RuleSet
 from .segment import Segmenter, containing_token
@@ -428,8 +428,9 @@ class Screener:
         # token (desktop1); noise between them (SPF50+ 100%) keeps them apart.
         start, end = norm.to_original(c.start, c.end)
         original = norm.original
-        if (start > 0 and _glued(normalize(original[start - 1]).text, form[0])) or (
-            end < len(original) and _glued(form[-1], normalize(original[end]).text)
+        table = tables()[0]
+        if (start > 0 and _glued(original[start - 1].translate(table), form[0])) or (
+            end < len(original) and _glued(form[-1], original[end].translate(table))
         ):
             return "ascii_boundary", f"“{form}”是更长字母数字串的一部分"
         for a, b, ctx in allow.get(c.term.id, ()):
