@@ -70,11 +70,17 @@ def char_ngram_ids(text: str) -> np.ndarray:
 
 
 def _normalized_counts(ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Unique ids and their L2-normalized counts (np.unique's work without its overhead,
+    which dominates on arrays of a few hundred ids)."""
     if ids.size == 0:
         return ids, np.zeros(0, dtype=np.float64)
-    uniq, counts = np.unique(ids, return_counts=True)
-    values = counts.astype(np.float64)
-    return uniq, values / math.sqrt(float((values * values).sum()))
+    s = np.sort(ids)
+    first = np.empty(s.size, dtype=bool)
+    first[0] = True
+    np.not_equal(s[1:], s[:-1], out=first[1:])
+    starts = np.flatnonzero(first)
+    counts = np.diff(np.append(starts, s.size)).astype(np.float64)
+    return s[starts], counts / math.sqrt(float(counts @ counts))
 
 
 _NEVER = re.compile(r"(?!x)x")
