@@ -18,6 +18,7 @@ from pathlib import Path
 import ahocorasick
 
 from .about import __version__
+from .cache import cache_dir
 from .lexicon import Lexicon, compile_pattern
 from .normalize import normalize
 
@@ -47,15 +48,6 @@ class Hit:
     start: int
     end: int
     key: Key
-
-
-def cache_dir() -> Path:
-    """Where compiled automata are cached (``SCREENING_CACHE_DIR`` or the user cache)."""
-    env = os.environ.get("SCREENING_CACHE_DIR")
-    if env:
-        return Path(env)
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "screening"
 
 
 class TermMatcher:

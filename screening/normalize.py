@@ -20,6 +20,8 @@ Two steps, both table- or regex-driven so no Python code runs per character:
 from __future__ import annotations
 
 import bisect
+import hashlib
+import json
 import re
 import sys
 import unicodedata
@@ -55,12 +57,13 @@ def _is_noise(ch: str) -> bool:
     return cat[0] in "ZPSMC" and cat != "Co"
 
 
-@lru_cache(maxsize=1)
-def tables() -> tuple[dict[int, str], re.Pattern[str]]:
-    """Build the translate table and the noise pattern once per process."""
+TABLE_FORMAT = "1"
+
+
+def _build_tables() -> tuple[dict[int, str], list[tuple[int, int]]]:
     t2s = _t2s()
     table: dict[int, str] = {}
-    noise: list[str] = []
+    noise: set[int] = set()
     for cp in range(0x10000):
         if 0xD800 <= cp <= 0xDFFF:
             continue  # lone surrogates pass through untouched
@@ -75,15 +78,52 @@ def tables() -> tuple[dict[int, str], re.Pattern[str]]:
         if out != ch:
             table[cp] = out
         if _is_noise(out):
-            noise.append(out)
+            noise.add(ord(out))
     for trad, simp in t2s.items():
         if ord(trad) > 0xFFFF:
             table[ord(trad)] = simp
     # \r is a line break like \n; translate it so the kept set stays small.
     table[ord("\r")] = "\n"
-    chars = "".join(sorted(set(noise) - {"\n"}))
-    pattern = re.compile("[" + re.escape(chars) + _ASTRAL_NOISE + "]+")
-    return table, pattern
+    noise.discard(ord("\n"))
+    ranges: list[tuple[int, int]] = []
+    for cp in sorted(noise):
+        if ranges and cp == ranges[-1][1] + 1:
+            ranges[-1] = (ranges[-1][0], cp)
+        else:
+            ranges.append((cp, cp))
+    return table, ranges
+
+
+@lru_cache(maxsize=1)
+def tables() -> tuple[dict[int, str], re.Pattern[str]]:
+    """The translate table and the noise pattern, built once per machine and cached.
+
+    Building them walks every BMP code point (a tenth of a second); the cache, keyed by the
+    Unicode version and the traditional-to-simplified table, makes it a file read.
+    """
+    from .cache import cache_dir, write_atomic
+
+    t2s_bytes = resources.files("screening").joinpath("data/t2s.tsv").read_bytes()
+    key = hashlib.sha256(
+        f"{TABLE_FORMAT}|{unicodedata.unidata_version}|{''.join(sorted(CLAUSE_PUNCTUATION))}|".encode() + t2s_bytes
+    ).hexdigest()[:24]
+    path = cache_dir() / f"tables-{key}.json"
+    table: dict[int, str] | None = None
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+        table = {int(k): v for k, v in raw["map"].items()}
+        ranges = [tuple(r) for r in raw["noise"]]
+    except (OSError, ValueError, KeyError, TypeError):
+        table = None
+    if table is None:
+        table, ranges = _build_tables()
+        try:
+            data = {"map": {str(k): v for k, v in table.items()}, "noise": ranges}
+            write_atomic(path, json.dumps(data, ensure_ascii=False).encode("utf-8"))
+        except OSError:
+            pass  # an unwritable cache is only a slower start
+    cls = "".join(re.escape(chr(a)) if a == b else f"{re.escape(chr(a))}-{re.escape(chr(b))}" for a, b in ranges)
+    return table, re.compile("[" + cls + _ASTRAL_NOISE + "]+")
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ from pathlib import Path
 import ahocorasick
 import jieba
 
-from .matcher import cache_dir
+from .cache import cache_dir
 
 logger = logging.getLogger(__name__)
 

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from screening.matcher import TermMatcher, cache_dir
+from screening.cache import cache_dir
+from screening.matcher import TermMatcher
 
 
 def test_every_overlapping_hit_is_found(tiny_lexicon) -> None:
