@@ -150,7 +150,8 @@ class _Tally:
             self.roles[role] += 1
         findings = _findings(result)
         self.categories.update({str(f.get("category") or "other") for f in findings})
-        self.terms.update(str(f.get("term") or f.get("text") or "?") for f in findings)
+        # A model_risk finding has no term: its text is a whole clause, not a word to count.
+        self.terms.update(str(f.get("term") or f.get("text") or "?") for f in findings if f.get("category") != "model_risk")
         versions = result.get("versions")
         if isinstance(versions, Mapping):
             for key, value in versions.items():

@@ -413,17 +413,27 @@ def test_filters_by_decision_category_and_role(page: Any, scan: dict[str, Any]) 
         assert want and set(visible_ids(page)) == want
 
     # Filters combine; an empty combination says so.
-    choose(page, "f-role", "content_review")
-    choose(page, "f-category", "superstition")
-    want = flagged_ids(
-        scan,
-        lambda r: r["route"]["role"] == "content_review" and any(f["category"] == "superstition" for f in r["findings"]),
-    )
-    assert set(visible_ids(page)) == want
-    choose(page, "f-decision", "review")  # no review record of this sample goes to content review
-    assert flagged_ids(scan, lambda r: r["decision"] == "review" and r["route"]["role"] == "content_review") == set()
-    assert visible_ids(page) == [] and count_text(page) == f"显示 0 / {total} 条"
-    assert page.execute_script("return document.getElementById('no-match').hidden") is False
+    seen_empty = seen_full = False
+    for decision in ("block", "review"):
+        for role in ("content_review", "risk_control", "merchant_compliance"):
+            for category in ("absolute_claim", "superstition", "medical_claim"):
+                want = flagged_ids(
+                    scan,
+                    lambda r: r["decision"] == decision
+                    and (r["route"] or {}).get("role") == role
+                    and any(f["category"] == category for f in r["findings"]),
+                )
+                if (want and seen_full) or (not want and seen_empty):
+                    continue
+                choose(page, "f-decision", decision)
+                choose(page, "f-role", role)
+                choose(page, "f-category", category)
+                assert set(visible_ids(page)) == want
+                assert count_text(page) == f"显示 {len(want)} / {total} 条"
+                hidden = page.execute_script("return document.getElementById('no-match').hidden")
+                assert hidden is bool(want)
+                seen_full, seen_empty = seen_full or bool(want), seen_empty or not want
+    assert seen_full and seen_empty
     page.execute_script("document.getElementById('f-reset').click()")
     assert len(visible_ids(page)) == total
 
@@ -503,3 +513,12 @@ def test_full_page_screenshot(page: Any, tmp_path: Path) -> None:
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
     width, height = struct.unpack(">II", png[16:24])
     assert width >= 1300 and height >= 2000 and len(png) > 100_000
+
+
+def test_model_risk_clauses_are_not_counted_as_terms() -> None:
+    s = summarize([
+        {"decision": "review", "findings": [{"category": "model_risk", "term": "", "text": "喝了三天血压就降下来了"}]},
+        {"decision": "block", "findings": [{"category": "absolute_claim", "term": "最好", "text": "最好"}]},
+    ])
+    assert s["terms"] == [["最好", 1]]
+    assert s["categories"]["model_risk"] == 1
