@@ -33,7 +33,7 @@ from datetime import datetime
 from types import TracebackType
 from typing import Any
 
-from .types import CATEGORIES, CATEGORY_ZH, DECISIONS, SEVERITY_RANK
+from .types import CATEGORIES, CATEGORY_ZH, CONTENT_TYPE_ZH, DECISION_ZH, DECISIONS, ROLE_ZH, SEVERITY_RANK, SEVERITY_ZH
 
 __all__ = [
     "DECISION_ZH",
@@ -48,21 +48,6 @@ __all__ = [
 
 DEFAULT_TITLE = "广告合规筛查报告"
 TOP_TERMS = 15
-DECISION_ZH = {"pass": "通过", "review": "复核", "block": "拦截"}
-SEVERITY_ZH = {"none": "无", "low": "低", "medium": "中", "high": "高"}
-ROLE_ZH = {
-    "merchant_compliance": "商家合规专员",
-    "content_review": "作品评审专员",
-    "risk_control": "合规风控专员",
-    "legal": "法务",
-}
-CONTENT_TYPE_ZH = {
-    "listing": "商品文案",
-    "ad": "广告",
-    "live_script": "直播脚本",
-    "short_video": "短视频脚本",
-    "post": "图文种草",
-}
 _DECISION_COLOR = {"pass": "#2e7d32", "review": "#c77700", "block": "#c62828"}
 _ROLE_COLOR = {
     "merchant_compliance": "#1565c0",

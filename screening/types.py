@@ -36,6 +36,21 @@ PRODUCT_CATEGORIES = (
 )
 DECISIONS = ("pass", "review", "block")
 
+DECISION_ZH = {"pass": "通过", "review": "复核", "block": "拦截"}
+SEVERITY_ZH = {"none": "无", "low": "低", "medium": "中", "high": "高"}
+ROLE_ZH = {
+    "merchant_compliance": "商家合规专员",
+    "content_review": "作品评审专员",
+    "risk_control": "合规风控专员",
+    "legal": "法务",
+}
+CONTENT_TYPE_ZH = {
+    "listing": "商品文案",
+    "ad": "广告",
+    "live_script": "直播脚本",
+    "short_video": "短视频脚本",
+    "post": "图文种草",
+}
 CATEGORY_ZH = {
     "absolute_claim": "绝对化用语",
     "medical_claim": "疾病治疗/医疗用语",

@@ -56,7 +56,7 @@ from collections import Counter
 from typing import IO, TYPE_CHECKING, Any, Protocol
 
 from .readers import _import_openpyxl, _import_pyarrow_parquet
-from .types import CATEGORIES, CATEGORY_ZH, DECISIONS
+from .types import CATEGORIES, CATEGORY_ZH, DECISION_ZH, DECISIONS, ROLE_ZH
 
 if TYPE_CHECKING:
     from typing_extensions import Self  # typing.Self needs Python 3.11
@@ -101,13 +101,6 @@ _XLSX_WIDTHS = {
     "findings_json": 40,
 }
 
-_DECISION_ZH = {"pass": "通过", "review": "人工复核", "block": "拦截"}
-_ROLE_ZH = {
-    "merchant_compliance": "商家合规专员",
-    "content_review": "作品评审专员",
-    "risk_control": "合规风控专员",
-    "legal": "法务",
-}
 _SURROGATE = re.compile("[\ud800-\udfff]")
 # Characters XML 1.0 (hence xlsx) cannot hold: C0 controls except tab/newline/CR, and surrogates.
 _NOT_IN_XLSX = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
@@ -449,11 +442,11 @@ class XlsxWriter(_Writer):
             ["total", "errors", "出错记录", self._errors],
         ]
         for d in [*DECISIONS, *sorted(set(self._decisions) - set(DECISIONS))]:
-            rows.append(["decision", d, _DECISION_ZH.get(d, ""), self._decisions[d]])
+            rows.append(["decision", d, DECISION_ZH.get(d, ""), self._decisions[d]])
         for c in [*CATEGORIES, *sorted(set(self._categories) - set(CATEGORIES))]:
             rows.append(["category", c, CATEGORY_ZH.get(c, ""), self._categories[c]])
-        for r in [*(r for r in _ROLE_ZH if r in self._roles), *sorted(set(self._roles) - set(_ROLE_ZH))]:
-            rows.append(["role", r, _ROLE_ZH.get(r, ""), self._roles[r]])
+        for r in [*(r for r in ROLE_ZH if r in self._roles), *sorted(set(self._roles) - set(ROLE_ZH))]:
+            rows.append(["role", r, ROLE_ZH.get(r, ""), self._roles[r]])
         return rows
 
     def _finish(self) -> None:
