@@ -47,11 +47,11 @@ def tree_rss_kb(pid: int) -> int:
     return total
 
 
-def run_scan(src: Path, out: Path, workers: int) -> tuple[float, float]:
+def run_scan(src: Path, out: Path, workers: int, *extra: str) -> tuple[float, float]:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     t = time.perf_counter()
     proc = subprocess.Popen([sys.executable, str(ROOT / "cli.py"), "scan", str(src), "-o", str(out),
-                             "--workers", str(workers), "--no-progress"], env=env,
+                             "--workers", str(workers), "--no-progress", *extra], env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     peak = 0
     while proc.poll() is None:

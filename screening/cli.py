@@ -57,6 +57,8 @@ class _Factory:
 
 
 USER_LEXICON_HELP = "User lexicon directory (extra terms, allow-list) layered over the lexicons; env SCREENING_USER_LEXICON."
+user_lexicon_option = click.option("--user-lexicon", envvar="SCREENING_USER_LEXICON", type=click.Path(file_okay=False),
+                                   help=USER_LEXICON_HELP)
 
 
 def lexicon_options(f: Any) -> Any:
@@ -77,7 +79,19 @@ def cli() -> None:
     """Screen Chinese e-commerce copy for advertising-law risk."""
 
 
-def _render_text(text: str, r: ScreeningResult, color: bool) -> str:
+class ScreeningResultView:
+    """The attributes `_render_text` reads, over a contract result dict (for stored results)."""
+
+    def __init__(self, result: dict[str, Any], findings: list[dict[str, Any]]) -> None:
+        from types import SimpleNamespace
+
+        self.decision, self.severity, self.risk = result["decision"], result["severity"], result["risk"]
+        self.route = SimpleNamespace(**result["route"]) if result.get("route") else None
+        self.findings = [SimpleNamespace(**{"suggestion": None, **f}) for f in findings]
+        self.versions = result.get("versions", {})
+
+
+def _render_text(text: str, r: Any, color: bool) -> str:
     out = []
     head = f"{r.decision.upper()}  severity={r.severity}  risk={r.risk:.2f}"
     if r.route:
@@ -186,6 +200,8 @@ def check(
               help="Flagged records listed in an HTML report (highest risk first).")
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: on a terminal).")
 @click.option("--summary-json", type=click.Path(dir_okay=False), help="Also write the summary as JSON.")
+@click.option("--queue", "queue_db", type=click.Path(dir_okay=False),
+              help="Also put every review/block result into this review database (SQLite).")
 @lexicon_options
 def scan(
     input_: str,
@@ -206,6 +222,7 @@ def scan(
     report_limit: int,
     progress: bool | None,
     summary_json: str | None,
+    queue_db: str | None,
     lexicons: str | None,
     user_lexicon: str | None,
     policy: str | None,
@@ -232,6 +249,20 @@ def scan(
         content_type=content_type,
         product_category=product_category,
     )
+    intake = None
+    if queue_db:
+        from .review import ReviewQueue
+        from .store import SQLiteStore
+
+        review_queue = ReviewQueue(SQLiteStore(queue_db), screener.policy)
+        pending: list[tuple[dict[str, Any], dict[str, Any]]] = []
+
+        def intake(item: dict[str, Any], result: dict[str, Any]) -> None:
+            pending.append((item, result))
+            if len(pending) >= 500:
+                review_queue.intake_many(pending)
+                pending.clear()
+
     try:
         summary = scan_file(
             screener,
@@ -247,7 +278,10 @@ def scan(
             progress=progress,
             factory=_Factory(lexicons, policy, user_lexicon, model_arg),
             report_limit=report_limit,
+            on_result=intake,
         )
+        if queue_db and pending:
+            review_queue.intake_many(pending)
     except (ScreeningError, OSError, ImportError) as e:
         raise UsageFailure(str(e)) from None
     click.echo(summary.text(), err=True)
@@ -333,6 +367,234 @@ def eval_cmd(labeled: str, cv: int | None, as_json: bool, predictions: str | Non
     click.echo(json.dumps(m, ensure_ascii=False, indent=2) if as_json else format_report(m))
 
 
+db_option = click.option("--db", envvar="SCREENING_REVIEW_DB", default="review.db", show_default=True,
+                         type=click.Path(dir_okay=False), help="Review database (env SCREENING_REVIEW_DB).")
+
+
+def _queue(db: str) -> Any:
+    from .review import ReviewQueue
+    from .store import SQLiteStore
+
+    return ReviewQueue(SQLiteStore(db))
+
+
+def _echo_json(obj: Any) -> None:
+    click.echo(json.dumps(obj, ensure_ascii=False, indent=2, default=str))
+
+
+@cli.group(context_settings=CONTEXT)
+def queue() -> None:
+    """The human review queue: list, claim, show, decide, escalate, stats, export.
+
+    \b
+    Workflow:
+        python cli.py scan listings.jsonl -o out.jsonl --queue review.db
+        python cli.py queue list --role merchant_compliance --overdue
+        python cli.py queue claim --role merchant_compliance --reviewer 张三
+        python cli.py queue show 12
+        python cli.py queue decide 12 --verdict confirmed --reviewer 张三 --note 绝对化用语
+        python cli.py queue escalate 13 --to legal --reviewer 张三
+        python cli.py queue stats --format html -o kpi.html
+        python cli.py queue export --since 2026-11-01 -o decided.jsonl
+    """
+
+
+@queue.command(name="list", context_settings=CONTEXT)
+@click.option("--role", type=click.Choice(["merchant_compliance", "content_review", "risk_control", "legal"]))
+@click.option("--overdue", is_flag=True, help="Only tasks past their due time.")
+@click.option("--merchant", help="Only this merchant's tasks.")
+@click.option("--limit", type=click.IntRange(min=1), default=200, show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+@db_option
+def queue_list(role: str | None, overdue: bool, merchant: str | None, limit: int, as_json: bool, db: str) -> None:
+    """Open tasks, soonest due first; overdue ones are marked."""
+    tasks = _queue(db).list(role=role, overdue=overdue, merchant=merchant, limit=limit)
+    if as_json:
+        _echo_json(tasks)
+        return
+    for t in tasks:
+        mark = "OVERDUE " if t["overdue"] else ""
+        click.echo(f"{t['id']:>6}  {mark}{t['status']:8s} {t['role']:20s} due {t['due_at']}  {t['decision']:6s} "
+                   f"risk={t['risk']:.2f}  record={t['record_id']}  merchant={t['merchant_id'] or '-'}  "
+                   f"reviewer={t['reviewer'] or '-'}")
+    click.echo(f"{len(tasks)} task(s)", err=True)
+
+
+@queue.command(name="claim", context_settings=CONTEXT)
+@click.option("--role", required=True, type=click.Choice(["merchant_compliance", "content_review", "risk_control", "legal"]))
+@click.option("--reviewer", required=True)
+@db_option
+def queue_claim(role: str, reviewer: str, db: str) -> None:
+    """Take the task due soonest for a role (atomic: never the same task twice)."""
+    task = _queue(db).claim(role, reviewer)
+    if task is None:
+        click.echo(f"no pending task for {role}", err=True)
+        sys.exit(1)
+    _show_task(task)
+
+
+def _show_task(t: dict[str, Any]) -> None:
+    click.echo(f"task {t['id']}  {t['status']}  {t['role']}  due {t['due_at']}{'  OVERDUE' if t['overdue'] else ''}"
+               f"  revisions {t['revisions']}  record {t['record_id']}  merchant {t['merchant_id'] or '-'}")
+    result = t["result"]
+    for field, text in t["texts"].items():
+        findings = [f for f in result["findings"] if f.get("field") in (None, field)]
+        view = ScreeningResultView(result, findings)
+        if len(t["texts"]) > 1:
+            click.echo(f"[{field}]")
+        click.echo(_render_text(text or "", view, color=sys.stdout.isatty()))
+    if t.get("decision_record"):
+        d = t["decision_record"]
+        click.echo(f"decided: {d['verdict']} by {d['reviewer']}" + (f" ({d['note']})" if d["note"] else ""))
+
+
+@queue.command(name="show", context_settings=CONTEXT)
+@click.argument("task_id", type=int)
+@db_option
+def queue_show(task_id: int, db: str) -> None:
+    """The task's text with its findings highlighted."""
+    try:
+        _show_task(_queue(db).show(task_id))
+    except ScreeningError as e:
+        raise UsageFailure(str(e)) from None
+
+
+@queue.command(name="decide", context_settings=CONTEXT)
+@click.argument("task_id", type=int)
+@click.option("--verdict", required=True, type=click.Choice(["confirmed", "false_positive", "needs_change", "escalate"]))
+@click.option("--reviewer", required=True)
+@click.option("--note")
+@click.option("--category", "categories", multiple=True, help="Confirmed categories (default: the findings').")
+@click.option("--to", "to", type=click.Choice(["risk_control", "legal"]), default="risk_control", show_default=True,
+              help="With --verdict escalate: the role to send it to.")
+@click.option("--propose-allow", is_flag=True, help="With false_positive: propose the phrase for the allow-list.")
+@db_option
+def queue_decide(task_id: int, verdict: str, reviewer: str, note: str | None, categories: tuple[str, ...], to: str,
+                 propose_allow: bool, db: str) -> None:
+    """Record a verdict: confirmed, false_positive, needs_change (or escalate)."""
+    q = _queue(db)
+    try:
+        if verdict == "escalate":
+            t = q.escalate(task_id, to, reviewer, note=note)
+        else:
+            t = q.decide(task_id, verdict, reviewer, note=note, categories=list(categories) or None,
+                         propose_allow=propose_allow)
+    except ScreeningError as e:
+        raise UsageFailure(str(e)) from None
+    click.echo(f"task {task_id}: {t['status']} ({verdict})")
+
+
+@queue.command(name="escalate", context_settings=CONTEXT)
+@click.argument("task_id", type=int)
+@click.option("--to", "to", required=True, type=click.Choice(["risk_control", "legal"]))
+@click.option("--reviewer", required=True)
+@click.option("--note")
+@db_option
+def queue_escalate(task_id: int, to: str, reviewer: str, note: str | None, db: str) -> None:
+    """Send a task to risk control (合规风控专员) or legal (法务)."""
+    try:
+        t = _queue(db).escalate(task_id, to, reviewer, note=note)
+    except ScreeningError as e:
+        raise UsageFailure(str(e)) from None
+    click.echo(f"task {task_id}: pending for {t['role']}")
+
+
+def _since(value: str | None) -> Any:
+    if not value:
+        return None
+    from datetime import datetime, timezone
+
+    try:
+        dt = datetime.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not an ISO date (2026-11-01 or 2026-11-01T08:00+08:00)") from None
+    return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
+
+
+@queue.command(name="stats", context_settings=CONTEXT)
+@click.option("--since", help="ISO date or time.")
+@click.option("--format", "fmt", type=click.Choice(["json", "html"]), default="json", show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to a file (default: stdout).")
+@db_option
+def queue_stats(since: str | None, fmt: str, output: str | None, db: str) -> None:
+    """KPIs: time to decision, share within SLA, AI precision, false positives by term, backlog."""
+    stats = _queue(db).stats(_since(since))
+    if fmt == "html":
+        from .report import render_kpis
+
+        text = render_kpis(stats)
+    else:
+        text = json.dumps(stats, ensure_ascii=False, indent=2)
+    if output:
+        Path(output).write_text(text, encoding="utf-8")
+    else:
+        click.echo(text)
+
+
+@queue.command(name="export", context_settings=CONTEXT)
+@click.option("--since", help="ISO date or time.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default="-", show_default=True)
+@db_option
+def queue_export(since: str | None, output: str, db: str) -> None:
+    """Decided items as labeled JSONL in the training format (for `train --data`)."""
+    rows = _queue(db).export(_since(since))
+    out = sys.stdout if output == "-" else open(output, "w", encoding="utf-8")  # noqa: SIM115
+    n = 0
+    try:
+        for row in rows:
+            out.write(dumps(row) + "\n")
+            n += 1
+    finally:
+        if out is not sys.stdout:
+            out.close()
+    click.echo(f"{n} decided item(s)", err=True)
+
+
+@queue.command(name="proposals", context_settings=CONTEXT)
+@click.option("--status", type=click.Choice(["proposed", "accepted", "rejected"]), default="proposed", show_default=True)
+@db_option
+def queue_proposals(status: str, db: str) -> None:
+    """Allow-list phrases proposed by false-positive verdicts."""
+    _echo_json(_queue(db).proposals(status))
+
+
+@queue.command(name="accept", context_settings=CONTEXT)
+@click.argument("proposal_id", type=int)
+@click.option("--reviewer", required=True)
+@click.option("--reject", is_flag=True, help="Reject the proposal instead.")
+@user_lexicon_option
+@db_option
+def queue_accept(proposal_id: int, reviewer: str, reject: bool, user_lexicon: str | None, db: str) -> None:
+    """Accept a proposal into the user lexicon's allow-list (only a person does this)."""
+    try:
+        if reject:
+            p = _queue(db).settle_proposal(proposal_id, False, reviewer)
+        else:
+            udir = _user_dir(user_lexicon)
+            p = _queue(db).settle_proposal(
+                proposal_id, True, reviewer,
+                apply=lambda phrase, term, reason: add_allow(udir, phrase=phrase, term_id=term, reason=reason))
+    except ScreeningError as e:
+        for line in getattr(e, "problems", [str(e)]):
+            click.echo(line)
+        raise UsageFailure("not settled") from None
+    click.echo(f"proposal {proposal_id}: {p['status']}")
+
+
+@cli.command(name="merchants", context_settings=CONTEXT)
+@click.option("--grade", type=click.Choice(["轻度", "中度", "重度"]))
+@click.option("--json", "as_json", is_flag=True)
+@db_option
+def merchants_cmd(grade: str | None, as_json: bool, db: str) -> None:
+    """Merchants graded from confirmed violations (轻度 提醒整改 / 中度 下架整改 / 重度 清退并公示)."""
+    rows = _queue(db).merchants(grade)
+    if as_json:
+        _echo_json(rows)
+        return
+    for m in rows:
+        click.echo(f"{m['merchant_id']:20s} {m['grade']}  {m['action']}  score={m['score']:g}  updated {m['updated_at']}")
+
+
 @cli.group(context_settings=CONTEXT)
 def lexicon() -> None:
     """Inspect, validate and extend lexicons."""
@@ -347,8 +609,6 @@ def _load(directory: str | None, user_lexicon: str | None) -> Any:
         raise UsageFailure(f"{len(getattr(e, 'problems', [e]))} problem(s)") from None
 
 
-user_lexicon_option = click.option("--user-lexicon", envvar="SCREENING_USER_LEXICON", type=click.Path(file_okay=False),
-                                   help=USER_LEXICON_HELP)
 
 
 @lexicon.command(context_settings=CONTEXT)

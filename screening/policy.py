@@ -69,6 +69,13 @@ class Policy:
         self.legal_terms = frozenset(routing.pop("legal_terms", []))
         self.role_by_type = routing
         self.sla_hours = {k: float(v) for k, v in raw.get("sla_hours", {}).items()}
+        grading = dict(raw.get("merchant_grading", {}))
+        self.grading_window_days = float(grading.get("window_days", 90))
+        self.grading_high_weight = float(grading.get("high_weight", 2))
+        self.grades = sorted(
+            ((float(g["at"]), str(g["name"]), str(g["action"])) for g in grading.get("grades", []) if "at" in g),
+            reverse=True,
+        )
         for sev in SEVERITIES:
             if self.by_severity.get(sev) not in DECISIONS:
                 problems.append(f"decision.without_model.{sev} must be one of {list(DECISIONS)}")
@@ -161,6 +168,13 @@ class Policy:
         hours = self.sla_hours.get(content_type, self.sla_hours.get("listing", 24.0))
         due = now.astimezone(self.tz) + timedelta(hours=hours)
         return Route(role, due.isoformat(timespec="seconds"), hours)
+
+    def grade(self, score: float) -> tuple[str | None, str | None]:
+        """The merchant grade and action for a weighted count of confirmed violations."""
+        for at, name, action in self.grades:
+            if score >= at:
+                return name, action
+        return None, None
 
     def error_decision(self, *, content_type: str, product_category: str, now: datetime) -> Decision:
         """A record that could not be screened goes to a person (fail closed)."""

@@ -42,6 +42,7 @@ __all__ = [
     "HtmlReportWriter",
     "highlight",
     "is_flagged",
+    "render_kpis",
     "render_report",
     "summarize",
 ]
@@ -307,8 +308,10 @@ def _bar_chart(name: str, bars: list[tuple[str, str, str, int, str]], total: int
     top = max(v for _, _, _, v, _ in bars) or 1
     height = row * len(bars) + 6
     parts = [
-        f'<svg class="chart" data-chart="{_esc(name)}" viewBox="0 0 {width} {height}" width="100%" '
-        f'role="img" aria-label="{_esc(caption)}" xmlns="http://www.w3.org/2000/svg">'
+        (
+            f'<svg class="chart" data-chart="{_esc(name)}" viewBox="0 0 {width} {height}" width="100%" '
+            f'role="img" aria-label="{_esc(caption)}" xmlns="http://www.w3.org/2000/svg">'
+        )
     ]
     for i, (key, label, sub, value, colour) in enumerate(bars):
         y = 3 + i * row
@@ -355,15 +358,11 @@ def _charts(summary: Mapping[str, Any]) -> str:
     ]
     term_total = sum(int(n) for _, n in (summary.get("terms") or []))
     term_bars = [(str(t), str(t), "", int(n), "#455a64") for t, n in list(summary.get("terms") or [])[:TOP_TERMS]]
+    # Short charts share the first row, long ones the second, so the grid stays even.
     cards = [
         ("decisions", "判定分布", "记录数", _bar_chart("decisions", dec_bars, total, "判定分布")),
-        (
-            "categories",
-            "问题类别",
-            "含该类问题的记录数",
-            _bar_chart("categories", cat_bars, total, "问题类别分布"),
-        ),
         ("roles", "复核角色", "分派给该角色的记录数", _bar_chart("roles", role_bars, total, "复核角色分布")),
+        ("categories", "问题类别", "含该类问题的记录数", _bar_chart("categories", cat_bars, total, "问题类别分布")),
         (
             "terms",
             f"高频问题词 Top {TOP_TERMS}",
@@ -505,16 +504,21 @@ def _finding_item(n: int, f: Mapping[str, Any], *, show_field: bool, placed: boo
         head.append(f'<span class="field">字段：{_esc(f.get("field"))}</span>')
     if not placed:
         head.append('<span class="warn" title="偏移量不在文本范围内，无法标注">未能定位</span>')
-    body = [f'<div class="basis"><b>法律依据</b>{_esc(f.get("basis") or "—")}</div>']
-    if suggestion:
-        body.append(f'<div class="suggest"><b>合规替代</b>{_esc(suggestion)}</div>')
-    else:
-        body.append('<div class="suggest none"><b>合规替代</b>无现成替代词：删除，或改写为可证实的客观描述</div>')
     if f.get("explanation"):
-        body.append(f'<div class="why"><b>说明</b>{_esc(f.get("explanation"))}</div>')
-    if meta:
-        body.append(f'<div class="meta">{_esc(" · ".join(meta))}</div>')
-    return f'<li class="finding" data-f="{n}" data-category="{_esc(cat)}">{"".join(head)}{"".join(body)}</li>'
+        head.append(f'<span class="why">{_esc(f.get("explanation"))}</span>')
+    meta_html = f'<span class="meta">{_esc(" · ".join(meta))}</span>' if meta else ""
+    body = [f'<div class="basis"><b>法律依据</b><span>{_esc(f.get("basis") or "—")}</span></div>']
+    if suggestion:
+        body.append(f'<div class="suggest"><b>合规替代</b><span>{_esc(suggestion)}</span>{meta_html}</div>')
+    else:
+        body.append(
+            '<div class="suggest none"><b>合规替代</b><span>无现成替代词：删除，或改写为可证实的客观描述</span>'
+            f"{meta_html}</div>"
+        )
+    return (
+        f'<li class="finding" data-f="{n}" data-category="{_esc(cat)}">'
+        f'<div class="fhead">{"".join(head)}</div>{"".join(body)}</li>'
+    )
 
 
 def _row(idx: int, item: Mapping[str, Any], result: Mapping[str, Any]) -> str:
@@ -625,7 +629,7 @@ border-top:4px solid #9aa5b1}
 .fig.pass{border-top-color:var(--pass)}.fig.review{border-top-color:var(--review)}
 .fig.block{border-top-color:var(--block)}.fig.errors{border-top-color:#6a1b9a}.fig.flagged{border-top-color:var(--accent)}
 .notice{background:#fff8e1;border:1px solid #ffe082;border-radius:6px;padding:8px 14px;margin:14px 0 0}
-.charts{display:grid;grid-template-columns:repeat(2,minmax(0,1fr));gap:16px}
+.charts{display:grid;grid-template-columns:repeat(2,minmax(0,1fr));gap:16px;align-items:start}
 @media (max-width:900px){.charts{grid-template-columns:1fr}}
 .card{background:var(--card);border:1px solid var(--line);border-radius:8px;padding:14px 18px;margin:0}
 figcaption{display:flex;align-items:baseline;gap:10px;margin-bottom:6px}
@@ -678,19 +682,20 @@ mark.sev-none{background:#e4e7eb}
 mark mark{padding:0;outline:1px solid rgba(0,0,0,.25)}
 mark[data-n]::after{content:attr(data-n);font-size:10px;vertical-align:super;line-height:0;margin-left:1px;
 color:#52606d;font-weight:600}
-ol.findings{list-style:none;margin:8px 0 0;padding:0;display:grid;gap:6px}
-li.finding{background:#f8fafc;border:1px solid #edf0f3;border-radius:6px;padding:6px 10px;font-size:13px}
-li.finding>span{margin-right:6px}
+ol.findings{list-style:none;margin:8px 0 0;padding:0;display:grid;gap:4px}
+li.finding{background:#f8fafc;border:1px solid #edf0f3;border-radius:6px;padding:5px 10px;font-size:13px;line-height:1.65}
+.fhead{display:flex;flex-wrap:wrap;align-items:center;gap:2px 8px}
 .fno{display:inline-block;min-width:18px;height:18px;line-height:18px;text-align:center;border-radius:9px;
 background:#52606d;color:#fff;font-size:11px;font-weight:600}
+.fhead .badge{margin:0}
 q.ftext{font-weight:600;quotes:"「" "」"}
-.term,.field{color:var(--muted)}
+.term,.field,.why{color:var(--muted)}
 .cat{color:#243b53;background:#e4ecf7;border-radius:4px;padding:0 6px}
 .warn{color:#a35f00}
-li.finding>div{margin-top:2px;color:#3e4c59}
-li.finding b{display:inline-block;min-width:4.5em;color:var(--muted);font-weight:600;margin-right:6px}
+.suggest .meta{margin-left:auto;padding-left:16px;color:#9aa5b1;font-size:12px;white-space:nowrap}
+li.finding>div:not(.fhead){display:flex;color:#3e4c59}
+li.finding b{flex:none;width:5em;color:var(--muted);font-weight:600}
 .suggest{color:#1b5e20}.suggest b{color:#2e7d32}.suggest.none{color:#52606d}
-.meta{color:#9aa5b1;font-size:12px}
 .error{margin-top:8px;background:#fdecea;border:1px solid #f5c2c0;color:#8e1b1b;border-radius:6px;padding:6px 10px}
 .error b{margin-right:8px}
 .nomatch td{text-align:center;color:var(--muted);padding:28px}
@@ -868,3 +873,48 @@ def render_report(
 </body>
 </html>
 """
+
+
+def render_kpis(stats: Mapping[str, Any], *, title: str = "复核工作台 KPI") -> str:
+    """The review KPIs (``ReviewQueue.stats()``) as one self-contained page with charts."""
+    per_role = stats.get("per_role") or {}
+    role_rows = "".join(
+        f"<tr><td>{_esc(ROLE_ZH.get(r, r))} <span class='muted'>{_esc(r)}</span></td><td>{v['decided']}</td>"
+        f"<td>{v['avg_hours_to_decision']:.2f}</td><td>{v['p90_hours_to_decision']:.2f}</td>"
+        f"<td>{v['within_sla']:.0%}</td><td>{v['ai_precision']:.0%}</td></tr>"
+        for r, v in per_role.items()
+    )
+    sla_bars = [(r, ROLE_ZH.get(r, r), r, round(100 * v["within_sla"]), _ROLE_COLOR.get(r, "#455a64"))
+                for r, v in per_role.items()]
+    backlog = stats.get("backlog_by_age") or {}
+    backlog_bars = [(k, k, "", int(n), "#c77700") for k, n in backlog.items()]
+    fp = stats.get("false_positive_rate_by_term") or {}
+    fp_bars = [(t, t, f"{v['false_positives']}/{v['decided']}", v["false_positives"], "#c62828")
+               for t, v in list(fp.items())[:TOP_TERMS] if v["false_positives"]]
+
+    def figure(label: str, value: Any) -> str:
+        return f'<div class="figure"><div class="label">{_esc(label)}</div><div class="value">{_esc(value)}</div></div>'
+
+    pct = (lambda x: "—" if x is None else f"{x:.0%}")
+    figures = "".join([
+        figure("已决定 decided", stats.get("decided", 0)),
+        figure("AI 精确率 precision", pct(stats.get("ai_precision"))),
+        figure("评审误报率 review error", pct(stats.get("review_error_rate"))),
+        figure("重复违规率 repeat", pct(stats.get("repeat_violation_rate"))),
+        figure("待处理 open", stats.get("open", 0)),
+        figure("已超时 overdue", stats.get("overdue", 0)),
+    ])
+    body = f"""
+<header><h1>{_esc(title)}</h1><p class="muted">统计起点 {_esc(stats.get('since') or '全部')}</p></header>
+<main>
+<section class="figures">{figures}</section>
+<section class="charts">
+<div class="card"><h2>SLA 内完成率（%）</h2>{_bar_chart("sla", sla_bars, 100, "SLA 内完成率")}</div>
+<div class="card"><h2>积压（按等待时长）</h2>{_bar_chart("backlog", backlog_bars, sum(int(n) for n in backlog.values()), "积压")}</div>
+<div class="card"><h2>误报最多的词</h2>{_bar_chart("fp_terms", fp_bars, sum(b[3] for b in fp_bars), "误报词")}</div>
+</section>
+<section class="card"><h2>各角色</h2><table class="kpi"><thead><tr><th>角色</th><th>已决定</th><th>平均用时(h)</th>
+<th>P90 用时(h)</th><th>SLA 内</th><th>AI 精确率</th></tr></thead><tbody>{role_rows}</tbody></table></section>
+</main>"""
+    return (f'<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><title>{_esc(title)}</title>'
+            f"<style>{_CSS}</style></head><body>{body}</body></html>")

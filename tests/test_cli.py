@@ -99,3 +99,31 @@ def test_lexicon_stats_shows_version_and_counts() -> None:
     d = json.loads(run("lexicon", "stats", str(TINY)).output)
     assert d["version"] == "0.0.1-test"
     assert d["by_category"]["absolute_claim"] == 12
+
+
+def test_review_workflow_from_the_command_line(tmp_path: Path) -> None:
+    db = str(tmp_path / "review.db")
+    src = tmp_path / "in.jsonl"
+    rows = [{"id": "a", "text": "国家级工艺", "merchant_id": "m1"}, {"id": "b", "text": "纯棉短袖"},
+            {"id": "c", "text": "最好的面霜", "merchant_id": "m1", "content_type": "live_script"}]
+    src.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n", encoding="utf-8")
+    assert run("scan", str(src), "-o", str(tmp_path / "out.jsonl"), "--queue", db, "--workers", "1", *LEX).exit_code == 0
+    listed = json.loads(run("queue", "list", "--json", "--db", db).output)
+    assert sorted(t["record_id"] for t in listed) == ["a", "c"]
+    claimed = run("queue", "claim", "--role", "merchant_compliance", "--reviewer", "张三", "--db", db)
+    assert claimed.exit_code == 0 and "【国家级】" in claimed.output
+    assert run("queue", "claim", "--role", "merchant_compliance", "--reviewer", "李四", "--db", db).exit_code == 1
+    tid = next(t["id"] for t in listed if t["record_id"] == "a")
+    assert run("queue", "decide", str(tid), "--verdict", "confirmed", "--reviewer", "张三", "--db", db).exit_code == 0
+    again = run("queue", "decide", str(tid), "--verdict", "confirmed", "--reviewer", "张三", "--db", db)
+    assert again.exit_code == 2 and "is decided" in again.output
+    other = next(t["id"] for t in listed if t["record_id"] == "c")
+    assert run("queue", "escalate", str(other), "--to", "legal", "--reviewer", "王五", "--db", db).exit_code == 0
+    assert json.loads(run("merchants", "--json", "--db", db).output)[0]["grade"] == "轻度"
+    stats = json.loads(run("queue", "stats", "--db", db).output)
+    assert stats["decided"] == 1 and stats["open"] == 1
+    html = tmp_path / "kpi.html"
+    assert run("queue", "stats", "--format", "html", "-o", str(html), "--db", db).exit_code == 0
+    assert "复核工作台" in html.read_text(encoding="utf-8")
+    exported = run("queue", "export", "--db", db).stdout
+    assert json.loads(exported)["label"] == "violation"

@@ -1,0 +1,251 @@
+"""The review workflow: intake, atomic claims, decisions, escalation, grading, KPIs, learning."""
+
+from __future__ import annotations
+
+import json
+import multiprocessing as mp
+import os
+import sqlite3
+import subprocess
+import sys
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from conftest import TINY
+
+from screening import Screener
+from screening.lexicon import load_lexicon
+from screening.review import ReviewQueue
+from screening.store import SQLiteStore, StoreError
+
+T0 = datetime(2026, 11, 21, 2, 0, tzinfo=timezone.utc)  # 10:00 Asia/Shanghai
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class Clock:
+    def __init__(self, now: datetime = T0) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **kw: float) -> None:
+        self.now += timedelta(**kw)
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def queue(tmp_path: Path, clock: Clock) -> ReviewQueue:
+    return ReviewQueue(SQLiteStore(tmp_path / "review.db"), clock=clock)
+
+
+def screened(tiny: Screener, rid: str, text: str, clock: Clock, **kw) -> tuple[dict, dict]:
+    ct = kw.get("content_type", "listing")
+    pc = kw.get("product_category", "general")
+    result = tiny.screen(text, content_type=ct, product_category=pc, id=rid, now=clock()).to_dict()
+    item = {"id": rid, "texts": {"text": text}, "merchant_id": kw.get("merchant"), "content_type": ct,
+            "product_category": pc}
+    return item, result
+
+
+def test_intake_opens_tasks_for_review_and_block_only(queue: ReviewQueue, tiny: Screener, clock: Clock) -> None:
+    assert queue.intake(*screened(tiny, "a", "纯棉短袖", clock)) is None  # pass
+    tid = queue.intake(*screened(tiny, "b", "国家级工艺", clock, merchant="m1"))
+    vid = queue.intake(*screened(tiny, "c", "最好的面霜", clock, content_type="short_video"))
+    tasks = {t["id"]: t for t in queue.list()}
+    assert set(tasks) == {tid, vid}
+    assert tasks[tid]["role"] == "merchant_compliance" and tasks[tid]["due_at"] == "2026-11-22T10:00:00+08:00"
+    assert tasks[vid]["role"] == "content_review" and tasks[vid]["due_at"] == "2026-11-21T12:00:00+08:00"
+
+
+def test_an_edited_record_links_to_its_open_task(queue: ReviewQueue, tiny: Screener, clock: Clock) -> None:
+    tid = queue.intake(*screened(tiny, "sku-1", "最好的面霜", clock))
+    assert queue.intake(*screened(tiny, "sku-1", "最好的面霜", clock)) == tid  # same copy again: nothing new
+    clock.advance(hours=1)
+    assert queue.intake(*screened(tiny, "sku-1", "全网第一的面霜", clock)) == tid  # edited: same task
+    t = queue.show(tid)
+    assert t["revisions"] == 2 and t["texts"] == {"text": "全网第一的面霜"}
+    assert len(queue.list()) == 1
+    items = queue.store.query("SELECT id, previous_item_id FROM items WHERE record_id='sku-1' ORDER BY id")
+    assert len(items) == 2 and items[1]["previous_item_id"] == items[0]["id"]
+
+
+def test_claim_decide_and_errors(queue: ReviewQueue, tiny: Screener, clock: Clock) -> None:
+    tid = queue.intake(*screened(tiny, "a", "最好的面霜", clock))
+    assert queue.claim("content_review", "alice") is None  # nothing for that role
+    t = queue.claim("merchant_compliance", "alice")
+    assert t["id"] == tid and t["status"] == "claimed" and t["reviewer"] == "alice"
+    assert queue.claim("merchant_compliance", "bob") is None  # never the same task twice
+    with pytest.raises(StoreError, match="claimed by alice"):
+        queue.decide(tid, "confirmed", "bob")
+    with pytest.raises(StoreError, match="verdict 'maybe'"):
+        queue.decide(tid, "maybe", "alice")
+    d = queue.decide(tid, "confirmed", "alice", note="绝对化用语")
+    assert d["status"] == "decided" and d["decision_record"]["verdict"] == "confirmed"
+    with pytest.raises(StoreError, match="is decided"):
+        queue.decide(tid, "false_positive", "alice")
+    actions = [r["action"] for r in queue.store.query("SELECT action FROM audit WHERE task_id=? ORDER BY id", (tid,))]
+    assert actions == ["created", "claimed", "decided"]
+
+
+def test_escalation_moves_the_task_to_another_role(queue: ReviewQueue, tiny: Screener, clock: Clock) -> None:
+    tid = queue.intake(*screened(tiny, "a", "最好的面霜", clock))
+    queue.claim("merchant_compliance", "alice")
+    t = queue.escalate(tid, "legal", "alice", note="涉及国家机关")
+    assert (t["role"], t["status"], t["reviewer"]) == ("legal", "pending", None)
+    assert queue.claim("legal", "lawyer")["id"] == tid
+    with pytest.raises(StoreError, match="escalate to one of"):
+        queue.escalate(tid, "ceo", "alice")
+
+
+def test_overdue_tasks_are_visible_and_counted(queue: ReviewQueue, tiny: Screener, clock: Clock) -> None:
+    video = queue.intake(*screened(tiny, "v", "最好的面霜", clock, content_type="short_video"))
+    queue.intake(*screened(tiny, "l", "最好的面霜", clock))
+    clock.advance(hours=3)  # past the short video's 2 h, not the listing's 24 h
+    assert [t["id"] for t in queue.list(overdue=True)] == [video]
+    assert queue.stats()["overdue"] == 1
+
+
+def test_the_audit_log_is_append_only(queue: ReviewQueue, tiny: Screener, clock: Clock) -> None:
+    queue.intake(*screened(tiny, "a", "最好的面霜", clock))
+    with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+        queue.store.conn.execute("UPDATE audit SET actor='nobody'")
+    with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+        queue.store.conn.execute("DELETE FROM audit")
+
+
+def test_merchant_grading_thresholds_and_window(queue: ReviewQueue, tiny: Screener, clock: Clock) -> None:
+    def confirmed(rid: str, text: str) -> None:
+        tid = queue.intake(*screened(tiny, rid, text, clock, merchant="m1"))
+        queue.decide(tid, "confirmed", "alice")
+
+    confirmed("r1", "最好的面霜")  # medium: 1
+    assert [(m["grade"], m["action"]) for m in queue.merchants()] == [("轻度", "提醒整改")]
+    confirmed("r2", "国家级工艺")  # high counts twice: 3
+    assert queue.merchants()[0]["grade"] == "中度"
+    confirmed("r3", "最好的选择")  # 4
+    assert queue.merchants()[0]["grade"] == "中度"
+    confirmed("r4", "全网第一")  # high: 6
+    assert queue.merchants(grade="重度")[0]["action"] == "清退并公示"
+    tid = queue.intake(*screened(tiny, "r5", "最好的面霜", clock, merchant="m2"))
+    queue.decide(tid, "false_positive", "alice")
+    assert [m["merchant_id"] for m in queue.merchants()] == ["m1"]  # false positives grade nobody
+    clock.advance(days=100)  # everything leaves the 90-day window at the next decision
+    confirmed("r6", "最好的面霜")
+    assert (queue.merchants()[0]["grade"], queue.merchants()[0]["score"]) == ("轻度", 1.0)
+
+
+def test_kpis_on_a_fixture_computed_by_hand(queue: ReviewQueue, tiny: Screener, clock: Clock) -> None:
+    # Three listing tasks created at T0, decided after 1 h, 2 h and 30 h (the last past its 24 h SLA).
+    ids = [queue.intake(*screened(tiny, f"r{i}", text, clock, merchant=m))
+           for i, (text, m) in enumerate([("最好的面霜", "m1"), ("全网第一", "m1"), ("最好的选择", "m2")])]
+    for tid, hours, verdict in zip(ids, (1, 2, 30), ("confirmed", "confirmed", "false_positive")):
+        clock.now = T0 + timedelta(hours=hours)
+        queue.decide(tid, verdict, "alice")
+    clock.now = T0 + timedelta(hours=30)
+    queue.intake(*screened(tiny, "open", "最好的面霜", clock))  # one open task, 5 h old at the end
+    clock.advance(hours=5)
+    s = queue.stats()
+    role = s["per_role"]["merchant_compliance"]
+    assert role["decided"] == 3
+    assert role["avg_hours_to_decision"] == 11.0  # (1 + 2 + 30) / 3
+    assert role["p90_hours_to_decision"] == pytest.approx(24.4)  # 2 + (30 - 2) * 0.8
+    assert role["within_sla"] == round(2 / 3, 4)
+    assert s["ai_precision"] == round(2 / 3, 4) and s["review_error_rate"] == round(1 / 3, 4)
+    assert s["false_positive_rate_by_term"]["最好"] == {"decided": 2, "false_positives": 1, "rate": 0.5}
+    assert s["repeat_violation_rate"] == 1.0  # m1 violated twice; m2 had only a false positive
+    assert s["backlog_by_age"]["2-12h"] == 1 and s["open"] == 1
+
+
+def test_export_and_allow_proposals_teach_the_lexicon(queue: ReviewQueue, tiny: Screener, clock: Clock,
+                                                      tmp_path: Path) -> None:
+    from screening.curate import add_allow
+
+    a = queue.intake(*screened(tiny, "a", "国家级工艺，最好的选择", clock))
+    b = queue.intake(*screened(tiny, "b", "我们学校是第一中学，最好的老师", clock))
+    queue.decide(a, "confirmed", "alice", categories=["absolute_claim"])
+    queue.decide(b, "false_positive", "alice", propose_allow=True)
+    rows = list(queue.export())
+    assert [(r["label"], r["text"]) for r in rows] == [("violation", "国家级工艺，最好的选择"),
+                                                      ("ok", "我们学校是第一中学，最好的老师")]
+    assert {s["text"] for s in rows[0]["spans"]} == {"国家级", "最好"}
+    proposals = queue.proposals()
+    assert {(p["term_id"], p["phrase"]) for p in proposals} >= {("ABS-0001", "最好的老师")}
+    user = tmp_path / "user-lexicon"
+    pid = next(p["id"] for p in proposals if p["phrase"] == "最好的老师")
+    queue.settle_proposal(pid, True, "lead",
+                          apply=lambda phrase, term, reason: add_allow(user, phrase=phrase, term_id=term, reason=reason,
+                                                                       lexicon_dir=TINY))
+    s = Screener(load_lexicon(TINY, user), model=None)
+    assert s.screen("最好的老师").findings == ()  # the accepted phrase is lawful now
+    assert queue.proposals("accepted")[0]["decided_by"] == "lead"
+
+
+def _worker(db: str, n: int, name: str, out: str) -> None:
+    q = ReviewQueue(SQLiteStore(db))
+    done = []
+    for _ in range(n):
+        t = q.claim("merchant_compliance", name)
+        if t is None:
+            break
+        q.decide(t["id"], "confirmed", name)
+        done.append(t["id"])
+    Path(out).write_text(json.dumps(done))
+
+
+def test_concurrent_claims_never_double_assign_or_lose_a_decision(tmp_path: Path, tiny: Screener) -> None:
+    db = str(tmp_path / "review.db")
+    q = ReviewQueue(SQLiteStore(db))
+    clock = Clock()
+    pairs = [screened(tiny, f"sku-{i}", "最好的面霜" if i % 2 else "国家级工艺", clock, merchant=f"m{i % 50}")
+             for i in range(1600)]
+    assert q.intake_many(pairs) == 1600
+    ctx = mp.get_context("spawn")
+    procs = [ctx.Process(target=_worker, args=(db, 200, f"r{k}", str(tmp_path / f"out{k}.json"))) for k in range(8)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(timeout=600)
+        assert p.exitcode == 0
+    claimed = [tid for k in range(8) for tid in json.loads((tmp_path / f"out{k}.json").read_text())]
+    assert len(claimed) == 1600 and len(set(claimed)) == 1600
+    rows = q.store.query("SELECT COUNT(*) n, COUNT(DISTINCT task_id) d FROM decisions")[0]
+    assert rows["n"] == rows["d"] == 1600
+    assert q.store.query("SELECT COUNT(*) n FROM tasks WHERE status != 'decided'")[0]["n"] == 0
+    audit = q.store.query("SELECT action, COUNT(*) n FROM audit GROUP BY action")
+    counts = {r["action"]: r["n"] for r in audit}
+    assert counts["created"] == counts["claimed"] == counts["decided"] == 1600
+
+
+CRASH = """
+import os, sys
+from screening.store import SQLiteStore
+from screening.review import ReviewQueue
+q = ReviewQueue(SQLiteStore(sys.argv[1]))
+original = q.store.audit
+def crash(conn, at, actor, action, *a, **kw):
+    original(conn, at, actor, action, *a, **kw)
+    if action == "decided":
+        os._exit(3)  # the process dies inside the transaction, after the decision row was written
+q.store.audit = crash
+q.decide(int(sys.argv[2]), "confirmed", "alice")
+"""
+
+
+def test_a_crash_in_the_middle_of_a_decision_leaves_the_database_consistent(tmp_path: Path, tiny: Screener) -> None:
+    db = str(tmp_path / "review.db")
+    q = ReviewQueue(SQLiteStore(db))
+    tid = q.intake(*screened(tiny, "a", "最好的面霜", Clock()))
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.run([sys.executable, "-c", CRASH, db, str(tid)], env=env, capture_output=True)
+    assert proc.returncode == 3
+    fresh = ReviewQueue(SQLiteStore(db))
+    assert fresh.show(tid)["status"] == "pending"
+    assert fresh.store.query("SELECT COUNT(*) n FROM decisions")[0]["n"] == 0
+    assert [r["action"] for r in fresh.store.query("SELECT action FROM audit")] == ["created"]
+    assert fresh.decide(tid, "confirmed", "alice")["status"] == "decided"
