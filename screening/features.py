@@ -37,7 +37,7 @@ FEATURIZER_VERSION = "1"
 RULES = (
     "ascii_boundary", "allow_context", "lawful_phrase", "part_of_word", "contained", "requires_context",
     "time_ordinal", "parameter", "advice", "usage_tip", "composition", "negation", "negative_emphasis",
-    "aspiration", "standard_grade", "registration", "self_comparison", "ranking_with_source",
+    "aspiration", "standard_grade", "registration", "self_comparison", "ranking_with_source", "title",
 )
 SEVERITIES = ("low", "medium", "high")
 

@@ -362,7 +362,9 @@ class Screener:
         for c in candidates:
             why = self._lawful_reason(norm, c, allow, lawful)
             if why is None:
-                out = self.rules.apply(HitContext(text, c.start, c.end, c.term, product_category, content_type))
+                ctx = HitContext(text, c.start, c.end, c.term, product_category, content_type, norm.original,
+                                 norm.to_original(c.start, c.end))
+                out = self.rules.apply(ctx)
                 if out is not None and out.verdict != EXEMPT:
                     why = (out.rule, out.reason)
                 elif out is not None:

@@ -48,6 +48,10 @@ class HitContext:
     term: Term
     product_category: str
     content_type: str
+    # The caller's text and the hit's span in it: punctuation that normalization drops
+    # (《》 around a title) is read there.
+    original: str = ""
+    original_span: tuple[int, int] = (0, 0)
 
     @property
     def hit(self) -> str:
@@ -137,6 +141,7 @@ class RuleSet:
             ("negative_emphasis", self.negative_emphasis),
             ("aspiration", self.aspiration),
             ("standard_grade", self.standard_grade),
+            ("title", self.title),
             ("registration", self.registration),
             ("self_comparison", self.self_comparison),
             ("ranking_with_source", self.ranking_with_source),
@@ -293,6 +298,19 @@ class RuleSet:
         for cue in self.cue("standard_grade", "next"):
             if cue in window:
                 return Outcome("standard_grade", EXEMPT, f"标准分级名称（{ctx.hit}{cue}），须能注明标准编号")
+        return None
+
+    def title(self, ctx: HitContext) -> Outcome | None:
+        """《最好的时光》: the term is part of the title of a work or a product name (guideline
+        Art. 6(4)); exempt if the name is real, which a person checks."""
+        if ctx.term.category != "absolute_claim" or not ctx.original:
+            return None
+        a, b = ctx.original_span
+        before, after = ctx.original[max(0, a - 30) : a], ctx.original[b : b + 30]
+        opened = before.rfind("《")
+        if opened >= 0 and "》" not in before[opened:] and "》" in after and "《" not in after[: after.find("》")]:
+            name = before[opened:] + ctx.original[a:b] + after[: after.find("》") + 1]
+            return Outcome("title", EXEMPT, f"作品/商品名称{name}中的用语，须核实名称属实")
         return None
 
     def registration(self, ctx: HitContext) -> Outcome | None:

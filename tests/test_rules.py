@@ -54,6 +54,7 @@ def test_not_violation_rules(tiny: Screener, text: str, rule: str) -> None:
         ("特级初榨橄榄油", "standard_grade"),
         ("特级绿茶250g", "standard_grade"),
         ("2026年度天猫面霜类目销量第一（数据来源：平台榜单）", "ranking_with_source"),
+        ("主题曲《最好的时光》黑胶唱片", "title"),
     ],
 )
 def test_exempt_with_evidence_rules_keep_a_low_finding(tiny: Screener, text: str, rule: str) -> None:
