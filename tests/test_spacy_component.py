@@ -185,7 +185,7 @@ def test_every_finding_is_kept_even_without_tokens(nlp: Language, monkeypatch: p
     base = real.findings[0]
     extra = (
         dataclasses.replace(base, category="other", term_id="TEST-1", term="最好的"),
-        Finding(3, 4, "\n", "\n", "TEST-2", "other", "low", "测试", None, "lexicon", 0.5, "只有空白"),
+        Finding(2, 3, " ", " ", "TEST-2", "other", "low", "测试", None, "lexicon", 0.5, "只有空白"),
     )
     monkeypatch.setattr(screener, "screen_record", lambda record: dataclasses.replace(real, findings=real.findings + extra))
     doc = nlp(text)
