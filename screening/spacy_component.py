@@ -71,7 +71,9 @@ def _finding_of(span: Span) -> dict[str, Any] | None:
         if f["category"] != span.label_ or (f["term_id"] or "") != span.kb_id_:
             continue
         aligned = doc.char_span(f["start"], f["end"], alignment_mode="expand")
-        if aligned is not None and len(aligned) and (aligned.start_char, aligned.end_char) == (span.start_char, span.end_char):
+        if aligned is None or len(aligned) == 0:
+            continue
+        if (aligned.start_char, aligned.end_char) == (span.start_char, span.end_char):
             return dict(f)
     return None
 

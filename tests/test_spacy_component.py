@@ -33,7 +33,7 @@ COSMETICS = "全网第一的面霜，7天美白"
 LAWFUL = "第一次用就爱上了，最好冷藏"
 FULLWIDTH = "ＮＯ．１爆款"
 TRADITIONAL = "國家級品質，最佳選擇"
-TEXTS = [COSMETICS, LAWFUL, FULLWIDTH, TRADITIONAL, "", "限时特价，买到就是赚到，永久有效"]
+TEXTS = [COSMETICS, LAWFUL, FULLWIDTH, TRADITIONAL, "", "这款面霜根治痘痘，无效退款"]
 
 
 def _nlp(**config: Any) -> Language:
@@ -67,7 +67,9 @@ def _view(doc: Doc) -> dict[str, Any]:
     result = {**doc._.compliance}
     if result["route"]:
         result["route"] = {k: v for k, v in result["route"].items() if k != "due_at"}
-    spans = [(s.start_char, s.end_char, s.text, s.label_, s.id_, s.kb_id_, s._.finding) for s in doc.spans["compliance"]]
+    spans = [
+        (s.start_char, s.end_char, s.text, s.label_, s.id_, s.kb_id_, s._.finding) for s in doc.spans["compliance"]
+    ]
     return {"result": result, "spans": spans}
 
 
@@ -187,7 +189,8 @@ def test_every_finding_is_kept_even_without_tokens(nlp: Language, monkeypatch: p
         dataclasses.replace(base, category="other", term_id="TEST-1", term="最好的"),
         Finding(2, 3, " ", " ", "TEST-2", "other", "low", "测试", None, "lexicon", 0.5, "只有空白"),
     )
-    monkeypatch.setattr(screener, "screen_record", lambda record: dataclasses.replace(real, findings=real.findings + extra))
+    faked = dataclasses.replace(real, findings=real.findings + extra)
+    monkeypatch.setattr(screener, "screen_record", lambda record: faked)
     doc = nlp(text)
     findings = doc._.compliance["findings"]
     assert [f["term_id"] for f in findings][-2:] == ["TEST-1", "TEST-2"]
@@ -244,7 +247,8 @@ def test_saved_pipeline_loads_from_its_config(nlp: Language, tmp_path: Path) -> 
     nlp.to_disk(tmp_path / "pipeline")
     loaded = spacy.load(tmp_path / "pipeline")
     assert loaded.config["components"][FACTORY] == nlp.config["components"][FACTORY]
-    assert [s.text for s in loaded(COSMETICS).spans["compliance"]] == ["全网第一", "7天美白"]
+    doc = loaded(COSMETICS)
+    assert [s.text for s in doc.spans["compliance"]] == ["全网第一", "7天美白"]
 
 
 def test_displacy_shows_findings(nlp: Language) -> None:
