@@ -581,6 +581,37 @@ def queue_accept(proposal_id: int, reviewer: str, reject: bool, user_lexicon: st
     click.echo(f"proposal {proposal_id}: {p['status']}")
 
 
+@cli.command(name="serve", context_settings=CONTEXT)
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
+@click.option("--api-key", envvar="SCREENING_API_KEY", help="Require this bearer key (env SCREENING_API_KEY).")
+@click.option("--allow-unauthenticated", is_flag=True, help="Bind a non-loopback host without an API key.")
+@click.option("--max-batch", type=click.IntRange(min=1), default=1000, show_default=True)
+@click.option("--log-level", default="info", show_default=True)
+@lexicon_options
+def serve_cmd(host: str, port: int, api_key: str | None, allow_unauthenticated: bool, max_batch: int, log_level: str,
+              lexicons: str | None, user_lexicon: str | None, policy: str | None, model: str | None,
+              no_model: bool) -> None:
+    """Serve POST /v1/screen and /v1/screen/batch over HTTP (OpenAPI docs at /docs).
+
+    \b
+    Example:
+        python cli.py serve --port 8000
+        curl -s localhost:8000/v1/screen -d '{"id": "1", "text": "全网第一的面霜"}' -H 'content-type: application/json'
+        kill -HUP <pid>      # reload lexicons, model and policy; in-flight requests finish on the old ones
+    """
+    try:
+        from .service import serve as run_service
+    except ImportError as e:
+        raise UsageFailure(f'{e}: pip install "screening[server]"') from None
+    try:
+        run_service(host, port, lexicons=lexicons, user_lexicon=user_lexicon, policy=policy,
+                    model=_model_arg(model, no_model), api_key=api_key,
+                    allow_unauthenticated=allow_unauthenticated, max_batch=max_batch, log_level=log_level)
+    except (ValueError, ScreeningError) as e:
+        raise UsageFailure(str(e)) from None
+
+
 @cli.command(name="merchants", context_settings=CONTEXT)
 @click.option("--grade", type=click.Choice(["轻度", "中度", "重度"]))
 @click.option("--json", "as_json", is_flag=True)

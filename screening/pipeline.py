@@ -129,7 +129,7 @@ class Screener:
         if isinstance(model, RiskModel):
             return model, model.label
         try:
-            loaded = load_model(None if model is DEFAULT_MODEL else model)
+            loaded = load_model(None if isinstance(model, str) and model == DEFAULT_MODEL else model)
         except ModelLoadError as e:
             logger.warning("risk model unavailable, screening lexicon-only: %s", e)
             return None, f"unavailable ({e}); lexicon-only"

@@ -18,7 +18,9 @@ def run(*args: str, input: str | bytes | None = None):
     return CliRunner().invoke(cli, list(args), input=input, catch_exceptions=False)
 
 
-@pytest.mark.parametrize("command", [[], ["check"], ["scan"], ["lexicon"], ["lexicon", "validate"], ["lexicon", "stats"]])
+@pytest.mark.parametrize("command", [[], ["check"], ["scan"], ["lexicon"], ["lexicon", "validate"], ["lexicon", "stats"],
+                                     ["lexicon", "lookup"], ["lexicon", "add"], ["lexicon", "allow"], ["train"], ["eval"],
+                                     ["serve"], ["queue"], ["queue", "decide"], ["queue", "stats"], ["merchants"]])
 def test_commands_have_help(command: list[str]) -> None:
     r = run(*command, "--help")
     assert r.exit_code == 0 and "Usage" in r.output

@@ -39,7 +39,7 @@ FINDING_KEYS = {"start", "end", "text", "term", "term_id", "category", "severity
 VERSION_KEYS = {"screening", "lexicon", "rules", "model", "policy"}
 VIOLATION = "全网第一的面霜，7天美白"
 LAWFUL = "纯棉短袖T恤"
-USER_TERM = {"id": "U-ABS-0001", "term": "宇宙第一", "category": "absolute_claim", "severity": "high",
+USER_TERM = {"id": "U-ABS-0001", "term": "太阳系第一", "category": "absolute_claim", "severity": "high",
              "applies_to": ["all"], "basis": "广告法第九条第三项", "provenance": "test"}
 SECRET = "secret-internal-detail-4711"
 
@@ -329,7 +329,7 @@ def test_the_packaged_model_scores_risk(clean_env: None) -> None:
 def test_reload_puts_a_changed_user_lexicon_in_service(reloadable: tuple[LiveServer, Path]) -> None:
     server, user_dir = reloadable
     c = server.client
-    text = "宇宙第一的口碑"
+    text = "太阳系第一的口碑"
     write_terms(user_dir)
     before = c.post("/v1/admin/reload").json()["versions"]
     assert not [f for f in c.post("/v1/screen", json={"text": text}).json()["findings"] if f["term_id"] == "U-ABS-0001"]
@@ -343,7 +343,7 @@ def test_reload_puts_a_changed_user_lexicon_in_service(reloadable: tuple[LiveSer
     assert c.get("/v1/versions").json() == d["versions"]
     res = c.post("/v1/screen", json={"text": text}).json()
     assert res["versions"] == d["versions"]
-    assert [(f["text"], f["term_id"]) for f in res["findings"]] == [("宇宙第一", "U-ABS-0001")]
+    assert [(f["text"], f["term_id"]) for f in res["findings"]] == [("太阳系第一", "U-ABS-0001")]
 
     write_terms(user_dir, USER_TERM, {**USER_TERM, "id": "U-ABS-0002", "term": "银河第一"})
     again = c.post("/v1/admin/reload").json()["versions"]
@@ -361,7 +361,7 @@ def test_a_failed_reload_keeps_the_old_screener(reloadable: tuple[LiveServer, Pa
         assert r.status_code == 500
         assert "terms.jsonl" in r.json()["detail"] and "previous screener stays" in r.json()["detail"]
         assert c.get("/v1/versions").json() == good
-        assert c.post("/v1/screen", json={"text": "宇宙第一"}).json()["findings"][0]["term_id"] == "U-ABS-0001"
+        assert c.post("/v1/screen", json={"text": "太阳系第一"}).json()["findings"][0]["term_id"] == "U-ABS-0001"
     finally:
         write_terms(user_dir)
         assert c.post("/v1/admin/reload").status_code == 200
@@ -376,7 +376,7 @@ def test_reload_under_concurrent_requests_loses_nothing(reloadable: tuple[LiveSe
     write_terms(user_dir, *without)
     v_without = c.post("/v1/admin/reload").json()["versions"]["lexicon"]
     assert v_with != v_without
-    texts = [VIOLATION, LAWFUL, "宇宙第一的口碑，最好冷藏", "第一次用，效果最佳"]
+    texts = [VIOLATION, LAWFUL, "太阳系第一的口碑，最好冷藏", "第一次用，效果最佳"]
     reloads: list[int] = []
 
     def screen(i: int) -> tuple[str, int, dict[str, Any]]:
@@ -407,7 +407,7 @@ def test_reload_under_concurrent_requests_loses_nothing(reloadable: tuple[LiveSe
         lexicon = d["versions"]["lexicon"]
         assert lexicon in (v_with, v_without)
         seen.add(lexicon)
-        if text.startswith("宇宙第一"):  # each request saw one whole lexicon, never a mix
+        if text.startswith("太阳系第一"):  # each request saw one whole lexicon, never a mix
             assert any(f["term_id"] == "U-ABS-0001" for f in d["findings"]) == (lexicon == v_with)
     assert seen == {v_with, v_without}
 
@@ -470,8 +470,10 @@ def test_serve_reloads_on_sighup(tmp_path: Path, clean_env: None) -> None:
             while (after := c.get("/v1/versions").json()) == before and time.monotonic() < deadline:
                 time.sleep(0.05)
             assert after["lexicon"] != before["lexicon"]
-            assert c.post("/v1/screen", json={"text": "宇宙第一"}).json()["findings"][0]["term_id"] == "U-ABS-0001"
+            assert c.post("/v1/screen", json={"text": "太阳系第一"}).json()["findings"][0]["term_id"] == "U-ABS-0001"
     finally:
         proc.terminate()
         _, err = proc.communicate(timeout=15)
-    assert proc.returncode == 0, err.decode(errors="replace")
+    # uvicorn shuts down gracefully on SIGTERM, then re-raises it (exit status -15).
+    assert proc.returncode in (0, -signal.SIGTERM), err.decode(errors="replace")
+    assert b"Traceback" not in err, err.decode(errors="replace")
