@@ -29,6 +29,13 @@ class UsageFailure(click.ClickException):
     exit_code = 2
 
 
+def _fail(e: Exception, summary: str) -> UsageFailure:
+    """Print every problem of a screening error (a lexicon lists each file:line), then exit 2."""
+    for line in getattr(e, "problems", [str(e)]):
+        click.echo(line)
+    return UsageFailure(summary)
+
+
 def _model_arg(model: str | None, no_model: bool) -> str | None:
     return None if no_model else (model or DEFAULT_MODEL)
 
@@ -575,9 +582,7 @@ def queue_accept(proposal_id: int, reviewer: str, reject: bool, user_lexicon: st
                 proposal_id, True, reviewer,
                 apply=lambda phrase, term, reason: add_allow(udir, phrase=phrase, term_id=term, reason=reason))
     except ScreeningError as e:
-        for line in getattr(e, "problems", [str(e)]):
-            click.echo(line)
-        raise UsageFailure("not settled") from None
+        raise _fail(e, "not settled") from None
     click.echo(f"proposal {proposal_id}: {p['status']}")
 
 
@@ -635,9 +640,7 @@ def _load(directory: str | None, user_lexicon: str | None) -> Any:
     try:
         return load_lexicon(directory, user_lexicon)
     except ScreeningError as e:
-        for p in getattr(e, "problems", [str(e)]):
-            click.echo(p)
-        raise UsageFailure(f"{len(getattr(e, 'problems', [e]))} problem(s)") from None
+        raise _fail(e, f"{len(getattr(e, 'problems', [e]))} problem(s)") from None
 
 
 
@@ -709,9 +712,7 @@ def add_cmd(term: str, category: str, severity: str, basis: str, applies_to: tup
                        allow_contexts=list(allow_contexts), explanation=explanation, provenance=provenance,
                        lexicon_dir=lexicons)
     except ScreeningError as e:
-        for p in getattr(e, "problems", [str(e)]):
-            click.echo(p)
-        raise UsageFailure("not added") from None
+        raise _fail(e, "not added") from None
     click.echo(f"added {tid}")
 
 
@@ -737,9 +738,7 @@ def allow_cmd(phrase: str | None, reason: str, term_id: str | None, disable: boo
         aid = add_allow(_user_dir(user_lexicon), reason=reason, phrase=phrase, term_id=term_id, disable=disable,
                         lexicon_dir=lexicons)
     except ScreeningError as e:
-        for p in getattr(e, "problems", [str(e)]):
-            click.echo(p)
-        raise UsageFailure("not added") from None
+        raise _fail(e, "not added") from None
     click.echo(f"added {aid}")
 
 
