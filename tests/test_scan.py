@@ -190,3 +190,36 @@ def test_progress_line_shows_rate_and_eta() -> None:
     line = p.line(p.start + 10)
     assert line.startswith("250/1,000 (25%)") and "25 rec/s" in line and "ETA 0:00:30" in line
     assert Progress(total=None, stream=io.StringIO()).enabled is False  # not a terminal: silent
+
+
+def test_xlsx_in_xlsx_out_and_parquet_in_parquet_out(tiny, tmp_path: Path) -> None:
+    openpyxl = pytest.importorskip("openpyxl")
+    pa = pytest.importorskip("pyarrow")
+    import pyarrow.parquet as pq
+
+    rows = [(1001, "加绒卫衣 全网第一", "listing"), (1002, "纯棉短袖", "listing"), (1003, None, "listing"),
+            (1004, "家人们，最好的面霜", "live_script")]
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["商品ID", "标题", "content_type"])
+    for r in rows:
+        ws.append(list(r))
+    src = tmp_path / "export.xlsx"
+    wb.save(src)
+    out = tmp_path / "results.xlsx"
+    scan_file(tiny, str(src), str(out), fields=FieldMap(text_fields=("标题",), id_field="商品ID"))
+    got = list(openpyxl.load_workbook(out, read_only=True)["results"].iter_rows(values_only=True))
+    header = got[0]
+    by = [dict(zip(header, r)) for r in got[1:]]
+    assert [r["id"] for r in by] == ["1001", "1002", "1003", "1004"]  # numeric ids become text
+    assert [r["decision"] for r in by] == ["block", "pass", "review", "review"]
+    assert by[2]["error"] == "row 4: text is empty"
+
+    table = pa.table({"sku": ["a", "b", "c"], "copy": ["国家级工艺", "纯棉短袖", "最好的选择"]})
+    psrc = tmp_path / "catalogue.parquet"
+    pq.write_table(table, psrc)
+    pout = tmp_path / "results.parquet"
+    scan_file(tiny, str(psrc), str(pout), fields=FieldMap(text_fields=("copy",), id_field="sku"), workers=2)
+    res = pq.read_table(pout).to_pylist()
+    assert [(r["id"], r["decision"]) for r in res] == [("a", "block"), ("b", "pass"), ("c", "review")]
+    assert res[0]["findings"][0]["text"] == "国家级"
