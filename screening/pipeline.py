@@ -6,6 +6,7 @@ lexicon are read-only after construction and the word segmenter initialises unde
 
 from __future__ import annotations
 
+import bisect
 import logging
 import math
 import os
@@ -64,6 +65,28 @@ class _Pass:
     findings: list[Finding]
     suppressed: list[Suppressed]
     tokens: list[str]
+
+
+class _Cover:
+    """Spans answering "which span covers [s, e)?" by binary search over starts and a running
+    maximum of ends, so a long text with thousands of hits stays linear-logarithmic."""
+
+    def __init__(self, spans: list[tuple[int, int, str]]) -> None:
+        self.spans = sorted(spans)
+        self.starts = [a for a, _, _ in self.spans]
+        self.best: list[int] = []
+        top = -1
+        for i, (_, b, _) in enumerate(self.spans):
+            if top < 0 or b > self.spans[top][1]:
+                top = i
+            self.best.append(top)
+
+    def covering(self, start: int, end: int) -> tuple[int, int, str] | None:
+        i = bisect.bisect_right(self.starts, start) - 1
+        if i < 0:
+            return None
+        span = self.spans[self.best[i]]
+        return span if span[1] >= end else None
 
 
 CLAUSE_RE = re.compile(r"[^,;:!?。、…\n]+")
@@ -350,6 +373,21 @@ class Screener:
                 candidates.append(best)
         return candidates, allow, lawful
 
+    def _covers(
+        self, allow: dict[str, list[tuple[int, int, str]]], lawful: list[tuple[int, int, str]]
+    ) -> tuple[dict[str, _Cover], _Cover, dict[str, _Cover]]:
+        by_term: dict[str, list[tuple[int, int, str]]] = {}
+        general = []
+        for span in lawful:
+            lp = self._lawful[span[2]]
+            if lp.term_ids:
+                for tid in lp.term_ids:
+                    by_term.setdefault(tid, []).append(span)
+            else:
+                general.append(span)
+        return ({tid: _Cover(spans) for tid, spans in allow.items()}, _Cover(general),
+                {tid: _Cover(spans) for tid, spans in by_term.items()})
+
     def _pass(self, norm: Normalized, product_category: str, content_type: str, field: str | None = None) -> _Pass:
         """The lexicon pass over one text: findings, suppressed hits and the tokens around hits."""
         text = norm.text
@@ -357,10 +395,11 @@ class Screener:
         if not hits:
             return _Pass(norm, field, [], [], [])
         candidates, allow, lawful = self._candidates(text, hits, product_category)
+        covers = self._covers(allow, lawful)
         suppressed: list[tuple[_Candidate, str, str]] = []
         kept: list[_Candidate] = []
         for c in candidates:
-            why = self._lawful_reason(norm, c, allow, lawful)
+            why = self._lawful_reason(norm, c, covers)
             if why is None:
                 ctx = HitContext(text, c.start, c.end, c.term, product_category, content_type, norm.original,
                                  norm.to_original(c.start, c.end))
@@ -419,11 +458,7 @@ class Screener:
         )
 
     def _lawful_reason(
-        self,
-        norm: Normalized,
-        c: _Candidate,
-        allow: dict[str, list[tuple[int, int, str]]],
-        lawful: list[tuple[int, int, str]],
+        self, norm: Normalized, c: _Candidate, covers: tuple[dict[str, _Cover], _Cover, dict[str, _Cover]]
     ) -> tuple[str, str] | None:
         form = norm.text[c.start : c.end]
         # Letters and digits glued to the hit in the ORIGINAL text make it part of a longer
@@ -435,13 +470,17 @@ class Screener:
             end < len(original) and _glued(form[-1], original[end].translate(table))
         ):
             return "ascii_boundary", f"“{form}”是更长字母数字串的一部分"
-        for a, b, ctx in allow.get(c.term.id, ()):
-            if a <= c.start and c.end <= b:
-                return "allow_context", f"允许语境“{ctx}”"
-        for a, b, lid in lawful:
-            lp = self._lawful[lid]
-            if a <= c.start and c.end <= b and lp.covers(c.term.id):
-                return "lawful_phrase", f"合规表述“{lp.phrase}”：{lp.reason}"
+        allow, general, by_term = covers
+        if c.term.id in allow:
+            span = allow[c.term.id].covering(c.start, c.end)
+            if span is not None:
+                return "allow_context", f"允许语境“{span[2]}”"
+        span = general.covering(c.start, c.end)
+        if span is None and c.term.id in by_term:
+            span = by_term[c.term.id].covering(c.start, c.end)
+        if span is not None:
+            lp = self._lawful[span[2]]
+            return "lawful_phrase", f"合规表述“{lp.phrase}”：{lp.reason}"
         return None
 
     def _word_check(
@@ -451,11 +490,12 @@ class Screener:
         if not kept:
             return kept, []
         tokens = self.segmenter.tokens_around(text, [(c.start, c.end) for c in kept])
+        starts = [t.start for t in tokens]
         keep_suffixes = self.rules.cue("part_of_word", "keep_suffixes")
         keep_prefixes = self.rules.cue("part_of_word", "keep_prefixes")
         out = []
         for c in kept:
-            tok = containing_token(tokens, c.start, c.end)
+            tok = containing_token(tokens, c.start, c.end, starts)
             if tok is not None and tok.text not in self._forms:
                 head = tok.text[: c.start - tok.start]
                 tail = tok.text[c.end - tok.start :]
@@ -475,18 +515,22 @@ class Screener:
         kept: list[_Candidate], lawful: list[_Candidate], suppressed: list[tuple[_Candidate, str, str]]
     ) -> list[_Candidate]:
         """The longest term wins: a hit inside a longer hit (第一 in 全网第一, 降糖 in 降糖药) is its
-        part, reported or suppressed with it; partial overlaps (最好第一) both stay."""
-        kept.sort(key=lambda c: (c.start, -c.end))
+        part, reported or suppressed with it; partial overlaps (最好第一) both stay.
+
+        One sweep in (start, longest first) order with the furthest-reaching span so far.
+        """
+        order = sorted([(c, True) for c in kept] + [(c, False) for c in lawful],
+                       key=lambda x: (x[0].start, -x[0].end))
         out: list[_Candidate] = []
-        for c in kept:
-            outer = next(
-                (o for o in (*out, *lawful) if o.start <= c.start and c.end <= o.end and o.end - o.start > c.end - c.start),
-                None,
-            )
-            if outer is not None:
-                suppressed.append((c, "contained", f"包含在“{outer.term.term}”中"))
-                continue
-            out.append(c)
+        reach: _Candidate | None = None
+        for c, is_kept in order:
+            if is_kept:
+                if reach is not None and reach.end >= c.end and reach.end - reach.start > c.end - c.start:
+                    suppressed.append((c, "contained", f"包含在“{reach.term.term}”中"))
+                    continue
+                out.append(c)
+            if reach is None or c.end > reach.end:
+                reach = c
         return out
 
     def _finding(self, norm: Normalized, c: _Candidate, product_category: str, field: str | None) -> Finding:

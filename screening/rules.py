@@ -321,8 +321,10 @@ class RuleSet:
             self.registration_max
         ):
             return None
+        # The number usually sits near the claim; a pasted document is not searched end to end.
+        window = ctx.text[max(0, ctx.start - CLAUSE_LIMIT) : ctx.end + CLAUSE_LIMIT]
         for cue in self.cue("registration", "cues"):
-            if cue in ctx.text:
+            if cue in window:
                 return Outcome("registration", EXEMPT, f"文案附注册/备案号（{cue}），须核对批准的功效范围")
         return None
 
@@ -341,8 +343,9 @@ class RuleSet:
         """2026年度 天猫面霜类目销量第一（数据来源：…）: a limited, sourced ranking."""
         if not _ends_with_any(ctx.hit, self.cue("ranking_with_source", "terms")):
             return None
-        # Look across the whole text: the source note is usually its own clause.
-        text = ctx.text
+        # Look beyond the clause (the source note is usually its own), but not across a whole
+        # pasted document.
+        text = ctx.text[max(0, ctx.start - CLAUSE_LIMIT) : ctx.end + CLAUSE_LIMIT]
         if (
             any(c in text for c in self.cue("ranking_with_source", "period"))
             and any(c in text for c in self.cue("ranking_with_source", "scope"))

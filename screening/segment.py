@@ -12,6 +12,7 @@ text: a hit's word boundaries depend only on its neighbourhood.
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import logging
 import math
@@ -221,13 +222,20 @@ def _split_other(blk: str) -> list[str]:
     return out
 
 
-def containing_token(tokens: list[Token], start: int, end: int) -> Token | None:
-    """The token that strictly contains ``[start, end)``, if the span is inside one word."""
-    for t in tokens:
-        if t.start <= start and end <= t.end and (t.end - t.start) > (end - start):
-            return t
-        if t.start > start:
-            break
+def containing_token(tokens: list[Token], start: int, end: int, starts: list[int] | None = None) -> Token | None:
+    """The token that strictly contains ``[start, end)``, if the span is inside one word.
+
+    ``tokens`` are in text order and do not overlap; pass their ``starts`` when asking many
+    times, so each question is a binary search, not a scan (a 1 MB paste has many hits).
+    """
+    if starts is None:
+        starts = [t.start for t in tokens]
+    i = bisect.bisect_right(starts, start) - 1
+    if i < 0:
+        return None
+    t = tokens[i]
+    if t.start <= start and end <= t.end and (t.end - t.start) > (end - start):
+        return t
     return None
 
 

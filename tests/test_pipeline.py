@@ -177,3 +177,17 @@ def test_one_screener_is_shared_by_threads(tiny_lexicon) -> None:
     for a, b in zip(got, expected):
         a["route"] = b["route"] = None  # due times follow the clock
         assert a == b
+
+
+def test_a_long_document_finds_what_its_parts_find(tiny: Screener) -> None:
+    """Thousands of hits in one pasted document: same findings, at shifted offsets, as screening
+    each part alone (the indexes over hits, allow contexts and tokens must not mix parts up)."""
+    parts = ["这是最好的面霜", "第一次用就爱上", "全网第一，最好第一", "阳台装了安全网", "本品不能代替药物",
+             "desktop1 主机", "全网通手机", "ＮＯ．１爆款", "7天见效"] * 300
+    doc = "。".join(parts)
+    expected, offset = [], 0
+    for p in parts:
+        expected += [(f.start + offset, f.end + offset, f.term_id) for f in tiny.screen(p).findings]
+        offset += len(p) + 1
+    got = [(f.start, f.end, f.term_id) for f in tiny.screen(doc).findings]
+    assert got == expected and len(got) >= 1500

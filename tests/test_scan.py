@@ -208,7 +208,9 @@ def test_xlsx_in_xlsx_out_and_parquet_in_parquet_out(tiny, tmp_path: Path) -> No
     wb.save(src)
     out = tmp_path / "results.xlsx"
     scan_file(tiny, str(src), str(out), fields=FieldMap(text_fields=("标题",), id_field="商品ID"))
-    got = list(openpyxl.load_workbook(out, read_only=True)["results"].iter_rows(values_only=True))
+    wb_out = openpyxl.load_workbook(out, read_only=True)
+    got = list(wb_out["results"].iter_rows(values_only=True))
+    wb_out.close()
     header = got[0]
     by = [dict(zip(header, r)) for r in got[1:]]
     assert [r["id"] for r in by] == ["1001", "1002", "1003", "1004"]  # numeric ids become text

@@ -1,0 +1,186 @@
+"""Throughput of the screening stages against the baselines, in one run, back to back.
+
+Run: python benchmarks/run.py [--mb 20] [--rounds 3] [--scaling]
+
+On the project's synthetic catalogue (benchmarks/corpus.py: titles, detail copy, live-script
+lines, about one lexicon hit per 200 characters), medians of ``--rounds`` rounds:
+
+  (a) raw pyahocorasick pass over the normalized text with the same lexicon forms — the floor;
+  (b) the naive pipeline: jieba.cut over every whole text, then the same automaton — the baseline;
+  (c) the engine: lexicons, rules, word check around hits (no model);
+  (d) the full pipeline with the risk model;
+  (e) (d) with 2 worker processes (screening.scan.screen_items).
+
+Reports chars/s, MB/s (UTF-8), records/s, and ratios to (a) and (b); with ``--scaling`` also how
+the engine's throughput changes with lexicon size (1k, 10k, 50k terms) and text length (a title, a
+5,000-character detail page, a 1 MB document). Writes benchmarks/results/run.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import random
+import resource
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from corpus import generate  # noqa: E402
+
+from screening import Screener  # noqa: E402
+from screening.lexicon import ID_PREFIX, load_lexicon  # noqa: E402
+from screening.normalize import normalize  # noqa: E402
+from screening.scan import screen_items  # noqa: E402
+
+
+PREFIXES = sorted(ID_PREFIX.items())
+
+
+def corpus(mb: float) -> list[dict[str, Any]]:
+    """Records until their texts add up to ``mb`` MB of UTF-8."""
+    out, size = [], 0
+    for rec in generate(10**9):
+        out.append(rec)
+        size += len(rec["text"].encode())
+        if size >= mb * 1e6:
+            return out
+    return out
+
+
+def timed(fn: Callable[[], Any], rounds: int) -> float:
+    times = []
+    for _ in range(rounds):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return statistics.median(times)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--mb", type=float, default=20.0)
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--scaling", action="store_true")
+    args = ap.parse_args()
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    jieba.initialize()
+    records = corpus(args.mb)
+    texts = [r["text"] for r in records]
+    chars = sum(map(len, texts))
+    mbytes = sum(len(t.encode()) for t in texts) / 1e6
+    full = Screener()
+    engine = Screener(full.lexicon, full.policy, matcher=full.matcher, model=None)
+    automaton = full.matcher.automaton
+
+    def raw() -> None:
+        for t in texts:
+            for _ in automaton.iter(normalize(t).text):
+                pass
+
+    def naive() -> None:
+        for t in texts:
+            list(jieba.cut(t))
+            for _ in automaton.iter(normalize(t).text):
+                pass
+
+    def run_engine(s: Screener) -> Callable[[], None]:
+        def go() -> None:
+            for r in records:
+                s.screen(r["text"], content_type=r["content_type"], product_category=r["product_category"])
+        return go
+
+    items = [{"where": f"line {i}", "id": r["id"], "texts": {"text": r["text"]}, "merchant_id": None,
+              "content_type": r["content_type"], "product_category": r["product_category"], "error": None}
+             for i, r in enumerate(records)]
+
+    def two_workers() -> None:
+        for _ in screen_items(full, items, workers=2):
+            pass
+
+    run_engine(full)()  # warm: caches, jieba dictionary, model
+    stages = {
+        "a_raw_automaton": raw,
+        "b_naive_jieba_then_match": naive,
+        "c_engine": run_engine(engine),
+        "d_full_with_model": run_engine(full),
+        "e_full_2_workers": two_workers,
+    }
+    out: dict[str, Any] = {"records": len(records), "chars": chars, "mb": round(mbytes, 2), "rounds": args.rounds}
+    for name, fn in stages.items():
+        secs = timed(fn, args.rounds)
+        out[name] = {"seconds": round(secs, 3), "chars_per_s": round(chars / secs), "mb_per_s": round(mbytes / secs, 3),
+                     "records_per_s": round(len(records) / secs)}
+        print(f"{name:28s} {secs:8.2f} s  {mbytes / secs:7.3f} MB/s  {len(records) / secs:9.0f} rec/s", flush=True)
+    base_a, base_b = out["a_raw_automaton"]["seconds"], out["b_naive_jieba_then_match"]["seconds"]
+    for name in stages:
+        out[name]["speed_vs_a"] = round(base_a / out[name]["seconds"], 3)
+        out[name]["speed_vs_b"] = round(base_b / out[name]["seconds"], 3)
+    out["two_workers_over_one"] = round(out["d_full_with_model"]["seconds"] / out["e_full_2_workers"]["seconds"], 3)
+    out["peak_rss_mb_main_process"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    if args.scaling:
+        out["scaling"] = scaling(engine, args.rounds)
+    print(json.dumps({k: v for k, v in out.items() if k != "scaling"}, indent=2))
+    res = ROOT / "benchmarks" / "results"
+    res.mkdir(exist_ok=True)
+    (res / "run.json").write_text(json.dumps(out, indent=2, ensure_ascii=False) + "\n")
+
+
+def scaling(engine: Screener, rounds: int) -> dict[str, Any]:
+    """Engine throughput by lexicon size and by text length."""
+    rng = random.Random(3)
+    sample = [r["text"] for r in corpus(1.0)]
+    result: dict[str, Any] = {"lexicon_terms": {}, "text_length": {}}
+    base = load_lexicon()
+    pool = "的一是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成会可主发年动同工也能下过子说产种面而方后多定行学法所民得经十三之进着等部度家电力里如水化高自二理起小物现实加量都两体制机当使点从业本去把性好应开它合还因由其些然前外天政四日那社义事平形相全表间样与关各重新线内数正心反你明看原又么利比或但质气第向道命此变条只没结解问意建月公无系军很情者最立代想已通并提直题党程展五果料象员革位入常文总次品式活设及管特件长求老头基资边流路级少图山统接知较将组见计别她手角期根论运农指几九区强放决西被干做必战先回则任取据处队南给色光门即保治北造百规热领七海口东导器压志世金增争济阶油思术极交受联什认六共权收证改清己美再采转更单风切打白教速花带安场身车例真务具万每目至达走积示议声报斗完类八离华名确才科张信马节话米整空元况今集温传土许步群广石记需段研界拉林律叫且究观越织装影算低持音众书布复容儿须际商非验连断深难近矿千周委素技备半办青省列习响约支般史感劳便团往酸历市克何除消构府称太准精值号率族维划选标写存候毛亲快效斯院查江型眼王按格养易置派层片始却专状育厂京识适属圆包火住调满县局照参红细引听该铁价严"
+    for n in (1_000, 10_000, 50_000):
+        tmp = Path(tempfile.mkdtemp())
+        try:
+            lexdir = tmp / "lex"
+            shutil.copytree(base.path, lexdir)
+            with (lexdir / "synthetic.jsonl").open("w", encoding="utf-8") as f:
+                extra = max(0, n - len(base.active_terms))
+                seen: set[str] = set()
+                while len(seen) < extra:
+                    term = "".join(rng.choice(pool) for _ in range(rng.randint(3, 6)))
+                    if term in seen:
+                        continue
+                    # Spread over the categories: ids are PREFIX-NNNN, unique from 1000 upward.
+                    i = len(seen)
+                    seen.add(term)
+                    category, prefix = PREFIXES[i % len(PREFIXES)]
+                    f.write(json.dumps({"id": f"{prefix}-{1000 + i // len(PREFIXES):04d}", "term": term,
+                                        "category": category, "severity": "low", "applies_to": ["all"],
+                                        "basis": "benchmark", "provenance": "synthetic"}, ensure_ascii=False) + "\n")
+            manifest = (lexdir / "manifest.toml").read_text(encoding="utf-8")
+            manifest = manifest.replace("term_files = [", 'term_files = ["synthetic.jsonl", ', 1)
+            (lexdir / "manifest.toml").write_text(manifest, encoding="utf-8")
+            t = time.perf_counter()
+            s = Screener(load_lexicon(lexdir), engine.policy, model=None, use_cache=False)
+            build = time.perf_counter() - t
+            secs = timed(lambda: [s.screen(x) for x in sample], rounds)
+            result["lexicon_terms"][n] = {"terms": len(s.lexicon.active_terms), "build_s": round(build, 2),
+                                          "chars_per_s": round(sum(map(len, sample)) / secs)}
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+    joined = "，".join(sample)
+    for label, size in (("title_40", 40), ("detail_5000", 5000), ("document_1MB", 1_000_000)):
+        chunk = (joined * (size // max(1, len(joined)) + 1))[:size]
+        reps = max(1, 200_000 // size)
+        secs = timed(lambda: [engine.screen(chunk) for _ in range(reps)], rounds)
+        result["text_length"][label] = {"chars": size, "chars_per_s": round(size * reps / secs)}
+    return result
+
+
+if __name__ == "__main__":
+    main()
