@@ -324,6 +324,22 @@ class JsonlWriter(_Writer):
 
 
 # --------------------------------------------------------------------------- CSV
+# Columns that carry the merchant's own text: a cell there must never run as an Excel formula.
+_PEOPLES_TEXT = frozenset({"id", "text", "terms"})
+
+
+def csv_safe(value: Any) -> Any:
+    """Neutralise a cell that Excel would run as a formula (=, +, -, @, tab, CR first) with a
+    leading apostrophe, the usual defence against CSV injection; other values pass unchanged.
+
+    >>> csv_safe("=1+1"), csv_safe("最好")
+    ("'=1+1", '最好')
+    """
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
 class CsvWriter(_Writer):
     """One row per record with :data:`COLUMNS`; UTF-8 with a BOM so that Excel shows Chinese."""
 
@@ -344,7 +360,8 @@ class CsvWriter(_Writer):
 
     def _write(self, item: dict[str, Any], result: dict[str, Any]) -> None:
         row = result_row(item, result)
-        self._csv.writerow(["" if row[c] is None else row[c] for c in COLUMNS])
+        self._csv.writerow(["" if row[c] is None else csv_safe(row[c]) if c in _PEOPLES_TEXT else row[c]
+                            for c in COLUMNS])
         self._flusher.tick()
 
     def _finish(self) -> None:

@@ -350,3 +350,21 @@ def test_parquet_without_pyarrow_says_what_to_install(tmp_path: Path, monkeypatc
     monkeypatch.setitem(sys.modules, "pyarrow.parquet", None)
     with pytest.raises(ImportError, match=r'writing \.parquet needs pyarrow: pip install "screening\[parquet\]"'):
         open_writer(str(tmp_path / "out.parquet"))
+
+
+def test_csv_cells_with_merchant_text_never_run_as_formulas(tmp_path: Path) -> None:
+    import csv as csv_module
+    import io
+
+    from screening.writers import open_writer
+
+    out = tmp_path / "out.csv"
+    item = {"id": "=1+1", "texts": {"text": '=HYPERLINK("http://evil","点我")'}, "merchant_id": None,
+            "content_type": "listing", "product_category": "general"}
+    result = {"id": "=1+1", "decision": "pass", "risk": 0.1, "severity": "none", "findings": [], "route": None,
+              "versions": {}, "error": None}
+    with open_writer(str(out), "csv") as w:
+        w.write(item, result)
+    rows = list(csv_module.DictReader(io.StringIO(out.read_text(encoding="utf-8-sig"))))
+    assert rows[0]["id"] == "'=1+1"
+    assert rows[0]["text"].startswith("'=HYPERLINK")
