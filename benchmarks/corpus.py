@@ -9,6 +9,9 @@ from __future__ import annotations
 import json
 import random
 import sys
+from pathlib import Path
+
+RESULTS = Path(__file__).resolve().parent / "results"
 
 PRODUCTS = ["加绒卫衣", "纯棉T恤", "保温杯", "蓝牙耳机", "面霜", "洗发水", "蜂蜜", "黑芝麻丸", "护腰带", "电热毯",
             "儿童书包", "不粘锅", "床垫", "羊绒围巾", "跑步鞋", "茶叶礼盒", "坚果礼包", "精华液", "防晒霜", "机械键盘"]
@@ -44,11 +47,23 @@ def generate(n: int, seed: int = 7):
         yield record(i, rng)
 
 
-def main() -> None:
-    n, out = int(sys.argv[1]), sys.argv[2]
-    with open(out, "w", encoding="utf-8") as f:
-        for rec in generate(n):
+def write_corpus(path: str | Path, n: int, merchants: int = 0) -> None:
+    """Write ``n`` generated records as JSONL (spread over ``merchants`` merchant ids if > 0)."""
+    with open(path, "w", encoding="utf-8") as f:
+        for i, rec in enumerate(generate(n)):
+            if merchants:
+                rec["merchant_id"] = f"m{i % merchants}"
             f.write(json.dumps(rec, ensure_ascii=False) + "\n")
+
+
+def save_result(name: str, data: dict) -> None:
+    """Write a benchmark's figures to benchmarks/results/NAME.json."""
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / f"{name}.json").write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def main() -> None:
+    write_corpus(sys.argv[2], int(sys.argv[1]))
 
 
 if __name__ == "__main__":

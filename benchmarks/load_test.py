@@ -30,7 +30,7 @@ import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
-from corpus import generate  # noqa: E402
+from corpus import generate, save_result  # noqa: E402
 
 CONTRACT_KEYS = {"id", "decision", "risk", "severity", "findings", "route", "versions", "error"}
 WARMUP = 50
@@ -178,9 +178,7 @@ def main() -> None:
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
     }
     print(json.dumps(out, indent=2, ensure_ascii=False))
-    res = ROOT / "benchmarks" / "results"
-    res.mkdir(exist_ok=True)
-    (res / "load_test.json").write_text(json.dumps(out, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    save_result("load_test", out)
     if result["errors"]:
         sys.exit(1)
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
-from corpus import generate  # noqa: E402
+from corpus import save_result, write_corpus  # noqa: E402
 from scan_memory import run_scan  # noqa: E402
 
 
@@ -28,10 +28,7 @@ def main() -> None:
     out = {"records": args.records, "workers": args.workers}
     with tempfile.TemporaryDirectory() as tmp:
         src = Path(tmp) / "in.jsonl"
-        with src.open("w", encoding="utf-8") as f:
-            for i, rec in enumerate(generate(args.records)):
-                rec["merchant_id"] = f"m{i % 500}"
-                f.write(json.dumps(rec, ensure_ascii=False) + "\n")
+        write_corpus(src, args.records, merchants=500)
         peak, secs = run_scan(src, Path(tmp) / "plain.jsonl", args.workers)
         out["plain"] = {"seconds": round(secs, 1), "peak_rss_mb": round(peak, 1)}
         db = Path(tmp) / "review.db"
@@ -44,9 +41,7 @@ def main() -> None:
                          "db_mb": round(db.stat().st_size / 1e6, 1)}
     out["time_ratio_queued_over_plain"] = round(out["queued"]["seconds"] / out["plain"]["seconds"], 3)
     print(json.dumps(out, indent=2))
-    res = ROOT / "benchmarks" / "results"
-    res.mkdir(exist_ok=True)
-    (res / "queue_intake.json").write_text(json.dumps(out, indent=2) + "\n")
+    save_result("queue_intake", out)
 
 
 if __name__ == "__main__":

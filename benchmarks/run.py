@@ -8,7 +8,7 @@ lines, about one lexicon hit per 200 characters), medians of ``--rounds`` rounds
   (a) raw pyahocorasick pass over the normalized text with the same lexicon forms — the floor;
   (b) the naive pipeline: jieba.cut over every whole text, then the same automaton — the baseline;
   (c) the engine: lexicons, rules, word check around hits (no model);
-  (d) the full pipeline with the risk model;
+  (d) the full pipeline with the risk model (``full_over_engine``: its speed relative to (c));
   (e) (d) with 2 worker processes (screening.scan.screen_items).
 
 Reports chars/s, MB/s (UTF-8), records/s, and ratios to (a) and (b); with ``--scaling`` also how
@@ -34,7 +34,7 @@ from typing import Any, Callable
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
-from corpus import generate  # noqa: E402
+from corpus import generate, save_result  # noqa: E402
 
 from screening import Screener  # noqa: E402
 from screening.lexicon import ID_PREFIX, load_lexicon  # noqa: E402
@@ -126,14 +126,13 @@ def main() -> None:
     for name in stages:
         out[name]["speed_vs_a"] = round(base_a / out[name]["seconds"], 3)
         out[name]["speed_vs_b"] = round(base_b / out[name]["seconds"], 3)
+    out["full_over_engine"] = round(out["c_engine"]["seconds"] / out["d_full_with_model"]["seconds"], 3)
     out["two_workers_over_one"] = round(out["d_full_with_model"]["seconds"] / out["e_full_2_workers"]["seconds"], 3)
     out["peak_rss_mb_main_process"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     if args.scaling:
         out["scaling"] = scaling(engine, args.rounds)
     print(json.dumps({k: v for k, v in out.items() if k != "scaling"}, indent=2))
-    res = ROOT / "benchmarks" / "results"
-    res.mkdir(exist_ok=True)
-    (res / "run.json").write_text(json.dumps(out, indent=2, ensure_ascii=False) + "\n")
+    save_result("run", out)
 
 
 def scaling(engine: Screener, rounds: int) -> dict[str, Any]:

@@ -9,7 +9,6 @@ is the one quoted (issue target: at most 400 MB). Writes benchmarks/results/scan
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import subprocess
 import sys
@@ -19,7 +18,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
-from corpus import generate  # noqa: E402
+from corpus import save_result, write_corpus  # noqa: E402
 
 
 def tree_rss_kb(pid: int) -> int:
@@ -71,9 +70,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for n in (args.records // 10, args.records):
             src = Path(tmp) / f"in-{n}.jsonl"
-            with src.open("w", encoding="utf-8") as f:
-                for rec in generate(n):
-                    f.write(json.dumps(rec, ensure_ascii=False) + "\n")
+            write_corpus(src, n)
             peak, secs = run_scan(src, Path(tmp) / f"out-{n}.jsonl", args.workers)
             results[n] = {"peak_rss_mb": round(peak, 1), "seconds": round(secs, 1),
                           "records_per_s": round(n / secs), "input_mb": round(src.stat().st_size / 1e6, 1)}
@@ -83,9 +80,7 @@ def main() -> None:
     summary = {"workers": args.workers, "runs": results,
                "peak_ratio_large_over_small": round(large["peak_rss_mb"] / small["peak_rss_mb"], 3)}
     print(f"peak RSS ratio {args.records:,} / {args.records // 10:,} records: {summary['peak_ratio_large_over_small']}")
-    res = ROOT / "benchmarks" / "results"
-    res.mkdir(exist_ok=True)
-    (res / "scan_memory.json").write_text(json.dumps(summary, indent=2) + "\n")
+    save_result("scan_memory", summary)
 
 
 if __name__ == "__main__":

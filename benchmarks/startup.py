@@ -9,7 +9,6 @@ machine. Writes benchmarks/results/startup.json.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import statistics
 import subprocess
@@ -19,6 +18,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from corpus import save_result  # noqa: E402
 
 BASELINE = "import jieba, ahocorasick, click"
 SCREENER = "from screening import Screener; Screener()"
@@ -53,9 +54,7 @@ def main() -> None:
             "first_screen_with_hits_s": statistics.median(hit),
         }
     out["cached_over_baseline"] = out["screener_cached_s"] / out["baseline_import_s"]
-    res = ROOT / "benchmarks" / "results"
-    res.mkdir(exist_ok=True)
-    (res / "startup.json").write_text(json.dumps(out, indent=2) + "\n")
+    save_result("startup", out)
     for k, v in out.items():
         print(f"{k:28s} {v:.3f}")
 

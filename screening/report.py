@@ -33,6 +33,8 @@ from datetime import datetime
 from types import TracebackType
 from typing import Any
 
+from .tally import Tally
+from .tally import findings as _findings
 from .types import CATEGORIES, CATEGORY_ZH, CONTENT_TYPE_ZH, DECISION_ZH, DECISIONS, ROLE_ZH, SEVERITY_RANK, SEVERITY_ZH
 
 __all__ = [
@@ -85,8 +87,6 @@ def _risk(result: Mapping[str, Any]) -> float:
     return min(max(r, 0.0), 1.0) if math.isfinite(r) else 0.0
 
 
-def _findings(result: Mapping[str, Any]) -> list[Mapping[str, Any]]:
-    return [f for f in (result.get("findings") or []) if isinstance(f, Mapping)]
 
 
 def _role(result: Mapping[str, Any]) -> str | None:
@@ -111,33 +111,24 @@ def is_flagged(result: Mapping[str, Any]) -> bool:
     return result.get("decision") in ("review", "block") or bool(result.get("error"))
 
 
-class _Tally:
+class _Tally(Tally):
     """Running counts over every record of a run; constant memory per distinct term/role/version."""
 
     def __init__(self) -> None:
-        self.records = 0
-        self.errors = 0
+        super().__init__()
         self.flagged = 0
-        self.decisions: Counter[str] = Counter({d: 0 for d in DECISIONS})
-        self.categories: Counter[str] = Counter()
-        self.roles: Counter[str] = Counter()
+        self.decisions.update({d: 0 for d in DECISIONS})
         self.terms: Counter[str] = Counter()
         self.versions: dict[str, list[str]] = {}
 
     def add(self, result: Mapping[str, Any]) -> None:
-        self.records += 1
-        self.decisions[str(result.get("decision"))] += 1
-        if result.get("error"):
-            self.errors += 1
+        super().add(result)
         if is_flagged(result):
             self.flagged += 1
-        role = _role(result)
-        if role:
-            self.roles[role] += 1
-        findings = _findings(result)
-        self.categories.update({str(f.get("category") or "other") for f in findings})
         # A model_risk finding has no term: its text is a whole clause, not a word to count.
-        self.terms.update(str(f.get("term") or f.get("text") or "?") for f in findings if f.get("category") != "model_risk")
+        self.terms.update(
+            str(f.get("term") or f.get("text") or "?") for f in _findings(result) if f.get("category") != "model_risk"
+        )
         versions = result.get("versions")
         if isinstance(versions, Mapping):
             for key, value in versions.items():

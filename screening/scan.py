@@ -20,15 +20,16 @@ import multiprocessing as mp
 import os
 import sys
 import time
-from collections import Counter, deque
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
 from .errors import InputError, ScreeningError
 from .pipeline import Screener
 from .readers import BadRecord, detect_format, read_records
+from .tally import Tally
 
 CHUNK = 256
 
@@ -118,26 +119,12 @@ def screen_item(screener: Screener, item: dict[str, Any], explain: bool = False)
     return result.to_dict(explain)
 
 
-@dataclass
-class Summary:
-    """Counts for the end-of-scan summary."""
+class Summary(Tally):
+    """Counts for the end-of-scan summary, and how many came from an interrupted scan."""
 
-    records: int = 0
-    errors: int = 0
-    resumed: int = 0
-    decisions: Counter[str] = field(default_factory=Counter)
-    categories: Counter[str] = field(default_factory=Counter)
-    roles: Counter[str] = field(default_factory=Counter)
-
-    def add(self, result: dict[str, Any]) -> None:
-        """Count one result."""
-        self.records += 1
-        self.errors += result.get("error") is not None
-        self.decisions[result["decision"]] += 1
-        for cat in dict.fromkeys(f["category"] for f in result["findings"]):
-            self.categories[cat] += 1
-        if result.get("route"):
-            self.roles[result["route"]["role"]] += 1
+    def __init__(self, resumed: int = 0) -> None:
+        super().__init__()
+        self.resumed = resumed
 
     def to_dict(self) -> dict[str, Any]:
         """Plain dict for JSON output."""

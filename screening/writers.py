@@ -52,10 +52,10 @@ import os
 import re
 import sys
 import time
-from collections import Counter
 from typing import IO, TYPE_CHECKING, Any, Protocol
 
 from .readers import _import_openpyxl, _import_pyarrow_parquet
+from .tally import Tally
 from .types import CATEGORIES, CATEGORY_ZH, DECISION_ZH, DECISIONS, ROLE_ZH
 
 if TYPE_CHECKING:
@@ -425,11 +425,7 @@ class XlsxWriter(_Writer):
             header.append(cell)
         self._ws.append(header)
         self._bold = bold
-        self._records = 0
-        self._errors = 0
-        self._decisions: Counter[str] = Counter()
-        self._categories: Counter[str] = Counter()
-        self._roles: Counter[str] = Counter()
+        self._tally = Tally()
 
     def _value(self, value: Any) -> Any:
         if not isinstance(value, str):
@@ -445,25 +441,20 @@ class XlsxWriter(_Writer):
     def _write(self, item: dict[str, Any], result: dict[str, Any]) -> None:
         row = result_row(item, result)
         self._ws.append([self._value(row[c]) for c in COLUMNS])
-        self._records += 1
-        self._errors += result.get("error") is not None
-        self._decisions[str(result.get("decision"))] += 1
-        for cat in {str(f.get("category")) for f in result.get("findings") or []}:
-            self._categories[cat] += 1
-        if result.get("route"):
-            self._roles[str(result["route"].get("role"))] += 1
+        self._tally.add(result)
 
     def _summary_rows(self) -> list[list[Any]]:
+        t = self._tally
         rows: list[list[Any]] = [
-            ["total", "records", "记录数", self._records],
-            ["total", "errors", "出错记录", self._errors],
+            ["total", "records", "记录数", t.records],
+            ["total", "errors", "出错记录", t.errors],
         ]
-        for d in [*DECISIONS, *sorted(set(self._decisions) - set(DECISIONS))]:
-            rows.append(["decision", d, DECISION_ZH.get(d, ""), self._decisions[d]])
-        for c in [*CATEGORIES, *sorted(set(self._categories) - set(CATEGORIES))]:
-            rows.append(["category", c, CATEGORY_ZH.get(c, ""), self._categories[c]])
-        for r in [*(r for r in ROLE_ZH if r in self._roles), *sorted(set(self._roles) - set(ROLE_ZH))]:
-            rows.append(["role", r, ROLE_ZH.get(r, ""), self._roles[r]])
+        for d in [*DECISIONS, *sorted(set(t.decisions) - set(DECISIONS))]:
+            rows.append(["decision", d, DECISION_ZH.get(d, ""), t.decisions[d]])
+        for c in [*CATEGORIES, *sorted(set(t.categories) - set(CATEGORIES))]:
+            rows.append(["category", c, CATEGORY_ZH.get(c, ""), t.categories[c]])
+        for r in [*(r for r in ROLE_ZH if r in t.roles), *sorted(set(t.roles) - set(ROLE_ZH))]:
+            rows.append(["role", r, ROLE_ZH.get(r, ""), t.roles[r]])
         return rows
 
     def _finish(self) -> None:

@@ -1,0 +1,46 @@
+"""Running counts over the results of a run: one place for what every summary counts.
+
+The scan's end-of-run summary, the xlsx summary sheet and the HTML report all count records,
+records with errors, decisions, categories (records with at least one finding of it) and route
+roles; each adds its own extras on top.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping
+from typing import Any
+
+
+class Tally:
+    """Counts of contract results; tolerant of partial dicts (a report may get hand-made ones).
+
+    >>> t = Tally()
+    >>> t.add({"decision": "block", "findings": [{"category": "absolute_claim"}] * 2,
+    ...        "route": {"role": "legal"}, "error": None})
+    >>> t.records, dict(t.decisions), dict(t.categories), dict(t.roles), t.errors
+    (1, {'block': 1}, {'absolute_claim': 1}, {'legal': 1}, 0)
+    """
+
+    def __init__(self) -> None:
+        self.records = 0
+        self.errors = 0
+        self.decisions: Counter[str] = Counter()
+        self.categories: Counter[str] = Counter()
+        self.roles: Counter[str] = Counter()
+
+    def add(self, result: Mapping[str, Any]) -> None:
+        """Count one result."""
+        self.records += 1
+        self.errors += bool(result.get("error"))
+        self.decisions[str(result.get("decision"))] += 1
+        for category in dict.fromkeys(str(f.get("category") or "other") for f in findings(result)):
+            self.categories[category] += 1
+        route = result.get("route")
+        if isinstance(route, Mapping) and route.get("role"):
+            self.roles[str(route["role"])] += 1
+
+
+def findings(result: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """The finding dicts of a result (anything else in the list is ignored)."""
+    return [f for f in (result.get("findings") or []) if isinstance(f, Mapping)]
