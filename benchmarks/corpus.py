@@ -1,5 +1,6 @@
 """The project's own synthetic catalogue for benchmarks: listing titles, detail copy, live-script
-lines and posts, with violations at a realistic rate (about one lexicon hit per 200 characters).
+lines and posts, with lexicon hits at a realistic rate: about one per 200 characters, most of them
+violations, some lawful look-alikes (最好冷藏, 第一时间) that the engine must clear.
 
 Run: python benchmarks/corpus.py N OUT.jsonl   (N records)
 """
@@ -16,8 +17,10 @@ RESULTS = Path(__file__).resolve().parent / "results"
 PRODUCTS = ["加绒卫衣", "纯棉T恤", "保温杯", "蓝牙耳机", "面霜", "洗发水", "蜂蜜", "黑芝麻丸", "护腰带", "电热毯",
             "儿童书包", "不粘锅", "床垫", "羊绒围巾", "跑步鞋", "茶叶礼盒", "坚果礼包", "精华液", "防晒霜", "机械键盘"]
 NEUTRAL = ["2026新款", "宽松百搭", "男女同款", "家用", "大容量", "现货速发", "支持七天无理由", "包邮", "送运费险",
-           "多色可选", "简约设计", "加厚款", "可机洗", "适合通勤", "学生党", "送礼佳品", "独立包装", "官方正品",
-           "第一次买就回购了", "最近很多人问", "最好冷藏保存", "面料100%纯棉", "下单后第一时间发货", "全网通"]
+           "多色可选", "简约设计", "加厚款", "可机洗", "适合通勤", "学生党", "送礼佳品", "独立包装", "厂家直发",
+           "最近很多人问", "支持货到付款", "尺码偏大", "颜色以实物为准"]
+# Lawful text that contains a lexicon form: the raw pass hits it, the engine must clear it.
+LOOKALIKE = ["第一次买就回购了", "最好冷藏保存", "面料100%纯棉", "下单后第一时间发货", "全网通", "官方正品"]
 CLAIMS = ["全网第一", "最好用的", "国家级工艺", "7天见效", "根治", "顶级品质", "销量第一", "100%有效", "特供",
           "最佳选择", "无效退款", "降血压", "美白祛斑", "永不反弹", "招财转运"]
 DETAIL = ["产品采用优质原料，做工细致，", "细节处理到位，走线整齐，", "收到货请先检查外包装，", "如有问题请联系客服，",
@@ -34,10 +37,13 @@ def record(i: int, rng: random.Random) -> dict:
         body = LIVE if ct == "live_script" else DETAIL
         parts += [rng.choice(body) for _ in range(rng.randint(3, 12))]
     text = " ".join(parts)
-    # About one claim per 200 characters of copy.
-    for _ in range(max(0, round(len(text) / 200 + rng.uniform(-0.5, 0.5)))):
-        cut = rng.randrange(len(text) + 1)
-        text = text[:cut] + rng.choice(CLAIMS) + text[cut:]
+    # A claim per 500 characters and a look-alike per 1,500, on average: with the hits nested in
+    # claims (全网第一 holds 全网 and 第一) and in product names (防晒霜), that is about one lexicon
+    # hit per 200 characters.
+    for phrases, every in ((CLAIMS, 500), (LOOKALIKE, 1500)):
+        for _ in range(int(len(text) / every + rng.random())):
+            cut = rng.randrange(len(text) + 1)
+            text = text[:cut] + rng.choice(phrases) + text[cut:]
     return {"id": f"bench-{i:07d}", "text": text, "content_type": ct, "product_category": "general"}
 
 

@@ -6,8 +6,10 @@ On the project's synthetic catalogue (benchmarks/corpus.py: titles, detail copy,
 lines, about one lexicon hit per 200 characters), medians of ``--rounds`` rounds:
 
   (a) raw pyahocorasick pass over the normalized text with the same lexicon forms — the floor;
-  (b) the naive pipeline: jieba.cut over every whole text, then the same automaton — the baseline;
-  (c) the engine: lexicons, rules, word check around hits (no model);
+  (b) the naive accurate pipeline: jieba over every whole text (``jieba.cut(HMM=False)``, the cut
+      the word check reproduces), then the same matching and rules, whose word check reads those
+      tokens — the baseline; its findings are compared with (c)'s (``same_findings``);
+  (c) the engine: lexicons, rules, word check segmenting only around hits (no model);
   (d) the full pipeline with the risk model (``full_over_engine``: its speed relative to (c));
   (e) (d) with 2 worker processes (screening.scan.screen_items).
 
@@ -40,6 +42,36 @@ from screening import Screener  # noqa: E402
 from screening.lexicon import ID_PREFIX, load_lexicon  # noqa: E402
 from screening.normalize import normalize  # noqa: E402
 from screening.scan import screen_items  # noqa: E402
+from screening.segment import Segmenter, Token  # noqa: E402
+
+
+class WholeTextSegmenter(Segmenter):
+    """The naive pipeline's word check: the tokens of jieba over the whole text."""
+
+    tokens: list[Token] = []
+
+    def segment(self, text: str) -> None:
+        import jieba
+
+        pos, self.tokens = 0, []
+        for word in jieba.cut(text, HMM=False):
+            self.tokens.append(Token(pos, pos + len(word), word))
+            pos += len(word)
+
+    def tokens_around(self, text: str, spans: list[tuple[int, int]]) -> list[Token]:
+        return self.tokens
+
+
+class NaiveScreener(Screener):
+    """Segments every text whole before matching, as a pipeline built on jieba does."""
+
+    def _pass(self, norm, product_category, content_type, field=None):  # type: ignore[no-untyped-def]
+        self.segmenter.segment(norm.text)
+        return super()._pass(norm, product_category, content_type, field)
+
+
+def findings_of(results: list[Any]) -> list[list[tuple[int, int, str]]]:
+    return [[(f.start, f.end, f.term_id) for f in r.findings] for r in results]
 
 
 PREFIXES = sorted(ID_PREFIX.items())
@@ -88,17 +120,18 @@ def main() -> None:
             for _ in automaton.iter(normalize(t).text):
                 pass
 
-    def naive() -> None:
-        for t in texts:
-            list(jieba.cut(t))
-            for _ in automaton.iter(normalize(t).text):
-                pass
+    naive_screener = NaiveScreener(full.lexicon, full.policy, matcher=full.matcher, model=None,
+                                   segmenter=WholeTextSegmenter())
+    kept: dict[str, list[Any]] = {}
 
-    def run_engine(s: Screener) -> Callable[[], None]:
+    def run_engine(s: Screener, name: str) -> Callable[[], None]:
         def go() -> None:
-            for r in records:
-                s.screen(r["text"], content_type=r["content_type"], product_category=r["product_category"])
+            kept[name] = list(s.screen_many(records))
         return go
+
+    def naive() -> None:
+        kept["naive"] = [naive_screener.screen(r["text"], content_type=r["content_type"],
+                                               product_category=r["product_category"]) for r in records]
 
     items = [{"where": f"line {i}", "id": r["id"], "texts": {"text": r["text"]}, "merchant_id": None,
               "content_type": r["content_type"], "product_category": r["product_category"], "error": None}
@@ -108,12 +141,12 @@ def main() -> None:
         for _ in screen_items(full, items, workers=2):
             pass
 
-    run_engine(full)()  # warm: caches, jieba dictionary, model
+    run_engine(full, "warm")()  # warm: caches, jieba dictionary, model
     stages = {
         "a_raw_automaton": raw,
         "b_naive_jieba_then_match": naive,
-        "c_engine": run_engine(engine),
-        "d_full_with_model": run_engine(full),
+        "c_engine": run_engine(engine, "engine"),
+        "d_full_with_model": run_engine(full, "full"),
         "e_full_2_workers": two_workers,
     }
     out: dict[str, Any] = {"records": len(records), "chars": chars, "mb": round(mbytes, 2), "rounds": args.rounds}
@@ -126,6 +159,9 @@ def main() -> None:
     for name in stages:
         out[name]["speed_vs_a"] = round(base_a / out[name]["seconds"], 3)
         out[name]["speed_vs_b"] = round(base_b / out[name]["seconds"], 3)
+    differ = [r["id"] for r, a, b in zip(records, findings_of(kept["naive"]), findings_of(kept["engine"])) if a != b]
+    out["same_findings"] = not differ
+    out["records_with_different_findings"] = len(differ)
     out["full_over_engine"] = round(out["c_engine"]["seconds"] / out["d_full_with_model"]["seconds"], 3)
     out["two_workers_over_one"] = round(out["d_full_with_model"]["seconds"] / out["e_full_2_workers"]["seconds"], 3)
     out["peak_rss_mb_main_process"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)

@@ -29,7 +29,8 @@ from .types import CONTENT_TYPES, LEXICON_CATEGORIES, PRODUCT_CATEGORIES, Findin
 
 CHAR_BITS = 18
 CHAR_DIM = 1 << CHAR_BITS
-WORD_DIM = 1 << 16
+WORD_BITS = 16
+WORD_DIM = 1 << WORD_BITS
 FEATURIZER_VERSION = "1"
 
 # Suppression rules the engine reports (pipeline and screening.rules); a new rule only adds a
@@ -67,6 +68,67 @@ def char_ngram_ids(text: str) -> np.ndarray:
         h = np.concatenate(parts)
         h = (h ^ (h >> np.uint64(31))) * _MIX
         return (h >> _SHIFT).astype(np.int64)
+
+
+def char_scores(texts: Sequence[str], weights: np.ndarray) -> np.ndarray:
+    """``weights`` · (L2-normalized char n-gram counts) for each text, in one pass over a batch.
+
+    The same value as ``weights[idx] @ vals`` with ``text_part(text)`` for each text (up to float
+    rounding), but a batch of catalogue titles costs a few array operations in all instead of a
+    few per title. Each text's n-grams are keyed by (text, bucket) so one sort counts them all.
+    """
+    n = len(texts)
+    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=n)
+    if n == 0 or not lengths.any():
+        return np.zeros(n, dtype=np.float64)
+    # NUL never survives normalization, so it marks where one text ends and the next begins.
+    c = _codepoints("\x00".join(texts))
+    owner = np.repeat(np.arange(n, dtype=np.int64), lengths + 1)[: c.size]
+    real = c != 0
+    with np.errstate(over="ignore"):
+        grams = [c * _M1 ^ _SALT[0]]
+        keep = [real]
+        grams.append((c[:-1] * _M1) ^ (c[1:] * _M2) ^ _SALT[1])
+        keep.append(real[:-1] & real[1:])
+        grams.append((c[:-2] * _M1) ^ (c[1:-1] * _M2) ^ (c[2:] * _M3) ^ _SALT[2])
+        keep.append(real[:-2] & real[1:-1] & real[2:])
+        h = np.concatenate(grams)
+        h = (h ^ (h >> np.uint64(31))) * _MIX
+    mask = np.concatenate(keep)
+    owners = np.concatenate([owner, owner[:-1], owner[:-2]])[mask]
+    return _scores(owners, (h[mask] >> _SHIFT).astype(np.int64), CHAR_BITS, weights, n)
+
+
+def token_scores(token_lists: Sequence[Sequence[str]], weights: np.ndarray) -> np.ndarray:
+    """``weights`` · (L2-normalized token counts) for each list of tokens; see :func:`char_scores`.
+
+    ``weights`` are the token columns only (``WORD_DIM`` of them).
+    """
+    owners = [k for k, tokens in enumerate(token_lists) for t in tokens if len(t) >= 2]
+    ids = [zlib.crc32(t.encode("utf-8", "surrogatepass")) % WORD_DIM
+           for tokens in token_lists for t in tokens if len(t) >= 2]
+    return _scores(np.asarray(owners, dtype=np.int64), np.asarray(ids, dtype=np.int64), WORD_BITS, weights,
+                   len(token_lists))
+
+
+def _scores(owners: np.ndarray, ids: np.ndarray, bits: int, weights: np.ndarray, n: int) -> np.ndarray:
+    # Key each id by its row so one sort counts every row's ids; the score of a row is then
+    # Σ w·count / ‖count‖, which is the dot product with the row's L2-normalized counts.
+    out = np.zeros(n, dtype=np.float64)
+    if ids.size == 0:
+        return out
+    keys = np.sort((owners << bits) | ids)
+    first = np.empty(keys.size, dtype=bool)
+    first[0] = True
+    np.not_equal(keys[1:], keys[:-1], out=first[1:])
+    starts = np.flatnonzero(first)
+    counts = np.diff(np.append(starts, keys.size)).astype(np.float64)
+    uniq = keys[starts]
+    who = uniq >> bits
+    num = np.bincount(who, weights=weights[uniq & ((1 << bits) - 1)] * counts, minlength=n)
+    sq = np.bincount(who, weights=counts * counts, minlength=n)
+    np.divide(num, np.sqrt(sq), out=out, where=sq > 0)
+    return out
 
 
 def _normalized_counts(ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -166,6 +228,23 @@ class Featurizer:
         ci, cv = _normalized_counts(char_ngram_ids(text))
         wi, wv = _normalized_counts(self.word_ids(tokens))
         return np.concatenate([ci, wi + CHAR_DIM]), np.concatenate([cv, wv])
+
+    def clean_engine_scores(
+        self, texts: Sequence[str], product_categories: Sequence[str], content_types: Sequence[str], w: np.ndarray
+    ) -> np.ndarray:
+        """``w · engine_part(text, (), (), pc, ct)`` for each text the lexicon pass found nothing in.
+
+        Such a row has only its length, the cue counts and the one-hot fields set, so a batch
+        needs no row of its own: the same sum as the dot product, term by term.
+        """
+        idx = self._index
+        cues = np.array([self.cues.counts(t) for t in texts], dtype=np.float64).reshape(len(texts), 3)
+        lengths = np.fromiter(map(len, texts), dtype=np.float64, count=len(texts))
+        one_hot = np.array([w[idx[f"pc:{pc}"]] if f"pc:{pc}" in idx else 0.0 for pc in product_categories])
+        one_hot += np.array([w[idx[f"ct:{ct}"]] if f"ct:{ct}" in idx else 0.0 for ct in content_types])
+        cue_w = w[[idx["symptoms"], idx["symptom_near_outcome"], idx["duration_near_outcome"]]]
+        return (w[idx["log_len"]] * (np.log1p(lengths) / 8.0) + np.log1p(cues) @ cue_w + one_hot
+                + w[idx["bias_term"]])
 
     def engine_part(
         self,

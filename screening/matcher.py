@@ -7,11 +7,14 @@ start-up optimisation: any problem with it falls back to building the automaton 
 
 from __future__ import annotations
 
+import bisect
 import hashlib
+import itertools
 import logging
 import os
 import re
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -125,6 +128,20 @@ class TermMatcher:
         except OSError as e:
             logger.info("automaton cache not written (%s): %s", path, e)
         return automaton
+
+    def texts_with_hits(self, texts: Sequence[str]) -> set[int]:
+        """Indices of the (normalized) ``texts`` with at least one key in them, in one pass.
+
+        Most of a catalogue has no hit at all; one automaton walk over the batch, joined by NUL
+        (which normalization never keeps, so no key spans two texts), finds the few that do.
+        """
+        ends = list(itertools.accumulate(len(t) + 1 for t in texts))
+        found: set[int] = set()
+        if not self.keys:
+            return found
+        for end_index, _ in self.automaton.iter("\x00".join(texts)):
+            found.add(bisect.bisect_right(ends, end_index))
+        return found
 
     def find(self, text: str) -> list[Hit]:
         """Every hit in ``text`` (already normalized), ordered by start then length."""

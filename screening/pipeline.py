@@ -7,11 +7,12 @@ lexicon are read-only after construction and the word segmenter initialises unde
 from __future__ import annotations
 
 import bisect
+import itertools
 import logging
 import math
 import os
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -20,7 +21,7 @@ from typing import Any, Callable
 from .about import __version__
 from .errors import InputError
 from .classifier import ModelLoadError, RiskModel, load_model
-from .features import Featurizer, ModelCues
+from .features import CHAR_DIM, WORD_DIM, Featurizer, ModelCues, char_scores, token_scores
 from .lexicon import Lexicon, Term, load_lexicon
 from .matcher import Hit, TermMatcher
 from .normalize import Normalized, normalize, tables
@@ -200,6 +201,70 @@ class Screener:
         p = self._pass(normalize(text), product_category, content_type)
         return self._result(id, [p], content_type, product_category, now)
 
+    def screen_batch(
+        self, jobs: Sequence[tuple[Any, Any, Any, str | None]], *, now: datetime | None = None
+    ) -> list[ScreeningResult | InputError]:
+        """Screen many texts at once, each given as ``(text, content_type, product_category, id)``.
+
+        The results are :meth:`screen`'s for each text (with one clock reading for the batch),
+        but the texts the lexicon pass finds nothing in — most of a catalogue — share one
+        automaton walk and one vectorized model score instead of paying the per-text path each;
+        only texts with a hit, or that the model flags, take it. Where :meth:`screen` would
+        raise, an :class:`InputError` stands in the text's place (an unexpected failure too, its
+        message starting "internal error"): one bad record never costs the batch.
+        """
+        now = now or self.clock()
+        out: list[ScreeningResult | InputError | None] = [None] * len(jobs)
+        table, noise = tables()
+        todo: list[int] = []
+        normed: list[str] = []
+        for i, (text, ct, pc, _) in enumerate(jobs):
+            if isinstance(text, str) and ct in CONTENT_TYPES and pc in PRODUCT_CATEGORIES and text.strip():
+                todo.append(i)
+                normed.append(noise.sub("", text.translate(table)))
+        with_hits = self.matcher.texts_with_hits(normed)
+        clean = [k for k in range(len(todo)) if k not in with_hits]
+        scores = None
+        if self.model is not None and clean:
+            assert self._engine_w is not None
+            texts = [normed[k] for k in clean]
+            scores = (char_scores(texts, self.model.weights) + self.model.bias
+                      + self.featurizer.clean_engine_scores(texts, [jobs[todo[k]][2] for k in clean],
+                                                            [jobs[todo[k]][1] for k in clean], self._engine_w))
+        decided: dict[tuple[str, str], Any] = {}
+        for j, k in enumerate(clean):
+            i = todo[k]
+            _, ct, pc, rid = jobs[i]
+            if scores is None:
+                d = decided.get((ct, pc))
+                if d is None:
+                    d = decided[ct, pc] = self.policy.decide((), content_type=ct, product_category=pc, now=now)
+            else:
+                risk = self.model.probability(float(scores[j]))  # type: ignore[union-attr]
+                if self.policy.model_flags(risk, ()):
+                    continue  # the model's finding needs the clause-by-clause pass below
+                d = self.policy.decide((), risk=risk, content_type=ct, product_category=pc, now=now)
+            out[i] = ScreeningResult(rid, d.decision, d.risk, d.severity, (), d.route, dict(self.versions))
+        # Texts with a hit take the full pass each; the model scores all their passes at once.
+        passes: list[tuple[int, _Pass]] = []
+        for k in sorted(with_hits):
+            i = todo[k]
+            _, ct, pc, _ = jobs[i]
+            try:
+                passes.append((i, self._pass(normalize(jobs[i][0]), pc, ct)))
+            except Exception:  # isolated below, one by one
+                pass
+        risks: Sequence[float | None] = [None] * len(passes)
+        if self.model is not None and passes:
+            risks = self._risks([p for _, p in passes], [jobs[i][2] for i, _ in passes], [jobs[i][1] for i, _ in passes])
+        for (i, p), risk in zip(passes, risks):
+            _, ct, pc, rid = jobs[i]
+            out[i] = self._result(rid, [p], ct, pc, now, None if risk is None else [risk])
+        for i, job in enumerate(jobs):
+            if out[i] is None:
+                out[i] = self._one(job, now)
+        return out  # type: ignore[return-value]
+
     def screen_fields(
         self,
         texts: Mapping[str, Any],
@@ -244,13 +309,15 @@ class Screener:
         content_type: str,
         product_category: str,
         now: datetime | None,
+        risks: Sequence[float] | None = None,
     ) -> ScreeningResult:
         findings = [f for p in passes for f in p.findings]
         suppressed = [s for p in passes for s in p.suppressed]
         risk = None
         if self.model is not None:
-            scored = [(self._risk(p, product_category, content_type), p) for p in passes]
-            risk, riskiest = max(scored, key=lambda x: x[0])
+            if risks is None:
+                risks = self._risks(passes, [product_category] * len(passes), [content_type] * len(passes))
+            risk, riskiest = max(zip(risks, passes), key=lambda x: x[0])
             if self.policy.model_flags(risk, findings):
                 findings.append(self._model_finding(riskiest, risk, product_category, content_type))
         d = self.policy.decide(
@@ -274,33 +341,15 @@ class Screener:
         A bad record gets a result with ``error`` set and decision ``review``, so nothing bad
         slips through as ``pass``.
         """
-        rid = None
-        content_type, product_category = "listing", "general"
-        try:
-            if not isinstance(record, Mapping):
-                raise InputError(f"record must be an object, got {type(record).__name__}")
-            rid = record.get("id")
-            if rid is not None and not isinstance(rid, str):
-                rid = str(rid)
-            if require_id and not rid:
-                raise InputError("record has no id")
-            content_type = record.get("content_type") or "listing"
-            product_category = record.get("product_category") or "general"
-            if "text" not in record:
-                raise InputError("record has no text field")
-            return self.screen(
-                record["text"], content_type=content_type, product_category=product_category, id=rid, now=now
-            )
-        except InputError as e:
-            return self.error_result(rid, str(e), content_type, product_category, now)
-        except Exception as e:  # a bug must not lose the record: report it and go on
-            logger.exception("screening failed for record %r", rid)
-            return self.error_result(rid, f"internal error: {type(e).__name__}: {e}", content_type, product_category, now)
+        return self._records([record], require_id, now)[0]
 
     def screen_many(
-        self, records: Iterable[Any], *, on_error: str = "flag", require_id: bool = True
+        self, records: Iterable[Any], *, on_error: str = "flag", require_id: bool = True, batch_size: int = 256
     ) -> Iterator[ScreeningResult]:
         """Screen records in input order, one result per record.
+
+        Records are screened ``batch_size`` at a time (see :meth:`screen_batch`); results are
+        the same as one by one.
 
         Args:
             records: mappings with the contract's input fields.
@@ -309,11 +358,58 @@ class Screener:
         """
         if on_error not in ("flag", "raise"):
             raise ValueError("on_error must be 'flag' or 'raise'")
+        it = iter(records)
+        n = 0
+        while chunk := list(itertools.islice(it, batch_size)):
+            for result in self._records(chunk, require_id, None):
+                if result.error and on_error == "raise":
+                    raise InputError(f"record {n} ({result.id or 'no id'}): {result.error}")
+                n += 1
+                yield result
+
+    def _records(self, records: list[Any], require_id: bool, now: datetime | None) -> list[ScreeningResult]:
+        now = now or self.clock()
+        jobs: list[tuple[Any, Any, Any, str | None]] = []
+        where: list[int] = []
+        out: list[ScreeningResult | None] = [None] * len(records)
         for i, record in enumerate(records):
-            result = self.screen_record(record, require_id=require_id)
-            if result.error and on_error == "raise":
-                raise InputError(f"record {i} ({result.id or 'no id'}): {result.error}")
-            yield result
+            rid = None
+            try:
+                if not isinstance(record, Mapping):
+                    raise InputError(f"record must be an object, got {type(record).__name__}")
+                rid = record.get("id")
+                if rid is not None and not isinstance(rid, str):
+                    rid = str(rid)
+                if require_id and not rid:
+                    raise InputError("record has no id")
+                if "text" not in record:
+                    raise InputError("record has no text field")
+            except InputError as e:
+                fields = record if isinstance(record, Mapping) else {}
+                ct, pc = fields.get("content_type") or "listing", fields.get("product_category") or "general"
+                out[i] = self.error_result(rid, str(e), ct, pc, now)
+                continue
+            jobs.append((record["text"], record.get("content_type") or "listing",
+                         record.get("product_category") or "general", rid))
+            where.append(i)
+        try:
+            results = self.screen_batch(jobs, now=now)
+        except Exception:  # a bug must not lose the batch: screen one by one to isolate it
+            logger.exception("batch screening failed; screening its records one by one")
+            results = [self._one(job, now) for job in jobs]
+        for i, job, r in zip(where, jobs, results):
+            out[i] = r if isinstance(r, ScreeningResult) else self.error_result(job[3], str(r), job[1], job[2], now)
+        return out  # type: ignore[return-value]
+
+    def _one(self, job: tuple[Any, Any, Any, str | None], now: datetime) -> ScreeningResult | InputError:
+        text, ct, pc, rid = job
+        try:
+            return self.screen(text, content_type=ct, product_category=pc, id=rid, now=now)
+        except InputError as e:
+            return e
+        except Exception as e:  # a bug must not lose the record: report it and go on
+            logger.exception("screening failed for record %r", rid)
+            return InputError(f"internal error: {type(e).__name__}: {e}")
 
     # ------------------------------------------------------------------ internals
     def error_result(
@@ -420,12 +516,16 @@ class Screener:
         )
 
     # ------------------------------------------------------------------ the model
-    def _risk(self, p: _Pass, product_category: str, content_type: str) -> float:
-        model, fz = self.model, self.featurizer
-        assert model is not None and self._engine_w is not None
-        idx, vals = fz.text_part(p.norm.text, p.tokens)
-        engine = fz.engine_part(p.norm.text, p.findings, p.suppressed, product_category, content_type)
-        return model.probability(model.decision(idx, vals, engine, self._engine_w))
+    def _risks(self, passes: Sequence[_Pass], product_categories: Sequence[str],
+               content_types: Sequence[str]) -> list[float]:
+        """The model's calibrated risk of each pass, scored as one batch."""
+        model, fz, w = self.model, self.featurizer, self._engine_w
+        assert model is not None and w is not None
+        char = char_scores([p.norm.text for p in passes], model.weights)
+        words = token_scores([p.tokens for p in passes], model.weights[CHAR_DIM : CHAR_DIM + WORD_DIM])
+        engine = [float(w @ fz.engine_part(p.norm.text, p.findings, p.suppressed, pc, ct))
+                  for p, pc, ct in zip(passes, product_categories, content_types)]
+        return [model.probability(float(c + t) + e + model.bias) for c, t, e in zip(char, words, engine)]
 
     def _model_finding(self, p: _Pass, risk: float, product_category: str, content_type: str) -> Finding:
         """A model_risk finding on the clause the model scores highest."""

@@ -191,3 +191,61 @@ def test_a_long_document_finds_what_its_parts_find(tiny: Screener) -> None:
         offset += len(p) + 1
     got = [(f.start, f.end, f.term_id) for f in tiny.screen(doc).findings]
     assert got == expected and len(got) >= 1500
+
+
+# ---------------------------------------------------------------- screening a batch at once
+BATCH_NOW = datetime(2026, 11, 22, 9, 30, tzinfo=timezone.utc)
+
+
+def _corpus_jobs() -> list[tuple]:
+    jobs = []
+    for name in ("dev", "holdout", "lawful_regression"):
+        with open(f"tests/corpus/{name}.jsonl", encoding="utf-8") as f:
+            for i, line in enumerate(f):
+                row = json.loads(line)
+                jobs.append((row["text"], row.get("content_type", "listing"),
+                             row.get("product_category", "general"), f"{name}-{i}"))
+    # Plain copy with no lexicon hit, the bulk of a real catalogue, and awkward inputs.
+    jobs += [("加绒卫衣 宽松百搭 男女同款", "listing", "general", "plain-1"),
+             ("家人们看过来，上链接了啊，3、2、1", "live_script", "general", "plain-2"),
+             ("⭐⭐⭐", "post", "cosmetics", "noise-only"),
+             ("   ", "listing", "general", "blank"),
+             (None, "listing", "general", "none"),
+             (42, "listing", "general", "number"),
+             ("全网第一", "podcast", "general", "bad-type"),
+             ("全网第一", "listing", "toys", "bad-category")]
+    return jobs
+
+
+@pytest.mark.parametrize("which", ["engine", "screener"])
+def test_a_batch_gets_exactly_the_results_of_one_by_one(request, which: str) -> None:
+    s: Screener = request.getfixturevalue(which)
+    jobs = _corpus_jobs()
+    batch = s.screen_batch(jobs, now=BATCH_NOW)
+    assert len(batch) == len(jobs)
+    for job, got in zip(jobs, batch):
+        text, ct, pc, rid = job
+        try:
+            want = s.screen(text, content_type=ct, product_category=pc, id=rid, now=BATCH_NOW)
+        except InputError as e:
+            assert isinstance(got, InputError) and str(got) == str(e), rid
+            continue
+        assert got == want, rid
+
+
+def test_a_batch_of_mostly_plain_copy_takes_the_shared_path(engine: Screener, monkeypatch) -> None:
+    calls = []
+    real = Screener._pass
+
+    def counting(self, norm, *args, **kw):
+        calls.append(norm.original)
+        return real(self, norm, *args, **kw)
+
+    monkeypatch.setattr(Screener, "_pass", counting)
+    colours = ["白色", "黑色", "藏青", "燕麦色", "雾霾蓝"]
+    jobs = [(f"纯棉T恤 {colours[i % 5]} 现货速发", "listing", "general", str(i)) for i in range(50)]
+    jobs.append(("纯棉T恤 全网第一", "listing", "general", "claim"))
+    results = engine.screen_batch(jobs, now=BATCH_NOW)
+    assert calls == ["纯棉T恤 全网第一"]
+    assert [r.decision for r in results[:50]] == ["pass"] * 50
+    assert results[50].findings[0].text == "全网第一"
