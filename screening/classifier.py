@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from .errors import ScreeningError
-from .features import CHAR_DIM, FEATURIZER_VERSION, WORD_DIM, Featurizer
+from .features import CHAR_DIM, FEATURIZER_VERSION, Featurizer
 
 logger = logging.getLogger(__name__)
 
@@ -77,7 +77,7 @@ class RiskModel:
 
     def engine_weights(self, featurizer: Featurizer) -> np.ndarray:
         """Weights of the engine features in the featurizer's order (unknown names weigh 0)."""
-        offset = CHAR_DIM + WORD_DIM
+        offset = CHAR_DIM
         by_name = {n: self.weights[offset + i] for i, n in enumerate(self.engine_names)}
         return np.array([by_name.get(n, 0.0) for n in featurizer.engine_names], dtype=np.float64)
 
@@ -136,8 +136,8 @@ def load_model(directory: str | Path | None = None) -> RiskModel:
             names = tuple(str(n) for n in z["engine_names"])
     except Exception as e:  # any unreadable array is a corrupt model, whatever numpy raised
         raise ModelLoadError(f"unreadable model arrays {arrays}: {e}") from None
-    if weights.shape != (CHAR_DIM + WORD_DIM + len(names),):
-        raise ModelLoadError(f"model weights have shape {weights.shape}, expected {CHAR_DIM + WORD_DIM + len(names)}")
+    if weights.shape != (CHAR_DIM + len(names),):
+        raise ModelLoadError(f"model weights have shape {weights.shape}, expected {CHAR_DIM + len(names)}")
     trained_with = str(card.get("sklearn", ""))
     try:
         # Metadata only: scoring never imports scikit-learn, which would double start-up time.

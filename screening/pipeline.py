@@ -21,7 +21,7 @@ from typing import Any, Callable
 from .about import __version__
 from .errors import InputError
 from .classifier import ModelLoadError, RiskModel, load_model
-from .features import CHAR_DIM, WORD_DIM, Featurizer, ModelCues, char_scores, token_scores
+from .features import Featurizer, ModelCues, char_scores
 from .lexicon import Lexicon, Term, load_lexicon
 from .matcher import Hit, TermMatcher
 from .normalize import Normalized, normalize, tables
@@ -65,7 +65,6 @@ class _Pass:
     field: str | None
     findings: list[Finding]
     suppressed: list[Suppressed]
-    tokens: list[str]
 
 
 class _Cover:
@@ -134,6 +133,7 @@ class Screener:
         self.clock = clock
         self._lawful = {lp.id: lp for lp in self.lexicon.lawful}
         self._forms = {k.text for k in self.matcher.keys if k.term_ids}
+        self._inside_words_cache: frozenset[str] | None = None
         self.featurizer = Featurizer(ModelCues.from_rules(self.lexicon.rules))
         self.model, model_label = self._load_model(model)
         self._engine_w = self.model.engine_weights(self.featurizer) if self.model is not None else None
@@ -485,11 +485,11 @@ class Screener:
                 {tid: _Cover(spans) for tid, spans in by_term.items()})
 
     def _pass(self, norm: Normalized, product_category: str, content_type: str, field: str | None = None) -> _Pass:
-        """The lexicon pass over one text: findings, suppressed hits and the tokens around hits."""
+        """The lexicon pass over one text: findings and suppressed hits."""
         text = norm.text
         hits = self.matcher.find(text)
         if not hits:
-            return _Pass(norm, field, [], [], [])
+            return _Pass(norm, field, [], [])
         candidates, allow, lawful = self._candidates(text, hits, product_category)
         covers = self._covers(allow, lawful)
         suppressed: list[tuple[_Candidate, str, str]] = []
@@ -508,11 +508,11 @@ class Screener:
                 kept.append(c)
             else:
                 suppressed.append((c, *why))
-        kept, tokens = self._word_check(text, kept, suppressed)
+        kept = self._word_check(text, kept, suppressed)
         kept = self._drop_contained(kept, [c for c, _, _ in suppressed], suppressed)
         findings = [self._finding(norm, c, product_category, field) for c in kept]
         return _Pass(
-            norm, field, findings, [self._suppressed(norm, c, rule, reason) for c, rule, reason in suppressed], tokens
+            norm, field, findings, [self._suppressed(norm, c, rule, reason) for c, rule, reason in suppressed]
         )
 
     # ------------------------------------------------------------------ the model
@@ -522,10 +522,9 @@ class Screener:
         model, fz, w = self.model, self.featurizer, self._engine_w
         assert model is not None and w is not None
         char = char_scores([p.norm.text for p in passes], model.weights)
-        words = token_scores([p.tokens for p in passes], model.weights[CHAR_DIM : CHAR_DIM + WORD_DIM])
         engine = [float(w @ fz.engine_part(p.norm.text, p.findings, p.suppressed, pc, ct))
                   for p, pc, ct in zip(passes, product_categories, content_types)]
-        return [model.probability(float(c + t) + e + model.bias) for c, t, e in zip(char, words, engine)]
+        return [model.probability(float(c) + e + model.bias) for c, e in zip(char, engine)]
 
     def _model_finding(self, p: _Pass, risk: float, product_category: str, content_type: str) -> Finding:
         """A model_risk finding on the clause the model scores highest."""
@@ -583,12 +582,20 @@ class Screener:
             return "lawful_phrase", f"合规表述“{lp.phrase}”：{lp.reason}"
         return None
 
+    @property
+    def _inside_words(self) -> frozenset[str]:
+        # Loaded on first use: the dictionary is only needed once a hit needs a word check.
+        if self._inside_words_cache is None:
+            self._inside_words_cache = self.segmenter.dictionary.inside_words(self._forms, self.rules.min_frequency)
+        return self._inside_words_cache
+
     def _word_check(
         self, text: str, kept: list[_Candidate], suppressed: list[tuple[_Candidate, str, str]]
-    ) -> tuple[list[_Candidate], list[str]]:
+    ) -> list[_Candidate]:
         """Drop hits that jieba sees inside a longer everyday word (首饰, 安全网)."""
-        if not kept:
-            return kept, []
+        inside = self._inside_words
+        if not any(c.term.is_pattern or text[c.start : c.end] in inside for c in kept):
+            return kept  # jieba cannot put any of these hits inside a longer word
         tokens = self.segmenter.tokens_around(text, [(c.start, c.end) for c in kept])
         starts = [t.start for t in tokens]
         keep_suffixes = self.rules.cue("part_of_word", "keep_suffixes")
@@ -608,7 +615,7 @@ class Screener:
                     suppressed.append((c, "part_of_word", f"属于词语“{tok.text}”，非独立用语"))
                     continue
             out.append(c)
-        return out, [t.text for t in tokens]
+        return out
 
     @staticmethod
     def _drop_contained(

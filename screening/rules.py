@@ -11,6 +11,8 @@ only say how cues are read. Outcomes follow the guideline's vocabulary:
 
 from __future__ import annotations
 
+import re
+
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
@@ -21,6 +23,7 @@ from .normalize import normalize
 from .segment import Segmenter
 
 CLAUSE_END = frozenset(",;:!?。、…\n")
+_CLAUSE_MARK = re.compile("[" + re.escape("".join(sorted(CLAUSE_END))) + "]")
 SEVERITY_ORDER = ("low", "medium", "high")
 # A clause longer than this (a pasted document without punctuation) is cut: context rules look
 # no further than this many characters either side of a hit.
@@ -62,14 +65,17 @@ class HitContext:
     def clause_start(self) -> int:
         """Start of the clause holding the hit."""
         lo = max(0, self.start - CLAUSE_LIMIT)
-        return max(lo - 1, *(self.text.rfind(c, lo, self.start) for c in CLAUSE_END)) + 1
+        last = lo - 1
+        for m in _CLAUSE_MARK.finditer(self.text, lo, self.start):
+            last = m.start()
+        return last + 1
 
     @cached_property
     def clause_end(self) -> int:
         """End of the clause holding the hit (before its punctuation)."""
         hi = min(len(self.text), self.end + CLAUSE_LIMIT)
-        ends = [i for i in (self.text.find(c, self.end, hi) for c in CLAUSE_END) if i >= 0]
-        return min(ends, default=hi)
+        m = _CLAUSE_MARK.search(self.text, self.end, hi)
+        return hi if m is None else m.start()
 
     @cached_property
     def before(self) -> str:
@@ -99,10 +105,13 @@ class Cues:
 
 
 def _ends_with_any(s: str, cues: tuple[str, ...]) -> bool:
-    return any(s.endswith(c) for c in cues)
+    return s.endswith(cues)
 
 
 def _starts_with_any(s: str, cues: tuple[str, ...]) -> str | None:
+    # The C-level test first: most hits match no cue, and only a match needs to know which.
+    if not s.startswith(cues):
+        return None
     for c in cues:
         if s.startswith(c):
             return c
@@ -124,6 +133,7 @@ class RuleSet:
             for key, val in body.items()
             if isinstance(val, list)
         }
+        self._patterns = {k: re.compile("|".join(map(re.escape, v))) for k, v in self.c.items() if v}
         self.negation_window = int(cues.value("negation", "window", 6))
         self.parameter_reach = int(cues.value("parameter", "reach", 8))
         self.composition_reach = int(cues.value("composition", "reach", 6))
@@ -150,6 +160,15 @@ class RuleSet:
     def cue(self, section: str, key: str) -> tuple[str, ...]:
         """A normalized cue list."""
         return self.c.get((section, key), ())
+
+    def found(self, section: str, key: str, s: str) -> str | None:
+        """The first cue of the list, in list order, that occurs in ``s``."""
+        pattern = self._patterns.get((section, key))
+        # One regex scan answers "any?" for the whole list; the list is walked only on a match,
+        # so the cue named in the explanation is the same as a plain loop would name.
+        if pattern is None or pattern.search(s) is None:
+            return None
+        return next(c for c in self.c[section, key] if c in s)
 
     def apply(self, ctx: HitContext) -> Outcome | None:
         """Run the rules in order; the first that decides wins."""
@@ -246,17 +265,15 @@ class RuleSet:
     def negation(self, ctx: HitContext) -> Outcome | None:
         """不是最便宜的; 广告法不让说最好; questions."""
         before = ctx.before
-        for cue in self.cue("negation", "direct"):
-            if before.endswith(cue):
-                return Outcome("negation", NOT_VIOLATION, f"否定语境：“{cue}{ctx.hit}”")
-        near = before[-self.negation_window :]
-        for cue in self.cue("negation", "before"):
-            if cue in near:
-                return Outcome("negation", NOT_VIOLATION, f"否定语境：“{cue}…{ctx.hit}”")
-        clause = ctx.text[ctx.clause_start : ctx.clause_end]
-        for cue in self.cue("negation", "quote_cues"):
-            if cue in clause:
-                return Outcome("negation", NOT_VIOLATION, f"引述规则而非宣称：“{cue}”")
+        if _ends_with_any(before, self.cue("negation", "direct")):
+            cue = next(c for c in self.cue("negation", "direct") if before.endswith(c))
+            return Outcome("negation", NOT_VIOLATION, f"否定语境：“{cue}{ctx.hit}”")
+        cue = self.found("negation", "before", before[-self.negation_window :])
+        if cue:
+            return Outcome("negation", NOT_VIOLATION, f"否定语境：“{cue}…{ctx.hit}”")
+        cue = self.found("negation", "quote_cues", ctx.text[ctx.clause_start : ctx.clause_end])
+        if cue:
+            return Outcome("negation", NOT_VIOLATION, f"引述规则而非宣称：“{cue}”")
         if ctx.term.category == "absolute_claim":
             tail = ctx.text[ctx.clause_start : min(len(ctx.text), ctx.clause_end + 1)]
             if _ends_with_any(tail, self.cue("negation", "question_ends")):
@@ -267,10 +284,9 @@ class RuleSet:
         """绝对是假货, 垃圾中的极品: emphasis on a negative statement."""
         if ctx.term.category != "absolute_claim":
             return None
-        clause = ctx.text[ctx.clause_start : ctx.clause_end]
-        for cue in self.cue("negative_emphasis", "cues"):
-            if cue in clause:
-                return Outcome("negative_emphasis", NOT_VIOLATION, f"强调负面评价：“{cue}”")
+        cue = self.found("negative_emphasis", "cues", ctx.text[ctx.clause_start : ctx.clause_end])
+        if cue:
+            return Outcome("negative_emphasis", NOT_VIOLATION, f"强调负面评价：“{cue}”")
         return None
 
     # R2: not aimed at the goods ----------------------------------------------------------
@@ -278,9 +294,9 @@ class RuleSet:
         """致力于成为行业第一, 顾客第一, 最好的服务: mottos, goals, service attitude."""
         if ctx.term.category != "absolute_claim":
             return None
-        for cue in self.cue("aspiration", "before"):
-            if cue in ctx.before:
-                return Outcome("aspiration", NOT_VIOLATION, f"经营理念/目标：“{cue}…{ctx.hit}”")
+        cue = self.found("aspiration", "before", ctx.before)
+        if cue:
+            return Outcome("aspiration", NOT_VIOLATION, f"经营理念/目标：“{cue}…{ctx.hit}”")
         if ctx.hit.endswith("第一") and _ends_with_any(ctx.before, self.cue("aspiration", "motto_before")):
             return Outcome("aspiration", NOT_VIOLATION, "经营理念口号（如“顾客第一”）")
         after = ctx.after.lstrip("的")
@@ -294,10 +310,9 @@ class RuleSet:
         """特级初榨, 一级能效: a grade defined by a standard."""
         if ctx.hit not in self.cue("standard_grade", "terms"):
             return None
-        window = ctx.text[ctx.end : ctx.end + 4]
-        for cue in self.cue("standard_grade", "next"):
-            if cue in window:
-                return Outcome("standard_grade", EXEMPT, f"标准分级名称（{ctx.hit}{cue}），须能注明标准编号")
+        cue = self.found("standard_grade", "next", ctx.text[ctx.end : ctx.end + 4])
+        if cue:
+            return Outcome("standard_grade", EXEMPT, f"标准分级名称（{ctx.hit}{cue}），须能注明标准编号")
         return None
 
     def title(self, ctx: HitContext) -> Outcome | None:
@@ -323,18 +338,18 @@ class RuleSet:
             return None
         # The number usually sits near the claim; a pasted document is not searched end to end.
         window = ctx.text[max(0, ctx.start - CLAUSE_LIMIT) : ctx.end + CLAUSE_LIMIT]
-        for cue in self.cue("registration", "cues"):
-            if cue in window:
-                return Outcome("registration", EXEMPT, f"文案附注册/备案号（{cue}），须核对批准的功效范围")
+        cue = self.found("registration", "cues", window)
+        if cue:
+            return Outcome("registration", EXEMPT, f"文案附注册/备案号（{cue}），须核对批准的功效范围")
         return None
 
     def self_comparison(self, ctx: HitContext) -> Outcome | None:
         """本店最大号: comparison within the shop or brand."""
         if ctx.term.category != "absolute_claim":
             return None
-        for cue in self.cue("self_comparison", "before"):
-            if cue in ctx.before:
-                return Outcome("self_comparison", EXEMPT, f"同一品牌/店铺内比较（{cue}），须属实")
+        cue = self.found("self_comparison", "before", ctx.before)
+        if cue:
+            return Outcome("self_comparison", EXEMPT, f"同一品牌/店铺内比较（{cue}），须属实")
         if ctx.hit.startswith("最") and _starts_with_any(ctx.after, self.cue("self_comparison", "after")):
             return Outcome("self_comparison", EXEMPT, "规格描述（如“最大号”），须为本店比较")
         return None
@@ -347,9 +362,9 @@ class RuleSet:
         # pasted document.
         text = ctx.text[max(0, ctx.start - CLAUSE_LIMIT) : ctx.end + CLAUSE_LIMIT]
         if (
-            any(c in text for c in self.cue("ranking_with_source", "period"))
-            and any(c in text for c in self.cue("ranking_with_source", "scope"))
-            and any(c in text for c in self.cue("ranking_with_source", "source"))
+            self.found("ranking_with_source", "period", text)
+            and self.found("ranking_with_source", "scope", text)
+            and self.found("ranking_with_source", "source", text)
         ):
             return Outcome("ranking_with_source", EXEMPT, "限定时间与范围并注明来源的排名，须核验数据")
         return None

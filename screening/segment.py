@@ -14,19 +14,21 @@ from __future__ import annotations
 
 import bisect
 import hashlib
+import itertools
 import logging
 import math
 import os
 import re
 import tempfile
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 import ahocorasick
 import jieba
 
-from .cache import cache_dir
+from .cache import cache_dir, write_atomic
 
 logger = logging.getLogger(__name__)
 
@@ -53,9 +55,42 @@ class Token:
 class Dictionary:
     """jieba's dictionary as an automaton of ``word -> frequency``, with the total count."""
 
-    def __init__(self, automaton: ahocorasick.Automaton, total: int) -> None:
+    def __init__(self, automaton: ahocorasick.Automaton, total: int, key: str = "") -> None:
         self.automaton = automaton
         self.log_total = math.log(total)
+        self.key = key
+
+    def inside_words(self, forms: Iterable[str], min_frequency: int) -> frozenset[str]:
+        """The ``forms`` that some longer word of at least ``min_frequency`` contains (第一 in
+        第一次, 安全 in 安全带).
+
+        Segmentation can put a hit inside a longer word only if the dictionary has one, so the
+        word check need not segment around any other hit. One automaton of the forms walks the
+        dictionary once; the answer is cached by dictionary, forms and frequency.
+        """
+        forms = sorted(set(forms))
+        key = hashlib.sha256("|".join([self.key, str(min_frequency), *forms]).encode()).hexdigest()[:24]
+        path = cache_dir() / f"inside-words-{key}.txt"
+        try:
+            return frozenset(path.read_text(encoding="utf-8").split("\n")) - {""}
+        except OSError:
+            pass
+        finder = ahocorasick.Automaton()
+        for form in forms:
+            finder.add_word(form, form)
+        found: set[str] = set()
+        if forms:
+            finder.make_automaton()
+            words = [w for w, v in self.automaton.items() if v // LEN_BITS >> 1 >= min_frequency and len(w) > 1]
+            ends = list(itertools.accumulate(len(w) + 1 for w in words))
+            for end_index, form in finder.iter("\n".join(words)):
+                if len(words[bisect.bisect_right(ends, end_index)]) > len(form):
+                    found.add(form)
+        try:
+            write_atomic(path, "\n".join(sorted(found)).encode("utf-8"))
+        except OSError:
+            pass  # an unwritable cache is only a slower start
+        return frozenset(found)
 
     @classmethod
     def load(cls, use_cache: bool = True) -> Dictionary:
@@ -68,7 +103,7 @@ class Dictionary:
         if use_cache and path.is_file() and total_path.is_file():
             try:
                 automaton = ahocorasick.load(str(path), _no_objects)
-                return cls(automaton, int(total_path.read_text()))
+                return cls(automaton, int(total_path.read_text()), key)
             except Exception as e:  # a corrupt cache is only a slower start
                 logger.warning("ignoring unreadable dictionary cache %s: %s", path, e)
         automaton, total = cls._compile(raw)
@@ -82,7 +117,7 @@ class Dictionary:
                 os.replace(tmp, path)
             except OSError as e:
                 logger.info("dictionary cache not written (%s): %s", path, e)
-        return cls(automaton, total)
+        return cls(automaton, total, key)
 
     @staticmethod
     def _compile(raw: bytes) -> tuple[ahocorasick.Automaton, int]:
@@ -191,15 +226,21 @@ class Segmenter:
                 words.extend(_split_other(blk))
         return words
 
-    def tokens_around(self, text: str, spans: list[tuple[int, int]]) -> list[Token]:
-        """Segment the stretches of ``text`` around ``spans`` and return their tokens."""
+    @staticmethod
+    def stretches(n: int, spans: list[tuple[int, int]]) -> list[list[int]]:
+        """The stretches of a text of length ``n`` that :meth:`tokens_around` segments."""
         stretches: list[list[int]] = []
         for s, e in sorted(spans):
-            a, b = max(0, s - WINDOW), min(len(text), e + WINDOW)
+            a, b = max(0, s - WINDOW), min(n, e + WINDOW)
             if stretches and a <= stretches[-1][1]:
                 stretches[-1][1] = max(stretches[-1][1], b)
             else:
                 stretches.append([a, b])
+        return stretches
+
+    def tokens_around(self, text: str, spans: list[tuple[int, int]]) -> list[Token]:
+        """Segment the stretches of ``text`` around ``spans`` and return their tokens."""
+        stretches = self.stretches(len(text), spans)
         tokens = []
         for a, b in stretches:
             pos = a

@@ -22,7 +22,7 @@ import numpy as np
 from .about import __version__
 from .classifier import RiskModel
 from .evaluate import score
-from .features import CHAR_DIM, FEATURIZER_VERSION, WORD_DIM
+from .features import CHAR_DIM, FEATURIZER_VERSION
 from .normalize import normalize
 from .pipeline import Screener
 from .types import CONTENT_TYPES, PRODUCT_CATEGORIES
@@ -98,11 +98,11 @@ class Design:
         from scipy import sparse
 
         indptr, indices, data = [0], [], []
-        offset = CHAR_DIM + WORD_DIM
+        offset = CHAR_DIM
         for ex in examples:
             norm = normalize(ex.text)
             p = self.base._pass(norm, ex.product_category, ex.content_type)
-            idx, vals = self.fz.text_part(norm.text, p.tokens)
+            idx, vals = self.fz.text_part(norm.text)
             eng = self.fz.engine_part(norm.text, p.findings, p.suppressed, ex.product_category, ex.content_type)
             nz = np.flatnonzero(eng)
             indices.append(np.concatenate([idx, nz + offset]))

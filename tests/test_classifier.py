@@ -11,7 +11,7 @@ import pytest
 
 from screening import Screener
 from screening.classifier import CARD_FILE, MODEL_FILE, ModelLoadError, ModelVersionWarning, default_model_dir, load_model
-from screening.features import CHAR_DIM, WORD_DIM, char_ngram_ids
+from screening.features import CHAR_DIM, char_ngram_ids
 
 CORPUS = Path(__file__).parent / "corpus"
 
@@ -98,7 +98,7 @@ def test_char_ngram_hashing_is_stable() -> None:
     ids = char_ngram_ids("最好的")
     assert len(ids) == 3 + 2 + 1 and ids.max() < CHAR_DIM and ids.min() >= 0
     assert (char_ngram_ids("最好的") == ids).all()
-    assert CHAR_DIM + WORD_DIM < load_model().weights.size
+    assert CHAR_DIM < load_model().weights.size
 
 
 def test_calibration_on_held_out_folds() -> None:

@@ -249,3 +249,16 @@ def test_a_batch_of_mostly_plain_copy_takes_the_shared_path(engine: Screener, mo
     assert calls == ["纯棉T恤 全网第一"]
     assert [r.decision for r in results[:50]] == ["pass"] * 50
     assert results[50].findings[0].text == "全网第一"
+
+
+def test_skipping_the_word_check_where_no_word_can_hold_the_hit_changes_nothing(engine: Screener) -> None:
+    # The engine segments only around hits that some longer dictionary word contains; a twin that
+    # segments around every hit must reach the same findings and suppress the same hits.
+    always = Screener(engine.lexicon, engine.policy, matcher=engine.matcher, model=None)
+    always._inside_words_cache = frozenset(engine._forms)
+    for text, ct, pc, rid in _corpus_jobs():
+        if not isinstance(text, str) or not text.strip() or pc == "toys" or ct == "podcast":
+            continue
+        a = engine.screen(text, content_type=ct, product_category=pc, now=BATCH_NOW)
+        b = always.screen(text, content_type=ct, product_category=pc, now=BATCH_NOW)
+        assert a.to_dict(explain=True) == b.to_dict(explain=True), rid

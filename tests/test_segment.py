@@ -48,3 +48,11 @@ def test_a_term_that_is_its_own_word_has_no_containing_token(seg: Segmenter) -> 
 def test_word_frequency_comes_from_the_jieba_dictionary(seg: Segmenter) -> None:
     assert seg.word_frequency("安全网") > 0
     assert seg.word_frequency("不是一个词语吧") == 0
+
+
+def test_only_forms_inside_a_longer_dictionary_word_can_be_split(seg: Segmenter) -> None:
+    # 第一 sits inside 第一次, 安全 inside 安全带; nothing in the dictionary holds 祛斑 or 全网第一.
+    forms = ["第一", "安全", "全网第一", "祛斑", "顶级"]
+    assert seg.dictionary.inside_words(forms, 5) == {"第一", "安全"}
+    # Only words frequent enough to suppress a hit count.
+    assert seg.dictionary.inside_words(forms, 10**9) == frozenset()
