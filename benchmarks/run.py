@@ -11,11 +11,15 @@ lines, about one lexicon hit per 200 characters), medians of ``--rounds`` rounds
       tokens — the baseline; its findings are compared with (c)'s (``same_findings``);
   (c) the engine: lexicons, rules, word check segmenting only around hits (no model);
   (d) the full pipeline with the risk model (``full_over_engine``: its speed relative to (c));
-  (e) (d) with 2 worker processes (screening.scan.screen_items).
+  (e) (d) as ``scan`` runs it (screening.scan.screen_items: contract dicts, chunks to workers) with
+      one worker (e1) and with two (e2); ``two_workers_over_one`` is e1 / e2.
 
-Reports chars/s, MB/s (UTF-8), records/s, and ratios to (a) and (b); with ``--scaling`` also how
-the engine's throughput changes with lexicon size (1k, 10k, 50k terms) and text length (a title, a
-5,000-character detail page, a 1 MB document). Writes benchmarks/results/run.json.
+Reports chars/s, MB/s (UTF-8), records/s, ratios to (a) and (b), peak RSS (this process, and the
+largest worker), start-up (benchmarks/startup.py: cold and with caches); with ``--scaling`` also
+how the engine's throughput changes with lexicon size (1k, 10k, 50k terms) and text length (a
+title, a 5,000-character detail page, a 1 MB document). Writes benchmarks/results/run.json and
+the README's table, benchmarks/results/run.md; ``python benchmarks/plot.py`` draws
+docs/benchmarks.svg from the JSON.
 """
 
 from __future__ import annotations
@@ -36,7 +40,8 @@ from typing import Any, Callable
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
-from corpus import generate, save_result  # noqa: E402
+from corpus import RESULTS, generate, save_result  # noqa: E402
+from startup import measure as measure_startup  # noqa: E402
 
 from screening import Screener  # noqa: E402
 from screening.lexicon import ID_PREFIX, load_lexicon  # noqa: E402
@@ -102,6 +107,7 @@ def main() -> None:
     ap.add_argument("--mb", type=float, default=20.0)
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--scaling", action="store_true")
+    ap.add_argument("--no-startup", action="store_true", help="skip the start-up figures")
     args = ap.parse_args()
     import jieba
 
@@ -137,9 +143,11 @@ def main() -> None:
               "content_type": r["content_type"], "product_category": r["product_category"], "error": None}
              for i, r in enumerate(records)]
 
-    def two_workers() -> None:
-        for _ in screen_items(full, items, workers=2):
-            pass
+    def scan_with(workers: int) -> Callable[[], None]:
+        def go() -> None:
+            for _ in screen_items(full, items, workers=workers):
+                pass
+        return go
 
     run_engine(full, "warm")()  # warm: caches, jieba dictionary, model
     stages = {
@@ -147,9 +155,12 @@ def main() -> None:
         "b_naive_jieba_then_match": naive,
         "c_engine": run_engine(engine, "engine"),
         "d_full_with_model": run_engine(full, "full"),
-        "e_full_2_workers": two_workers,
+        "e1_scan_1_worker": scan_with(1),
+        "e2_scan_2_workers": scan_with(2),
     }
-    out: dict[str, Any] = {"records": len(records), "chars": chars, "mb": round(mbytes, 2), "rounds": args.rounds}
+    hits = sum(1 for t in texts for _ in automaton.iter(normalize(t).text))
+    out: dict[str, Any] = {"records": len(records), "chars": chars, "mb": round(mbytes, 2), "rounds": args.rounds,
+                           "chars_per_hit": round(chars / max(1, hits), 1)}
     for name, fn in stages.items():
         secs = timed(fn, args.rounds)
         out[name] = {"seconds": round(secs, 3), "chars_per_s": round(chars / secs), "mb_per_s": round(mbytes / secs, 3),
@@ -163,12 +174,46 @@ def main() -> None:
     out["same_findings"] = not differ
     out["records_with_different_findings"] = len(differ)
     out["full_over_engine"] = round(out["c_engine"]["seconds"] / out["d_full_with_model"]["seconds"], 3)
-    out["two_workers_over_one"] = round(out["d_full_with_model"]["seconds"] / out["e_full_2_workers"]["seconds"], 3)
+    out["two_workers_over_one"] = round(out["e1_scan_1_worker"]["seconds"] / out["e2_scan_2_workers"]["seconds"], 3)
     out["peak_rss_mb_main_process"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    out["peak_rss_mb_largest_worker"] = round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1)
+    if not args.no_startup:
+        out["startup"] = {k: round(v, 3) for k, v in measure_startup(args.rounds).items()}
     if args.scaling:
         out["scaling"] = scaling(engine, args.rounds)
     print(json.dumps({k: v for k, v in out.items() if k != "scaling"}, indent=2))
     save_result("run", out)
+    table = markdown(out)
+    (RESULTS / "run.md").write_text(table, encoding="utf-8")
+    print(table)
+
+
+NAMES = {
+    "a_raw_automaton": "(a) raw automaton pass, normalized text",
+    "b_naive_jieba_then_match": "(b) naive: jieba over every text, then match and rules",
+    "c_engine": "(c) engine: lexicons, rules, word check around hits",
+    "d_full_with_model": "(d) engine + model",
+    "e1_scan_1_worker": "(e1) (d) as `scan` runs it, 1 worker",
+    "e2_scan_2_workers": "(e2) (d) as `scan` runs it, 2 workers",
+}
+
+
+def markdown(out: dict[str, Any]) -> str:
+    """The README's table of a run."""
+    lines = [f"{out['mb']} MB, {out['records']:,} records, one hit per {out['chars_per_hit']:.0f} chars; "
+             f"medians of {out['rounds']} rounds; same findings (b) vs (c): {out['same_findings']}", "",
+             "| stage | MB/s | records/s | × (a) | × (b) |", "|---|---|---|---|---|"]
+    for key, name in NAMES.items():
+        st = out[key]
+        lines.append(f"| {name} | {st['mb_per_s']:.2f} | {st['records_per_s']:,} | {st['speed_vs_a']:.2f} | "
+                     f"{st['speed_vs_b']:.2f} |")
+    tail = (f"two workers over one: {out['two_workers_over_one']:.2f}×; peak RSS {out['peak_rss_mb_main_process']} MB "
+            f"(largest worker {out['peak_rss_mb_largest_worker']} MB)")
+    if "startup" in out:
+        st = out["startup"]
+        tail += f"; `check` start-up {st['check_cli_cached_s']:.2f} s with caches, {st['check_cli_cold_s']:.2f} s cold"
+    lines += ["", tail]
+    return "\n".join(lines) + "\n"
 
 
 def scaling(engine: Screener, rounds: int) -> dict[str, Any]:

@@ -586,17 +586,23 @@ class Screener:
     def _inside_words(self) -> frozenset[str]:
         # Loaded on first use: the dictionary is only needed once a hit needs a word check.
         if self._inside_words_cache is None:
-            self._inside_words_cache = self.segmenter.dictionary.inside_words(self._forms, self.rules.min_frequency)
+            self._inside_words_cache = self.segmenter.inside_words(self._forms, self.rules.min_frequency)
         return self._inside_words_cache
 
     def _word_check(
         self, text: str, kept: list[_Candidate], suppressed: list[tuple[_Candidate, str, str]]
     ) -> list[_Candidate]:
         """Drop hits that jieba sees inside a longer everyday word (首饰, 安全网)."""
+        # Segmenting costs more than the rest of a hit's checks; skip it wherever no longer word
+        # of the dictionary can hold a hit: first by the form (祛斑 is in no longer word), then
+        # by the words actually around it (第一 is in 第一次, but is 第一次 here?).
         inside = self._inside_words
         if not any(c.term.is_pattern or text[c.start : c.end] in inside for c in kept):
-            return kept  # jieba cannot put any of these hits inside a longer word
-        tokens = self.segmenter.tokens_around(text, [(c.start, c.end) for c in kept])
+            return kept
+        spans = [(c.start, c.end) for c in kept]
+        if not self.segmenter.inside_a_word(text, spans, self.rules.min_frequency):
+            return kept
+        tokens = self.segmenter.tokens_around(text, spans)
         starts = [t.start for t in tokens]
         keep_suffixes = self.rules.cue("part_of_word", "keep_suffixes")
         keep_prefixes = self.rules.cue("part_of_word", "keep_prefixes")

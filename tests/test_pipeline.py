@@ -10,6 +10,7 @@ import pytest
 from helpers import assert_offsets, spans
 
 from screening import InputError, Screener
+from screening.segment import Segmenter
 
 NOW = datetime(2026, 11, 21, 2, 0, tzinfo=timezone.utc)
 
@@ -254,7 +255,12 @@ def test_a_batch_of_mostly_plain_copy_takes_the_shared_path(engine: Screener, mo
 def test_skipping_the_word_check_where_no_word_can_hold_the_hit_changes_nothing(engine: Screener) -> None:
     # The engine segments only around hits that some longer dictionary word contains; a twin that
     # segments around every hit must reach the same findings and suppress the same hits.
-    always = Screener(engine.lexicon, engine.policy, matcher=engine.matcher, model=None)
+    class AlwaysSegment(Segmenter):
+        def inside_a_word(self, text, spans, min_frequency) -> bool:
+            return True
+
+    always = Screener(engine.lexicon, engine.policy, matcher=engine.matcher, model=None,
+                      segmenter=AlwaysSegment(engine.segmenter.dictionary))
     always._inside_words_cache = frozenset(engine._forms)
     for text, ct, pc, rid in _corpus_jobs():
         if not isinstance(text, str) or not text.strip() or pc == "toys" or ct == "podcast":

@@ -53,6 +53,12 @@ def test_word_frequency_comes_from_the_jieba_dictionary(seg: Segmenter) -> None:
 def test_only_forms_inside_a_longer_dictionary_word_can_be_split(seg: Segmenter) -> None:
     # 第一 sits inside 第一次, 安全 inside 安全带; nothing in the dictionary holds 祛斑 or 全网第一.
     forms = ["第一", "安全", "全网第一", "祛斑", "顶级"]
-    assert seg.dictionary.inside_words(forms, 5) == {"第一", "安全"}
+    assert seg.inside_words(forms, 5) == seg.dictionary.inside_words(forms, 5) == {"第一", "安全"}
     # Only words frequent enough to suppress a hit count.
-    assert seg.dictionary.inside_words(forms, 10**9) == frozenset()
+    assert seg.inside_words(forms, 10**9) == frozenset()
+
+
+def test_a_hit_is_inside_a_word_only_where_that_word_is_in_the_text(seg: Segmenter) -> None:
+    text = "第一次买就回购 全网第一"
+    assert seg.inside_a_word(text, [(0, 2)], 5)  # 第一次
+    assert not seg.inside_a_word(text, [(10, 12)], 5)  # 全网第一: no word holds 第一 here
