@@ -163,9 +163,12 @@ def normalize(text: str) -> Normalized:
     >>> normalize("最佳療效").text
     '最佳疗效'
     """
-    table, noise = tables()
-    translated = text.translate(table)
-    runs = [m.span() for m in noise.finditer(translated)]
+    return from_translated(text, text.translate(tables()[0]))
+
+
+def from_translated(text: str, translated: str) -> Normalized:
+    """:func:`normalize` for a caller that already has ``text.translate(tables()[0])``."""
+    runs = [m.span() for m in tables()[1].finditer(translated)]
     if not runs:
         return Normalized(text, translated)
     norm_starts = [0]

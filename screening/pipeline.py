@@ -24,7 +24,7 @@ from .classifier import ModelLoadError, RiskModel, load_model
 from .features import Featurizer, ModelCues, char_scores
 from .lexicon import Lexicon, Term, load_lexicon
 from .matcher import Hit, TermMatcher
-from .normalize import Normalized, normalize, tables
+from .normalize import Normalized, from_translated, normalize, tables
 from .policy import Policy
 from .rules import EXEMPT, HitContext, RuleSet
 from .segment import Segmenter, containing_token
@@ -217,11 +217,12 @@ class Screener:
         out: list[ScreeningResult | InputError | None] = [None] * len(jobs)
         table, noise = tables()
         todo: list[int] = []
-        normed: list[str] = []
+        translated: list[str] = []
         for i, (text, ct, pc, _) in enumerate(jobs):
             if isinstance(text, str) and ct in CONTENT_TYPES and pc in PRODUCT_CATEGORIES and text.strip():
                 todo.append(i)
-                normed.append(noise.sub("", text.translate(table)))
+                translated.append(text.translate(table))
+        normed = [noise.sub("", t) for t in translated]
         with_hits = self.matcher.texts_with_hits(normed)
         clean = [k for k in range(len(todo)) if k not in with_hits]
         scores = None
@@ -251,7 +252,7 @@ class Screener:
             i = todo[k]
             _, ct, pc, _ = jobs[i]
             try:
-                passes.append((i, self._pass(normalize(jobs[i][0]), pc, ct)))
+                passes.append((i, self._pass(from_translated(jobs[i][0], translated[k]), pc, ct)))
             except Exception:  # isolated below, one by one
                 pass
         risks: Sequence[float | None] = [None] * len(passes)
@@ -565,8 +566,8 @@ class Screener:
         start, end = norm.to_original(c.start, c.end)
         original = norm.original
         table = tables()[0]
-        if (start > 0 and _glued(original[start - 1].translate(table), form[0])) or (
-            end < len(original) and _glued(form[-1], original[end].translate(table))
+        if (start > 0 and _glued(table.get(ord(original[start - 1]), original[start - 1]), form[0])) or (
+            end < len(original) and _glued(form[-1], table.get(ord(original[end]), original[end]))
         ):
             return "ascii_boundary", f"“{form}”是更长字母数字串的一部分"
         allow, general, by_term = covers

@@ -15,7 +15,6 @@ import re
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cached_property
 from typing import Any
 
 from .lexicon import Term
@@ -41,6 +40,22 @@ class Outcome:
     reason: str
 
 
+class _once:  # noqa: N801 - a decorator, named like one
+    """``functools.cached_property`` without its lock (Python 3.11 takes one on every first
+    access, a measurable cost per hit); a context belongs to one thread."""
+
+    def __init__(self, fn: Callable[[Any], Any]) -> None:
+        self.fn = fn
+        self.name = fn.__name__
+        self.__doc__ = fn.__doc__
+
+    def __get__(self, obj: Any, owner: type | None = None) -> Any:
+        if obj is None:
+            return self
+        value = obj.__dict__[self.name] = self.fn(obj)
+        return value
+
+
 @dataclass(frozen=True)
 class HitContext:
     """A hit in normalized text with the clause around it."""
@@ -61,7 +76,7 @@ class HitContext:
         """The matched normalized text."""
         return self.text[self.start : self.end]
 
-    @cached_property
+    @_once
     def clause_start(self) -> int:
         """Start of the clause holding the hit."""
         lo = max(0, self.start - CLAUSE_LIMIT)
@@ -70,19 +85,19 @@ class HitContext:
             last = m.start()
         return last + 1
 
-    @cached_property
+    @_once
     def clause_end(self) -> int:
         """End of the clause holding the hit (before its punctuation)."""
         hi = min(len(self.text), self.end + CLAUSE_LIMIT)
         m = _CLAUSE_MARK.search(self.text, self.end, hi)
         return hi if m is None else m.start()
 
-    @cached_property
+    @_once
     def before(self) -> str:
         """Clause text before the hit."""
         return self.text[self.clause_start : self.start]
 
-    @cached_property
+    @_once
     def after(self) -> str:
         """Clause text after the hit."""
         return self.text[self.end : self.clause_end]
