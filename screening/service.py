@@ -447,8 +447,40 @@ def _screen(screener: Screener, record: InputRecord, max_text_chars: int) -> _Re
     )
 
 
-def _screen_batch_record(screener: Screener, raw: Any, max_text_chars: int) -> _Result:
-    """One record of a batch; never raises: a problem becomes the record's own error result."""
+def _screen_records(screener: Screener, raws: list[Any], max_text_chars: int) -> list[_Result]:
+    """The records of a batch, in order; the valid ones screened together (``screen_batch``)."""
+    out: list[_Result | None] = [None] * len(raws)
+    jobs: list[tuple[str, str, str, str | None]] = []
+    where: list[int] = []
+    for i, raw in enumerate(raws):
+        checked = _screen_batch_record(screener, raw, max_text_chars, screen=False)
+        if isinstance(checked, InputRecord):
+            jobs.append((checked.text, checked.content_type or "listing", checked.product_category or "general",
+                         checked.id))
+            where.append(i)
+        else:
+            out[i] = checked
+    try:
+        results: list[Any] = screener.screen_batch(jobs)
+    except Exception:  # one by one, so a bug costs only its own record
+        logger.exception("batch screening failed; screening its records one by one")
+        results = [_screen_batch_record(screener, raws[i], max_text_chars) for i in where]
+    for i, (_, ct, pc, rid), r in zip(where, jobs, results):
+        if isinstance(r, InputError) and str(r).startswith("internal error"):
+            error_id = uuid.uuid4().hex[:12]
+            logger.error("unhandled error %s screening batch record %r: %s", error_id, rid, r)
+            r = screener.error_result(rid, f"internal error (error id {error_id})", ct, pc)
+        out[i] = r if not isinstance(r, InputError) else screener.error_result(rid, str(r), ct, pc)
+    return out  # type: ignore[return-value]
+
+
+def _screen_batch_record(
+    screener: Screener, raw: Any, max_text_chars: int, *, screen: bool = True
+) -> _Result | InputRecord:
+    """One record of a batch; never raises: a problem becomes the record's own error result.
+
+    With ``screen=False`` a valid record is returned checked but not screened.
+    """
     rid: str | None = None
     content_type: Any = "listing"
     product_category: Any = "general"
@@ -465,6 +497,10 @@ def _screen_batch_record(screener: Screener, raw: Any, max_text_chars: int) -> _
             raise InputError(_describe(_problems(e.errors()))) from None
         if not record.id:
             raise InputError("record has no id")
+        if not screen:
+            if len(record.text) > max_text_chars:
+                raise InputError(f"text is {len(record.text)} characters; the limit is {max_text_chars}")
+            return record
         return _screen(screener, record, max_text_chars)
     except InputError as e:
         return screener.error_result(rid, str(e), content_type, product_category)
@@ -598,7 +634,7 @@ def create_app(
         if len(batch.records) > max_batch:
             return _error(413, f"the batch has {len(batch.records)} records; the limit is {max_batch} per request")
         screener = slot.screener
-        results = [_screen_batch_record(screener, r, max_text_chars).to_dict() for r in batch.records]
+        results = [r.to_dict() for r in _screen_records(screener, list(batch.records), max_text_chars)]
         return _ContractJSON({"results": results})
 
     @app.get("/healthz", response_model=HealthResponse, tags=["operations"], summary="Liveness")

@@ -264,7 +264,7 @@ def test_an_unexpected_error_is_500_with_an_id_and_nothing_internal(
     def boom(*args: object, **kwargs: object) -> None:
         raise RuntimeError(SECRET)
 
-    monkeypatch.setattr(live.slot.screener, "screen", boom)
+    monkeypatch.setattr(live.slot.screener, "_pass", boom)  # the engine itself fails, whichever door
     with caplog.at_level(logging.ERROR, logger="screening.service"):
         r = live.client.post("/v1/screen", json={"text": VIOLATION})
         batch = live.client.post("/v1/screen/batch", json={"records": [{"id": "a", "text": VIOLATION}]})

@@ -161,6 +161,20 @@ def test_user_data_overrides_the_config(nlp: Language) -> None:
     _assert_spans_match_findings(doc)
 
 
+def test_pipe_screens_in_batches_with_the_results_of_one_by_one(nlp: Language) -> None:
+    texts = [COSMETICS, LAWFUL, "", "加绒卫衣 宽松百搭 男女同款", COSMETICS + "，全网第一"] * 3
+    piped = list(nlp.pipe(texts, batch_size=4))
+    assert [d.text for d in piped] == texts
+    def undated(result: dict) -> dict:  # due_at follows the clock; the rest must be identical
+        return {**result, "route": result["route"] and {**result["route"], "due_at": None}}
+
+    for doc, text in zip(piped, texts):
+        alone = nlp(text)
+        assert undated(doc._.compliance) == undated(alone._.compliance)
+        assert [(s.start_char, s.end_char, s.label_) for s in doc.spans["compliance"]] == [
+            (s.start_char, s.end_char, s.label_) for s in alone.spans["compliance"]]
+
+
 @pytest.mark.parametrize("text", ["", "  \n "])
 def test_empty_text_gets_the_error_result(nlp: Language, text: str) -> None:
     doc = nlp(text)
