@@ -232,16 +232,34 @@ def estimate_total(path: str, fmt: str) -> int | None:
 _worker: dict[str, Any] = {}
 
 
-def _init_worker(factory: Callable[[], Screener] | None, explain: bool) -> None:
+def _init_worker(factory: Callable[[], Screener] | None, explain: bool, finish: Finish | None) -> None:
     # With fork the parent's screener is already here (copy-on-write); with spawn it is built
     # from files once per worker, never pickled.
     if "screener" not in _worker and factory is not None:
         _worker["screener"] = factory()
     _worker["explain"] = explain
+    _worker["finish"] = finish
 
 
-def _screen_chunk(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return screen_chunk(_worker["screener"], items, _worker["explain"])
+def _screen_chunk(items: list[dict[str, Any]]) -> list[Any]:
+    results = screen_chunk(_worker["screener"], items, _worker["explain"])
+    finish = _worker["finish"]
+    return results if finish is None else [finish(it, r) for it, r in zip(items, results)]
+
+
+# What a worker sends back for each record, instead of the result itself (module-level functions,
+# so that spawn can pickle them by name).
+Finish = Callable[[dict[str, Any], dict[str, Any]], Any]
+
+
+def output_line(item: dict[str, Any], result: dict[str, Any]) -> tuple[str, tuple[Any, ...]]:
+    """The result's JSONL line and its tally key: the parent only writes and counts."""
+    return dumps(result), Summary.key(result)
+
+
+def checkpoint_line(item: dict[str, Any], result: dict[str, Any]) -> tuple[str, tuple[Any, ...]]:
+    """The checkpoint's JSONL line (record and result) and the result's tally key."""
+    return dumps({"item": _public(item), "result": result}), Summary.key(result)
 
 
 def screen_chunk(screener: Screener, items: list[dict[str, Any]], explain: bool = False) -> list[dict[str, Any]]:
@@ -291,14 +309,19 @@ def screen_items(
     explain: bool = False,
     factory: Callable[[], Screener] | None = None,
     chunk_size: int = CHUNK,
-) -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
+    finish: Finish | None = None,
+) -> Iterator[tuple[dict[str, Any], Any]]:
     """Screen mapped records with ``workers`` processes; yields ``(item, result)`` in input order.
 
-    At most ``3 × workers`` chunks are in flight, so memory does not grow with the input.
+    At most ``3 × workers`` chunks are in flight, so memory does not grow with the input. With
+    ``finish`` (e.g. :func:`output_line`) the worker turns each result into what the caller
+    needs and sends that instead: serializing in the workers keeps the parent, which every
+    record passes through, from being the bottleneck.
     """
     if workers <= 1:
         for chunk in _chunks(items, chunk_size):
-            yield from zip(chunk, screen_chunk(screener, chunk, explain))
+            results = screen_chunk(screener, chunk, explain)
+            yield from zip(chunk, results if finish is None else [finish(it, r) for it, r in zip(chunk, results)])
         return
     methods = mp.get_all_start_methods()
     ctx = mp.get_context("fork" if "fork" in methods else "spawn")
@@ -307,7 +330,7 @@ def screen_items(
     elif factory is None:
         raise ScanError("parallel scanning on this platform needs a screener factory")
     try:
-        with ctx.Pool(workers, initializer=_init_worker, initargs=(factory, explain)) as pool:
+        with ctx.Pool(workers, initializer=_init_worker, initargs=(factory, explain, finish)) as pool:
             pending: deque[tuple[list[dict[str, Any]], Any]] = deque()
             for chunk in _chunks(items, chunk_size):
                 pending.append((chunk, pool.apply_async(_screen_chunk, (chunk,))))
@@ -425,16 +448,23 @@ def scan_file(
     else:
         sink = sys.stdout
     try:
-        for it, result in screen_items(screener, fresh_items(), workers=workers, explain=explain, factory=factory):
-            if checkpoint is not None:
-                sink.write(dumps({"item": _public(it), "result": result}) + "\n")
-            else:
-                sink.write(dumps(result) + "\n")
-            if log is None:
-                summary.add(result)
-            if on_result is not None:
+        if on_result is None:
+            lines = screen_items(screener, fresh_items(), workers=workers, explain=explain, factory=factory,
+                                 finish=checkpoint_line if checkpoint is not None else output_line)
+            for _, (line, key) in lines:
+                sink.write(line + "\n")
+                if log is None:
+                    summary.add_key(key)
+                bar.update()
+        else:  # the caller wants every result (the review queue's intake): results come back whole
+            for it, result in screen_items(screener, fresh_items(), workers=workers, explain=explain,
+                                           factory=factory):
+                line, key = checkpoint_line(it, result) if checkpoint is not None else output_line(it, result)
+                sink.write(line + "\n")
+                if log is None:
+                    summary.add_key(key)
                 on_result(it, result)
-            bar.update()
+                bar.update()
         if len(done_ids) > summary.resumed:
             raise ScanError(
                 f"cannot resume: {log} holds {len(done_ids)} results but the input has only {summary.resumed} records"

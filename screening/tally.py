@@ -31,14 +31,29 @@ class Tally:
 
     def add(self, result: Mapping[str, Any]) -> None:
         """Count one result."""
-        self.records += 1
-        self.errors += bool(result.get("error"))
-        self.decisions[str(result.get("decision"))] += 1
-        for category in dict.fromkeys(str(f.get("category") or "other") for f in findings(result)):
-            self.categories[category] += 1
+        self.add_key(self.key(result))
+
+    @staticmethod
+    def key(result: Mapping[str, Any]) -> tuple[bool, str, tuple[str, ...], str | None]:
+        """What :meth:`add` counts of a result, small enough to send between processes."""
         route = result.get("route")
-        if isinstance(route, Mapping) and route.get("role"):
-            self.roles[str(route["role"])] += 1
+        return (
+            bool(result.get("error")),
+            str(result.get("decision")),
+            tuple(dict.fromkeys(str(f.get("category") or "other") for f in findings(result))),
+            str(route["role"]) if isinstance(route, Mapping) and route.get("role") else None,
+        )
+
+    def add_key(self, key: tuple[bool, str, tuple[str, ...], str | None]) -> None:
+        """Count one result from its :meth:`key`."""
+        error, decision, categories, role = key
+        self.records += 1
+        self.errors += error
+        self.decisions[decision] += 1
+        for category in categories:
+            self.categories[category] += 1
+        if role:
+            self.roles[role] += 1
 
 
 def findings(result: Mapping[str, Any]) -> list[Mapping[str, Any]]:
