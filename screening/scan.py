@@ -414,12 +414,16 @@ def scan_file(
     checkpoint = None if direct or output_path == "-" else Path(f"{output_path}.partial.jsonl")
     log = Path(output_path) if direct and output_path != "-" else checkpoint
 
+    # The results of an interrupted scan: their ids, checked against the input, and their counts.
     done_ids: list[str | None] = []
+    done_keys: list[tuple[Any, ...]] = []
     if log is not None and log.exists():
         if resume:
             for raw in _complete_lines(log):
                 rec = json.loads(raw)
-                done_ids.append((rec.get("result") or rec).get("id") if checkpoint else rec.get("id"))
+                result = (rec.get("result") or rec) if checkpoint else rec
+                done_ids.append(result.get("id"))
+                done_keys.append(Summary.key(result))
         else:
             log.unlink()
 
@@ -438,6 +442,7 @@ def scan_file(
                         f"{it['where']} has id {it['id']!r}; scan again without --resume"
                     )
                 summary.resumed += 1
+                summary.add_key(done_keys[i])
                 bar.update()
                 continue
             yield it
@@ -453,16 +458,14 @@ def scan_file(
                                  finish=checkpoint_line if checkpoint is not None else output_line)
             for _, (line, key) in lines:
                 sink.write(line + "\n")
-                if log is None:
-                    summary.add_key(key)
+                summary.add_key(key)
                 bar.update()
         else:  # the caller wants every result (the review queue's intake): results come back whole
             for it, result in screen_items(screener, fresh_items(), workers=workers, explain=explain,
                                            factory=factory):
                 line, key = checkpoint_line(it, result) if checkpoint is not None else output_line(it, result)
                 sink.write(line + "\n")
-                if log is None:
-                    summary.add_key(key)
+                summary.add_key(key)
                 on_result(it, result)
                 bar.update()
         if len(done_ids) > summary.resumed:
@@ -476,22 +479,16 @@ def scan_file(
         else:
             sink.flush()
 
-    # Count everything (resumed results included) from the log, and build non-JSONL outputs.
-    if log is not None:
-        writer = None if direct else _open_result_writer(output_path, out_fmt, report_limit=report_limit,
-                                                           title=f"广告合规筛查报告 · {Path(input_path).name}")
-        resumed = summary.resumed
-        summary = Summary(resumed=resumed)
-        with log.open("r", encoding="utf-8") as f:
+    # Formats other than JSONL are built from the checkpoint, now that every result is in it.
+    if checkpoint is not None:
+        writer = _open_result_writer(output_path, out_fmt, report_limit=report_limit,
+                                     title=f"广告合规筛查报告 · {Path(input_path).name}")
+        with checkpoint.open("r", encoding="utf-8") as f:
             for line in f:
                 rec = json.loads(line)
-                result = rec["result"] if checkpoint else rec
-                summary.add(result)
-                if writer is not None:
-                    writer.write(rec["item"], result)
-        if writer is not None:
-            writer.close()
-            log.unlink()
+                writer.write(rec["item"], rec["result"])
+        writer.close()
+        checkpoint.unlink()
     return summary
 
 
