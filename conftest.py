@@ -7,3 +7,5 @@ if importlib.util.find_spec("spacy") is None:
     collect_ignore.append("screening/spacy_component.py")
 if importlib.util.find_spec("fastapi") is None or importlib.util.find_spec("uvicorn") is None:
     collect_ignore.append("screening/service.py")
+if any(importlib.util.find_spec(m) is None for m in ("pyspark", "pyarrow", "pandas")):
+    collect_ignore.append("screening/spark.py")

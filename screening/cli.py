@@ -209,6 +209,10 @@ def check(
 @click.option("--summary-json", type=click.Path(dir_okay=False), help="Also write the summary as JSON.")
 @click.option("--queue", "queue_db", type=click.Path(dir_okay=False),
               help="Also put every review/block result into this review database (SQLite).")
+@click.option("--engine", type=click.Choice(["local", "spark"]), default="local", show_default=True,
+              help="local: worker processes on this machine; spark: Apache Spark (Parquet in and out, "
+                   "needs screening[spark] and Java 17).")
+@click.option("--master", help="Spark master for --engine spark (default: local[*]).")
 @lexicon_options
 def scan(
     input_: str,
@@ -230,6 +234,8 @@ def scan(
     progress: bool | None,
     summary_json: str | None,
     queue_db: str | None,
+    engine: str,
+    master: str | None,
     lexicons: str | None,
     user_lexicon: str | None,
     policy: str | None,
@@ -244,7 +250,12 @@ def scan(
         python cli.py scan examples/listings.csv -o report.html
         python cli.py scan export.xlsx -o results.xlsx --id-field 商品ID --text-field 标题 --text-field 详情
         python cli.py scan big.jsonl -o out.jsonl --workers 4 --resume
+        python cli.py scan catalogue.parquet -o results.parquet --engine spark --master "local[*]"
     """
+    if engine == "spark":
+        _check_spark_options(input_, output, fmt, input_format, workers, resume, queue_db)
+    elif master is not None:
+        raise click.UsageError("--master needs --engine spark")
     model_arg = _model_arg(model, no_model)
     screener = _screener(lexicons, policy, user_lexicon, model_arg)
     fields = FieldMap(
@@ -256,6 +267,20 @@ def scan(
         content_type=content_type,
         product_category=product_category,
     )
+    if engine == "spark":
+        try:
+            from .spark import scan_parquet
+
+            summary = scan_parquet(input_, output, fields=fields, master=master, lexicons=lexicons,
+                                   user_lexicon=user_lexicon, policy=policy, model=model_arg, screener=screener,
+                                   progress=sys.stderr.isatty() if progress is None else progress)
+        except (ScreeningError, OSError, ImportError) as e:
+            raise UsageFailure(str(e)) from None
+        click.echo(summary.text(), err=True)
+        if summary_json:
+            Path(summary_json).write_text(json.dumps(summary.to_dict(), ensure_ascii=False, indent=2),
+                                          encoding="utf-8")
+        return
     intake = None
     if queue_db:
         from .review import ReviewQueue
@@ -294,6 +319,20 @@ def scan(
     click.echo(summary.text(), err=True)
     if summary_json:
         Path(summary_json).write_text(json.dumps(summary.to_dict(), ensure_ascii=False, indent=2), encoding="utf-8")
+
+
+def _check_spark_options(input_: str, output: str, fmt: str | None, input_format: str | None, workers: int | None,
+                         resume: bool, queue_db: str | None) -> None:
+    """--engine spark reads and writes Parquet files and has no resume or review queue."""
+    if (input_format or ("jsonl" if input_ == "-" else Path(input_).suffix.lower().lstrip("."))) != "parquet":
+        raise click.UsageError("--engine spark reads Parquet: INPUT must be a .parquet file "
+                               "(or --input-format parquet)")
+    if (fmt or ("jsonl" if output == "-" else Path(output).suffix.lower().lstrip("."))) != "parquet":
+        raise click.UsageError("--engine spark writes Parquet: give -o OUTPUT.parquet")
+    for given, option in ((workers is not None, "--workers (use --master local[N])"), (resume, "--resume"),
+                          (queue_db is not None, "--queue")):
+        if given:
+            raise click.UsageError(f"--engine spark does not take {option}")
 
 
 @cli.command(name="train", context_settings=CONTEXT)

@@ -542,6 +542,42 @@ def _pq_num(value: Any, kind: type) -> Any:
     return None if value is None else kind(value)
 
 
+def parquet_row(item: dict[str, Any], result: dict[str, Any]) -> dict[str, Any]:
+    """One record's result as a row of :func:`parquet_schema` (plain Python values, valid UTF-8).
+
+    Shared by the Parquet writer and the Spark engine, so that both produce the same rows.
+
+    >>> row = parquet_row({"texts": {"text": "最好"}}, {"id": "a", "findings": [{"start": 0, "end": 2}]})
+    >>> row["id"], row["findings"][0]["end"], row["route"]
+    ('a', 2, None)
+    """
+    route = result.get("route")
+    return {
+        "id": _pq_str(result.get("id") if result.get("id") is not None else item.get("id")),
+        "decision": _pq_str(result.get("decision")),
+        "risk": _pq_num(result.get("risk"), float),
+        "severity": _pq_str(result.get("severity")),
+        "route": None
+        if not route
+        else {
+            "role": _pq_str(route.get("role")),
+            "due_at": _pq_str(route.get("due_at")),
+            "sla_hours": _pq_num(route.get("sla_hours"), float),
+        },
+        "findings": [
+            {
+                **{k: _pq_num(f.get(k), int) for k in _FINDING_INTS},
+                **{k: _pq_num(f.get(k), float) for k in _FINDING_FLOATS},
+                **{k: _pq_str(f.get(k)) for k in _FINDING_STRINGS},
+            }
+            for f in result.get("findings") or []
+        ],
+        "versions": [(_pq_str(k), _pq_str(v)) for k, v in (result.get("versions") or {}).items()],
+        "error": _pq_str(result.get("error")),
+        "text": _pq_str(joined_text(item.get("texts") or {})),
+    }
+
+
 class ParquetResultWriter(_Writer):
     """Typed Parquet rows (schema in the module docstring), written in batches of 1000."""
 
@@ -558,33 +594,7 @@ class ParquetResultWriter(_Writer):
         self._rows: list[dict[str, Any]] = []
 
     def _write(self, item: dict[str, Any], result: dict[str, Any]) -> None:
-        route = result.get("route")
-        self._rows.append(
-            {
-                "id": _pq_str(result.get("id") if result.get("id") is not None else item.get("id")),
-                "decision": _pq_str(result.get("decision")),
-                "risk": _pq_num(result.get("risk"), float),
-                "severity": _pq_str(result.get("severity")),
-                "route": None
-                if not route
-                else {
-                    "role": _pq_str(route.get("role")),
-                    "due_at": _pq_str(route.get("due_at")),
-                    "sla_hours": _pq_num(route.get("sla_hours"), float),
-                },
-                "findings": [
-                    {
-                        **{k: _pq_num(f.get(k), int) for k in _FINDING_INTS},
-                        **{k: _pq_num(f.get(k), float) for k in _FINDING_FLOATS},
-                        **{k: _pq_str(f.get(k)) for k in _FINDING_STRINGS},
-                    }
-                    for f in result.get("findings") or []
-                ],
-                "versions": [(_pq_str(k), _pq_str(v)) for k, v in (result.get("versions") or {}).items()],
-                "error": _pq_str(result.get("error")),
-                "text": _pq_str(joined_text(item.get("texts") or {})),
-            }
-        )
+        self._rows.append(parquet_row(item, result))
         if len(self._rows) >= PARQUET_BATCH:
             self._flush()
 
