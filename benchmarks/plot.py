@@ -28,7 +28,7 @@ STAGE_NAMES = {
     "e1_scan_1_worker": "scan, 1 worker (e1)",
     "e2_scan_2_workers": "scan, 2 workers (e2)",
 }
-LENGTH_NAMES = {"title_40": "title 40", "detail_5000": "detail 5k", "document_1MB": "1 MB"}
+LENGTH_NAMES = {"40": "title 40", "5000": "detail 5k", "1000000": "1 MB"}
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, Helvetica, Arial, sans-serif"
 BLUE, GRID, INK, MUTED = "#3b6ea8", "#e4e4e4", "#222", "#666"
 HEIGHT, TOP, BOTTOM = 300, 44, 250  # plot areas span TOP..BOTTOM; below that, ticks and axis labels

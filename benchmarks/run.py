@@ -16,8 +16,8 @@ lines, about one lexicon hit per 200 characters), medians of ``--rounds`` rounds
 
 Reports chars/s, MB/s (UTF-8), records/s, ratios to (a) and (b), peak RSS (this process, and the
 largest worker), start-up (benchmarks/startup.py: cold and with caches); with ``--scaling`` also
-how the engine's throughput changes with lexicon size (1k, 10k, 50k terms) and text length (a
-title, a 5,000-character detail page, a 1 MB document). Writes benchmarks/results/run.json and
+how the engine's throughput and memory change with lexicon size (1k, 10k, 50k terms) and text
+length (a title, a 5,000-character detail page, a 1 MB document), each case in a fresh process. Writes benchmarks/results/run.json and
 the README's table, benchmarks/results/run.md; ``python benchmarks/plot.py`` draws
 docs/benchmarks.svg from the JSON.
 """
@@ -31,6 +31,7 @@ import random
 import resource
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -108,7 +109,11 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--scaling", action="store_true")
     ap.add_argument("--no-startup", action="store_true", help="skip the start-up figures")
+    ap.add_argument("--case", choices=CASES, help=argparse.SUPPRESS)  # one scaling case, in a child process
     args = ap.parse_args()
+    if args.case:
+        print(json.dumps(run_case(args.case, args.rounds)))
+        return
     import jieba
 
     jieba.setLogLevel(logging.WARNING)
@@ -186,7 +191,7 @@ def main() -> None:
     if not args.no_startup:
         out["startup"] = {k: round(v, 3) for k, v in measure_startup(args.rounds).items()}
     if args.scaling:
-        out["scaling"] = scaling(engine, args.rounds)
+        out["scaling"] = scaling(args.rounds)
     print(json.dumps({k: v for k, v in out.items() if k != "scaling"}, indent=2))
     save_result("run", out)
     table = markdown(out)
@@ -220,53 +225,97 @@ def markdown(out: dict[str, Any]) -> str:
         st = out["startup"]
         tail += f"; `check` start-up {st['check_cli_cached_s']:.2f} s with caches, {st['check_cli_cold_s']:.2f} s cold"
     lines += ["", tail]
+    if "scaling" in out:
+        lines += ["", "| engine, `screen_many` | M chars/s | screener RSS | peak RSS | automaton build |", "|---|---|---|---|---|"]
+        for n, r in out["scaling"]["lexicon_terms"].items():
+            lines.append(f"| {r['terms']:,} terms, 1 MB of copy | {r['chars_per_s'] / 1e6:.2f} | {r['screener_rss_mb']} MB "
+                         f"| {r['peak_rss_mb']} MB | {r['build_s']} s |")
+        for n, r in out["scaling"]["text_length"].items():
+            lines.append(f"| {r['chars']:,}-character texts, 1.2k terms | {r['chars_per_s'] / 1e6:.2f} | "
+                         f"{r['screener_rss_mb']} MB | {r['peak_rss_mb']} MB | |")
     return "\n".join(lines) + "\n"
 
 
-def scaling(engine: Screener, rounds: int) -> dict[str, Any]:
-    """Engine throughput by lexicon size and by text length."""
-    rng = random.Random(3)
-    sample = [r["text"] for r in corpus(1.0)]
+POOL = "的一是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成会可主发年动同工也能下过子说产种面而方后多定行学法所民得经十三之进着等部度家电力里如水化高自二理起小物现实加量都两体制机当使点从业本去把性好应开它合还因由其些然前外天政四日那社义事平形相全表间样与关各重新线内数正心反你明看原又么利比或但质气第向道命此变条只没结解问意建月公无系军很情者最立代想已通并提直题党程展五果料象员革位入常文总次品式活设及管特件长求老头基资边流路级少图山统接知较将组见计别她手角期根论运农指几九区强放决西被干做必战先回则任取据处队南给色光门即保治北造百规热领七海口东导器压志世金增争济阶油思术极交受联什认六共权收证改清己美再采转更单风切打白教速花带安场身车例真务具万每目至达走积示议声报斗完类八离华名确才科张信马节话米整空元况今集温传土许步群广石记需段研界拉林律叫且究观越织装影算低持音众书布复容儿须际商非验连断深难近矿千周委素技备半办青省列习响约支般史感劳便团往酸历市克何除消构府称太准精值号率族维划选标写存候毛亲快效斯院查江型眼王按格养易置派层片始却专状育厂京识适属圆包火住调满县局照参红细引听该铁价严"
+CASES = ["lexicon:1000", "lexicon:10000", "lexicon:50000", "length:40", "length:5000", "length:1000000"]
+
+
+def scaling(rounds: int) -> dict[str, Any]:
+    """Engine throughput and memory by lexicon size and by text length, each case in a fresh
+    process so that its peak RSS is its own."""
     result: dict[str, Any] = {"lexicon_terms": {}, "text_length": {}}
-    base = load_lexicon()
-    pool = "的一是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成会可主发年动同工也能下过子说产种面而方后多定行学法所民得经十三之进着等部度家电力里如水化高自二理起小物现实加量都两体制机当使点从业本去把性好应开它合还因由其些然前外天政四日那社义事平形相全表间样与关各重新线内数正心反你明看原又么利比或但质气第向道命此变条只没结解问意建月公无系军很情者最立代想已通并提直题党程展五果料象员革位入常文总次品式活设及管特件长求老头基资边流路级少图山统接知较将组见计别她手角期根论运农指几九区强放决西被干做必战先回则任取据处队南给色光门即保治北造百规热领七海口东导器压志世金增争济阶油思术极交受联什认六共权收证改清己美再采转更单风切打白教速花带安场身车例真务具万每目至达走积示议声报斗完类八离华名确才科张信马节话米整空元况今集温传土许步群广石记需段研界拉林律叫且究观越织装影算低持音众书布复容儿须际商非验连断深难近矿千周委素技备半办青省列习响约支般史感劳便团往酸历市克何除消构府称太准精值号率族维划选标写存候毛亲快效斯院查江型眼王按格养易置派层片始却专状育厂京识适属圆包火住调满县局照参红细引听该铁价严"
-    for n in (1_000, 10_000, 50_000):
-        tmp = Path(tempfile.mkdtemp())
-        try:
-            lexdir = tmp / "lex"
-            shutil.copytree(base.path, lexdir)
-            with (lexdir / "synthetic.jsonl").open("w", encoding="utf-8") as f:
-                extra = max(0, n - len(base.active_terms))
-                seen: set[str] = set()
-                while len(seen) < extra:
-                    term = "".join(rng.choice(pool) for _ in range(rng.randint(3, 6)))
-                    if term in seen:
-                        continue
-                    # Spread over the categories: ids are PREFIX-NNNN, unique from 1000 upward.
-                    i = len(seen)
-                    seen.add(term)
-                    category, prefix = PREFIXES[i % len(PREFIXES)]
-                    f.write(json.dumps({"id": f"{prefix}-{1000 + i // len(PREFIXES):04d}", "term": term,
-                                        "category": category, "severity": "low", "applies_to": ["all"],
-                                        "basis": "benchmark", "provenance": "synthetic"}, ensure_ascii=False) + "\n")
-            manifest = (lexdir / "manifest.toml").read_text(encoding="utf-8")
-            manifest = manifest.replace("term_files = [", 'term_files = ["synthetic.jsonl", ', 1)
-            (lexdir / "manifest.toml").write_text(manifest, encoding="utf-8")
-            t = time.perf_counter()
-            s = Screener(load_lexicon(lexdir), engine.policy, model=None, use_cache=False)
-            build = time.perf_counter() - t
-            secs = timed(lambda: [s.screen(x) for x in sample], rounds)
-            result["lexicon_terms"][n] = {"terms": len(s.lexicon.active_terms), "build_s": round(build, 2),
-                                          "chars_per_s": round(sum(map(len, sample)) / secs)}
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
-    joined = "，".join(sample)
-    for label, size in (("title_40", 40), ("detail_5000", 5000), ("document_1MB", 1_000_000)):
-        chunk = (joined * (size // max(1, len(joined)) + 1))[:size]
-        reps = max(1, 200_000 // size)
-        secs = timed(lambda: [engine.screen(chunk) for _ in range(reps)], rounds)
-        result["text_length"][label] = {"chars": size, "chars_per_s": round(size * reps / secs)}
+    for case in CASES:
+        done = subprocess.run([sys.executable, __file__, "--case", case, "--rounds", str(rounds)],
+                              capture_output=True, text=True, check=True)
+        kind, n = case.split(":")
+        result["lexicon_terms" if kind == "lexicon" else "text_length"][n] = json.loads(done.stdout.splitlines()[-1])
+        print(case, result["lexicon_terms" if kind == "lexicon" else "text_length"][n], flush=True)
     return result
+
+
+def rss_mb() -> float:
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * resource.getpagesize() / 2**20
+
+
+def run_case(case: str, rounds: int) -> dict[str, Any]:
+    """One scaling case (see :func:`scaling`): the engine on the 1 MB sample with a lexicon of
+    ``lexicon:N`` terms (the packaged ones plus synthetic ones), or on texts of ``length:N``."""
+    kind, n = case.split(":")
+    size = int(n)
+    sample = [r["text"] for r in corpus(1.0)]
+    before = rss_mb()
+    tmp = Path(tempfile.mkdtemp())
+    try:
+        lexdir = tmp / "lex"
+        base = load_lexicon()
+        shutil.copytree(base.path, lexdir)
+        if kind == "lexicon":
+            add_synthetic_terms(lexdir, size - len(base.active_terms))
+        t = time.perf_counter()
+        s = Screener(load_lexicon(lexdir), model=None, use_cache=False)
+        build = time.perf_counter() - t
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    if kind == "lexicon":
+        texts = sample
+    else:
+        joined = "，".join(sample)
+        chunk = (joined * (size // max(1, len(joined)) + 1))[:size]
+        texts = [chunk] * max(1, 200_000 // size)
+    records = [{"id": str(i), "text": t} for i, t in enumerate(texts)]
+    list(s.screen_many(records[:50]))  # warm: dictionary, caches
+    loaded = rss_mb()
+    secs = timed(lambda: list(s.screen_many(records)), rounds)
+    out: dict[str, Any] = {"chars_per_s": round(sum(map(len, texts)) / secs),
+                           "screener_rss_mb": round(loaded - before, 1),
+                           "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}
+    if kind == "lexicon":
+        out.update(terms=len(s.lexicon.active_terms), build_s=round(build, 2))
+    else:
+        out.update(chars=size)
+    return out
+
+
+def add_synthetic_terms(lexdir: Path, extra: int) -> None:
+    """Add ``extra`` random terms of common characters to a copy of the lexicons."""
+    rng = random.Random(3)
+    with (lexdir / "synthetic.jsonl").open("w", encoding="utf-8") as f:
+        seen: set[str] = set()
+        while len(seen) < max(0, extra):
+            term = "".join(rng.choice(POOL) for _ in range(rng.randint(3, 6)))
+            if term in seen:
+                continue
+            # Spread over the categories: ids are PREFIX-NNNN, unique from 1000 upward.
+            i = len(seen)
+            seen.add(term)
+            category, prefix = PREFIXES[i % len(PREFIXES)]
+            f.write(json.dumps({"id": f"{prefix}-{1000 + i // len(PREFIXES):04d}", "term": term,
+                                "category": category, "severity": "low", "applies_to": ["all"],
+                                "basis": "benchmark", "provenance": "synthetic"}, ensure_ascii=False) + "\n")
+    manifest = (lexdir / "manifest.toml").read_text(encoding="utf-8")
+    manifest = manifest.replace("term_files = [", 'term_files = ["synthetic.jsonl", ', 1)
+    (lexdir / "manifest.toml").write_text(manifest, encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -133,8 +133,8 @@ def sniff_encoding(sample: bytes) -> str:
 
 
 def read_records(
-    path: str, fmt: str | None = None, *, encoding: str | None = None
-) -> Iterator[tuple[int, dict[str, Any] | BadRecord]]:
+    path: str, fmt: str | None = None, *, encoding: str | None = None, parse: bool = True
+) -> Iterator[tuple[int, dict[str, Any] | BadRecord | str]]:
     """Stream the records of an input file as ``(row number, record)`` pairs, in file order.
 
     Row numbers are what a person looking at the file sees: the 1-based line number for JSONL;
@@ -168,6 +168,9 @@ def read_records(
         fmt: ``jsonl``, ``csv``, ``tsv``, ``xlsx`` or ``parquet``; ``None`` takes it from the
             extension (``jsonl`` for stdin).
         encoding: text encoding for JSONL/CSV/TSV, used as given; ``None`` sniffs it.
+        parse: ``False`` yields each JSONL line decoded but not parsed (a ``str``; undecodable
+            lines are still ``BadRecord``), for :func:`parse_record` to parse elsewhere — a scan's
+            workers, so that its main process only moves lines. Other formats ignore it.
 
     Returns:
         A generator; the file is opened on the first ``next()`` and closed when the generator is
@@ -196,7 +199,7 @@ def read_records(
         _import_pyarrow_parquet("reading")
         return _read_parquet(path)
     if fmt == "jsonl":
-        return _read_jsonl(path, encoding)
+        return _read_jsonl(path, encoding, parse)
     return _read_csv(path, "\t" if fmt == "tsv" else ",", encoding)
 
 
@@ -292,7 +295,8 @@ def _display(encoding: str) -> str:
 
 
 # --------------------------------------------------------------------------- JSONL
-def _read_jsonl(path: str, encoding: str | None) -> Iterator[tuple[int, dict[str, Any] | BadRecord]]:
+def _read_jsonl(path: str, encoding: str | None, parse: bool = True) -> Iterator[tuple[int, Any]]:
+    record = parse_record if parse else str
     src = _Source(path, encoding)
     try:
         codec = _line_codec(src.encoding)
@@ -306,7 +310,7 @@ def _read_jsonl(path: str, encoding: str | None) -> Iterator[tuple[int, dict[str
                 except UnicodeDecodeError as e:
                     yield n, BadRecord(f"not valid {shown} ({e.reason} at byte {e.start})")
                     continue
-                yield n, _json_record(line.lstrip("\ufeff") if n == 1 else line)
+                yield n, record(line.lstrip("\ufeff") if n == 1 else line)
         else:
             text = io.TextIOWrapper(src.stream, encoding=src.encoding, errors=_ESCAPE_ERRORS, newline="\n")
             for n, line in enumerate(text, 1):
@@ -315,12 +319,13 @@ def _read_jsonl(path: str, encoding: str | None) -> Iterator[tuple[int, dict[str
                 if _ESCAPED.search(line):
                     yield n, BadRecord(f"not valid {shown} (undecodable bytes)")
                     continue
-                yield n, _json_record(line.lstrip("\ufeff") if n == 1 else line)
+                yield n, record(line.lstrip("\ufeff") if n == 1 else line)
     finally:
         src.close()
 
 
-def _json_record(line: str) -> dict[str, Any] | BadRecord:
+def parse_record(line: str) -> dict[str, Any] | BadRecord:
+    """One JSONL line as a record, or a ``BadRecord`` saying what is wrong with it."""
     try:
         value = json.loads(line)
     except json.JSONDecodeError as e:

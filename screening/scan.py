@@ -29,7 +29,7 @@ from typing import IO, Any
 from .errors import InputError, ScreeningError
 from .pipeline import Screener
 from .types import ScreeningResult
-from .readers import BadRecord, detect_format, read_records
+from .readers import BadRecord, detect_format, parse_record, read_records
 from .tally import Tally
 
 CHUNK = 256
@@ -51,8 +51,13 @@ class FieldMap:
     content_type: str = "listing"
     product_category: str = "general"
 
-    def item(self, n: int, raw: dict[str, Any] | BadRecord, where: str) -> dict[str, Any]:
-        """The record as the screener and the writers see it; ``error`` when it is unusable."""
+    def item(self, n: int, raw: dict[str, Any] | BadRecord | str, where: str) -> dict[str, Any]:
+        """The record as the screener and the writers see it; ``error`` when it is unusable.
+
+        ``raw`` may be a JSONL line not parsed yet (``read_records(..., parse=False)``).
+        """
+        if isinstance(raw, str):
+            raw = parse_record(raw)
         loc = f"{where} {n}"
         if isinstance(raw, BadRecord):
             return _item(loc, None, {f: None for f in self.text_fields}, None, self, f"{loc}: {raw.message}")
@@ -241,7 +246,13 @@ def _init_worker(factory: Callable[[], Screener] | None, explain: bool, finish: 
     _worker["finish"] = finish
 
 
+def _prepared(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    # Records the parent passed on as raw lines are parsed and mapped here, in the worker.
+    return [it["deferred"][0].item(*it["deferred"][1:]) if "deferred" in it else it for it in items]
+
+
 def _screen_chunk(items: list[dict[str, Any]]) -> list[Any]:
+    items = _prepared(items)
     results = screen_chunk(_worker["screener"], items, _worker["explain"])
     finish = _worker["finish"]
     return results if finish is None else [finish(it, r) for it, r in zip(items, results)]
@@ -320,6 +331,7 @@ def screen_items(
     """
     if workers <= 1:
         for chunk in _chunks(items, chunk_size):
+            chunk = _prepared(chunk)
             results = screen_chunk(screener, chunk, explain)
             yield from zip(chunk, results if finish is None else [finish(it, r) for it, r in zip(chunk, results)])
         return
@@ -430,22 +442,26 @@ def scan_file(
     summary = Summary()
     total = estimate_total(input_path, in_fmt)
     bar = Progress(total, enabled=progress)
-    records = read_records(input_path, in_fmt, encoding=encoding)
-    items = (fields.item(n, raw, where) for n, raw in records)
+    # JSONL lines go to the workers unparsed: every record passes through this process, so the
+    # less it does per record the better two workers scale. (The review queue's intake needs
+    # each record here, parsed.)
+    deferred = in_fmt == "jsonl" and on_result is None
+    records = read_records(input_path, in_fmt, encoding=encoding, parse=not deferred)
 
     def fresh_items() -> Iterator[dict[str, Any]]:
-        for i, it in enumerate(items):
-            if i < len(done_ids):
-                if it["id"] != done_ids[i]:
-                    raise ScanError(
-                        f"cannot resume: result {i + 1} in {log} has id {done_ids[i]!r} but the input's "
-                        f"{it['where']} has id {it['id']!r}; scan again without --resume"
-                    )
-                summary.resumed += 1
-                summary.add_key(done_keys[i])
-                bar.update()
+        for i, (n, raw) in enumerate(records):
+            if i >= len(done_ids):
+                yield {"deferred": (fields, n, raw, where)} if deferred else fields.item(n, raw, where)
                 continue
-            yield it
+            it = fields.item(n, raw, where)  # already screened: only its id is checked
+            if it["id"] != done_ids[i]:
+                raise ScanError(
+                    f"cannot resume: result {i + 1} in {log} has id {done_ids[i]!r} but the input's "
+                    f"{it['where']} has id {it['id']!r}; scan again without --resume"
+                )
+            summary.resumed += 1
+            summary.add_key(done_keys[i])
+            bar.update()
 
     sink: IO[str]
     if log is not None:
