@@ -76,6 +76,11 @@ class NaiveScreener(Screener):
         return super()._pass(norm, product_category, content_type, field)
 
 
+def _children_cpu() -> float:
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
 def findings_of(results: Iterable[Any]) -> list[list[tuple[int, int, str]]]:
     return [[(f.start, f.end, f.term_id) for f in r.findings] for r in results]
 
@@ -152,9 +157,14 @@ def main() -> None:
         for r in records:
             f.write(json.dumps(r, ensure_ascii=False) + "\n")
 
+    cpu: dict[int, tuple[float, float]] = {}
+
     def scan_with(workers: int) -> Callable[[], None]:
         def go() -> None:
+            main_cpu, children = time.process_time(), _children_cpu()
             scan_file(full, str(src), str(tmp / "results.jsonl"), workers=workers, progress=False)
+            # Where the CPU went (last round): does the work divide, or does the main process grow?
+            cpu[workers] = (time.process_time() - main_cpu, _children_cpu() - children)
         return go
 
     run_engine(full, "warm")()  # warm: caches, jieba dictionary, model
@@ -183,6 +193,8 @@ def main() -> None:
     out["records_with_different_findings"] = len(differ)
     out["full_over_engine"] = round(out["c_engine"]["seconds"] / out["d_full_with_model"]["seconds"], 3)
     shutil.rmtree(tmp, ignore_errors=True)
+    for workers, key in ((1, "e1_scan_1_worker"), (2, "e2_scan_2_workers")):
+        out[key]["main_process_cpu_s"], out[key]["workers_cpu_s"] = (round(x, 2) for x in cpu[workers])
     out["two_workers_over_one"] = round(out["e1_scan_1_worker"]["seconds"] / out["e2_scan_2_workers"]["seconds"], 3)
     # The harness holds the whole corpus and forks its workers from that: these are not the
     # figures of a scan (benchmarks/scan_memory.py measures `scan` itself).
@@ -218,7 +230,10 @@ def markdown(out: dict[str, Any]) -> str:
         st = out[key]
         lines.append(f"| {name} | {st['mb_per_s']:.2f} | {st['records_per_s']:,} | {st['speed_vs_a']:.2f} | "
                      f"{st['speed_vs_b']:.2f} |")
-    tail = (f"two workers over one: {out['two_workers_over_one']:.2f}×; peak RSS of this harness "
+    e1, e2 = out["e1_scan_1_worker"], out["e2_scan_2_workers"]
+    tail = (f"two workers over one: {out['two_workers_over_one']:.2f}× (CPU seconds, main process + workers: "
+            f"{e1['main_process_cpu_s']} + {e1['workers_cpu_s']} with one, {e2['main_process_cpu_s']} + "
+            f"{e2['workers_cpu_s']} with two); peak RSS of this harness "
             f"{out['peak_rss_mb_main_process']} MB, holding the whole corpus (largest worker "
             f"{out['peak_rss_mb_largest_worker']} MB)")
     if "startup" in out:
@@ -253,9 +268,14 @@ def scaling(rounds: int) -> dict[str, Any]:
     return result
 
 
-def rss_mb() -> float:
-    with open("/proc/self/statm") as f:
-        return int(f.read().split()[1]) * resource.getpagesize() / 2**20
+def rss_mb(field: str = "VmRSS") -> float:
+    """This process's resident set (``VmRSS``) or its peak (``VmHWM``; unlike ``ru_maxrss`` it
+    does not carry the parent's peak over an exec), in MiB."""
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
 
 
 def run_case(case: str, rounds: int) -> dict[str, Any]:
@@ -289,7 +309,7 @@ def run_case(case: str, rounds: int) -> dict[str, Any]:
     secs = timed(lambda: list(s.screen_many(records)), rounds)
     out: dict[str, Any] = {"chars_per_s": round(sum(map(len, texts)) / secs),
                            "screener_rss_mb": round(loaded - before, 1),
-                           "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}
+                           "peak_rss_mb": round(rss_mb("VmHWM"), 1)}
     if kind == "lexicon":
         out.update(terms=len(s.lexicon.active_terms), build_s=round(build, 2))
     else:
