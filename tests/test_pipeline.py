@@ -7,6 +7,8 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from helpers import assert_offsets, spans
 
 from screening import InputError, Screener
@@ -268,3 +270,26 @@ def test_skipping_the_word_check_where_no_word_can_hold_the_hit_changes_nothing(
         a = engine.screen(text, content_type=ct, product_category=pc, now=BATCH_NOW)
         b = always.screen(text, content_type=ct, product_category=pc, now=BATCH_NOW)
         assert a.to_dict(explain=True) == b.to_dict(explain=True), rid
+
+
+# Pieces of copy that exercise every path of a batch: terms, lawful look-alikes, evasions, noise,
+# traditional characters, numbers for the patterns, clause punctuation and plain words.
+PIECES = ["全网第一", "最好", "最好冷藏", "第一次", "根治", "7天见效", "100%纯棉", "國家級", "ＮＯ．１", "最 ⭐ 好",
+          "降血压", "糖尿病", "不是最便宜的", "《最好的时光》", "纯棉T恤", "宽松百搭", "，", "。", "\n", " ", "\u200b",
+          "喝了三天血压就降下来了", "😀", "abc", "现货速发"]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.tuples(st.lists(st.sampled_from(PIECES), max_size=8).map("".join),
+                          st.sampled_from(["listing", "live_script", "post"]),
+                          st.sampled_from(["general", "cosmetics", "food", "drug"])), min_size=1, max_size=12))
+def test_any_batch_equals_one_by_one(screener: Screener, jobs: list[tuple[str, str, str]]) -> None:
+    batch = screener.screen_batch([(t, ct, pc, str(i)) for i, (t, ct, pc) in enumerate(jobs)], now=BATCH_NOW)
+    for i, ((text, ct, pc), got) in enumerate(zip(jobs, batch)):
+        try:
+            want = screener.screen(text, content_type=ct, product_category=pc, id=str(i), now=BATCH_NOW)
+        except InputError as e:
+            assert isinstance(got, InputError) and str(got) == str(e)
+            continue
+        assert got == want
+        assert got.suppressed == want.suppressed
