@@ -18,7 +18,7 @@ from .errors import ScreeningError
 from .lexicon import APPLIES_VALUES, ID_PREFIX, SEVERITY_VALUES, load_lexicon
 from .pipeline import DEFAULT_MODEL, Screener
 from .scan import FieldMap, default_workers, dumps, scan_file
-from .types import CATEGORY_ZH, CONTENT_TYPES, DECISIONS, PRODUCT_CATEGORIES, ScreeningResult
+from .types import CATEGORY_ZH, CONTENT_TYPES, DECISIONS, PRODUCT_CATEGORIES
 
 CONTEXT = {"help_option_names": ["-h", "--help"]}
 

@@ -103,13 +103,7 @@ def _scores(owners: np.ndarray, ids: np.ndarray, bits: int, weights: np.ndarray,
     out = np.zeros(n, dtype=np.float64)
     if ids.size == 0:
         return out
-    keys = np.sort((owners << bits) | ids)
-    first = np.empty(keys.size, dtype=bool)
-    first[0] = True
-    np.not_equal(keys[1:], keys[:-1], out=first[1:])
-    starts = np.flatnonzero(first)
-    counts = np.diff(np.append(starts, keys.size)).astype(np.float64)
-    uniq = keys[starts]
+    uniq, counts = _counted((owners << bits) | ids)
     who = uniq >> bits
     num = np.bincount(who, weights=weights[uniq & ((1 << bits) - 1)] * counts, minlength=n)
     sq = np.bincount(who, weights=counts * counts, minlength=n)
@@ -122,13 +116,18 @@ def _normalized_counts(ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     which dominates on arrays of a few hundred ids)."""
     if ids.size == 0:
         return ids, np.zeros(0, dtype=np.float64)
+    uniq, counts = _counted(ids)
+    return uniq, counts / math.sqrt(float(counts @ counts))
+
+
+def _counted(ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct values of a non-empty ``ids`` and how often each occurs, by one sort."""
     s = np.sort(ids)
     first = np.empty(s.size, dtype=bool)
     first[0] = True
     np.not_equal(s[1:], s[:-1], out=first[1:])
     starts = np.flatnonzero(first)
-    counts = np.diff(np.append(starts, s.size)).astype(np.float64)
-    return s[starts], counts / math.sqrt(float(counts @ counts))
+    return s[starts], np.diff(np.append(starts, s.size)).astype(np.float64)
 
 
 _NEVER = re.compile(r"(?!x)x")

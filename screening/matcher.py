@@ -16,7 +16,6 @@ import re
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 import ahocorasick
 
@@ -135,10 +134,10 @@ class TermMatcher:
         Most of a catalogue has no hit at all; one automaton walk over the batch, joined by NUL
         (which normalization never keeps, so no key spans two texts), finds the few that do.
         """
-        ends = list(itertools.accumulate(len(t) + 1 for t in texts))
         found: set[int] = set()
         if not self.keys:
             return found
+        ends = list(itertools.accumulate(len(t) + 1 for t in texts))
         for end_index, _ in self.automaton.iter("\x00".join(texts)):
             found.add(bisect.bisect_right(ends, end_index))
         return found

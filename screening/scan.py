@@ -28,9 +28,9 @@ from typing import IO, Any
 
 from .errors import InputError, ScreeningError
 from .pipeline import Screener
-from .types import ScreeningResult
 from .readers import BadRecord, detect_format, parse_record, read_records
 from .tally import Tally
+from .types import ScreeningResult
 
 CHUNK = 256
 
@@ -236,6 +236,10 @@ def estimate_total(path: str, fmt: str) -> int | None:
 # ---------------------------------------------------------------------- parallel screening
 _worker: dict[str, Any] = {}
 
+# What a worker sends back for each record instead of its result (module-level functions, so
+# that spawn can pickle them by name).
+Finish = Callable[[dict[str, Any], dict[str, Any]], Any]
+
 
 def _init_worker(factory: Callable[[], Screener] | None, explain: bool, finish: Finish | None) -> None:
     # With fork the parent's screener is already here (copy-on-write); with spawn it is built
@@ -246,21 +250,17 @@ def _init_worker(factory: Callable[[], Screener] | None, explain: bool, finish: 
     _worker["finish"] = finish
 
 
-def _prepared(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    # Records the parent passed on as raw lines are parsed and mapped here, in the worker.
-    return [it["deferred"][0].item(*it["deferred"][1:]) if "deferred" in it else it for it in items]
+def _run_chunk(
+    screener: Screener, items: list[dict[str, Any]], explain: bool, finish: Finish | None
+) -> tuple[list[dict[str, Any]], list[Any]]:
+    # Records passed on as raw lines are parsed and mapped here, in the worker.
+    items = [it["deferred"][0].item(*it["deferred"][1:]) if "deferred" in it else it for it in items]
+    results = screen_chunk(screener, items, explain)
+    return items, results if finish is None else [finish(it, r) for it, r in zip(items, results)]
 
 
 def _screen_chunk(items: list[dict[str, Any]]) -> list[Any]:
-    items = _prepared(items)
-    results = screen_chunk(_worker["screener"], items, _worker["explain"])
-    finish = _worker["finish"]
-    return results if finish is None else [finish(it, r) for it, r in zip(items, results)]
-
-
-# What a worker sends back for each record, instead of the result itself (module-level functions,
-# so that spawn can pickle them by name).
-Finish = Callable[[dict[str, Any], dict[str, Any]], Any]
+    return _run_chunk(_worker["screener"], items, _worker["explain"], _worker["finish"])[1]
 
 
 def output_line(item: dict[str, Any], result: dict[str, Any]) -> tuple[str, tuple[Any, ...]]:
@@ -331,9 +331,7 @@ def screen_items(
     """
     if workers <= 1:
         for chunk in _chunks(items, chunk_size):
-            chunk = _prepared(chunk)
-            results = screen_chunk(screener, chunk, explain)
-            yield from zip(chunk, results if finish is None else [finish(it, r) for it, r in zip(chunk, results)])
+            yield from zip(*_run_chunk(screener, chunk, explain, finish))
         return
     methods = mp.get_all_start_methods()
     ctx = mp.get_context("fork" if "fork" in methods else "spawn")
@@ -469,21 +467,18 @@ def scan_file(
     else:
         sink = sys.stdout
     try:
-        if on_result is None:
-            lines = screen_items(screener, fresh_items(), workers=workers, explain=explain, factory=factory,
-                                 finish=checkpoint_line if checkpoint is not None else output_line)
-            for _, (line, key) in lines:
-                sink.write(line + "\n")
-                summary.add_key(key)
-                bar.update()
-        else:  # the caller wants every result (the review queue's intake): results come back whole
-            for it, result in screen_items(screener, fresh_items(), workers=workers, explain=explain,
-                                           factory=factory):
-                line, key = checkpoint_line(it, result) if checkpoint is not None else output_line(it, result)
-                sink.write(line + "\n")
-                summary.add_key(key)
-                on_result(it, result)
-                bar.update()
+        finish = checkpoint_line if checkpoint is not None else output_line
+        # The workers finish each result themselves, unless the caller wants it whole (the review
+        # queue's intake); then this process does.
+        screened = screen_items(screener, fresh_items(), workers=workers, explain=explain, factory=factory,
+                                finish=finish if on_result is None else None)
+        for it, got in screened:
+            line, key = got if on_result is None else finish(it, got)
+            sink.write(line + "\n")
+            summary.add_key(key)
+            if on_result is not None:
+                on_result(it, got)
+            bar.update()
         if len(done_ids) > summary.resumed:
             raise ScanError(
                 f"cannot resume: {log} holds {len(done_ids)} results but the input has only {summary.resumed} records"

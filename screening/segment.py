@@ -13,6 +13,7 @@ text: a hit's word boundaries depend only on its neighbourhood.
 from __future__ import annotations
 
 import bisect
+import functools
 import hashlib
 import itertools
 import logging
@@ -23,7 +24,6 @@ import tempfile
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import Path
 
 import ahocorasick
 import jieba
@@ -79,7 +79,7 @@ class Dictionary:
     @classmethod
     def load(cls, use_cache: bool = True) -> Dictionary:
         """Load the compiled dictionary from the cache, or compile jieba's and cache it."""
-        raw, key = _dictionary_source()
+        key = _dictionary_key()
         path = cache_dir() / f"jieba-{key}.bin"
         total_path = path.with_suffix(".total")
         if use_cache and path.is_file() and total_path.is_file():
@@ -88,7 +88,7 @@ class Dictionary:
                 return cls(automaton, int(total_path.read_text()))
             except Exception as e:  # a corrupt cache is only a slower start
                 logger.warning("ignoring unreadable dictionary cache %s: %s", path, e)
-        automaton, total = cls._compile(raw)
+        automaton, total = cls._compile(_dictionary_bytes())
         if use_cache:
             try:
                 path.parent.mkdir(parents=True, exist_ok=True)
@@ -158,10 +158,15 @@ class Dictionary:
         return words
 
 
-def _dictionary_source() -> tuple[bytes, str]:
+def _dictionary_bytes() -> bytes:
     with jieba.get_dict_file() as f:
-        raw = f.read()
-    return raw, hashlib.sha256(FORMAT.encode() + raw).hexdigest()[:24]
+        return f.read()
+
+
+@functools.lru_cache(maxsize=None)
+def _dictionary_key() -> str:
+    # jieba's dictionary is 5 MB: read and hash once per process, whoever asks first.
+    return hashlib.sha256(FORMAT.encode() + _dictionary_bytes()).hexdigest()[:24]
 
 
 _shared: Dictionary | None = None
@@ -199,7 +204,7 @@ class Segmenter:
         frequency, so a warm start does not load the dictionary for it.
         """
         forms = sorted(set(forms))
-        _, dict_key = _dictionary_source()
+        dict_key = _dictionary_key()
         key = hashlib.sha256("|".join([dict_key, str(min_frequency), *forms]).encode()).hexdigest()[:24]
         path = cache_dir() / f"inside-words-{key}.txt"
         try:

@@ -437,8 +437,7 @@ class _CatchAll:
 
 # --------------------------------------------------------------------------- screening a record
 def _screen(screener: Screener, record: InputRecord, max_text_chars: int) -> _Result:
-    if len(record.text) > max_text_chars:
-        raise InputError(f"text is {len(record.text)} characters; the limit is {max_text_chars}")
+    _check_length(record, max_text_chars)
     return screener.screen(
         record.text,
         content_type=record.content_type or "listing",
@@ -447,13 +446,18 @@ def _screen(screener: Screener, record: InputRecord, max_text_chars: int) -> _Re
     )
 
 
+def _check_length(record: InputRecord, max_text_chars: int) -> None:
+    if len(record.text) > max_text_chars:
+        raise InputError(f"text is {len(record.text)} characters; the limit is {max_text_chars}")
+
+
 def _screen_records(screener: Screener, raws: list[Any], max_text_chars: int) -> list[_Result]:
     """The records of a batch, in order; the valid ones screened together (``screen_batch``)."""
     out: list[_Result | None] = [None] * len(raws)
     jobs: list[tuple[str, str, str, str | None]] = []
     where: list[int] = []
     for i, raw in enumerate(raws):
-        checked = _screen_batch_record(screener, raw, max_text_chars, screen=False)
+        checked = _checked_batch_record(screener, raw, max_text_chars)
         if isinstance(checked, InputRecord):
             jobs.append((checked.text, checked.content_type or "listing", checked.product_category or "general",
                          checked.id))
@@ -467,20 +471,13 @@ def _screen_records(screener: Screener, raws: list[Any], max_text_chars: int) ->
         results = [_screen_batch_record(screener, raws[i], max_text_chars) for i in where]
     for i, (_, ct, pc, rid), r in zip(where, jobs, results):
         if isinstance(r, InputError) and str(r).startswith("internal error"):
-            error_id = uuid.uuid4().hex[:12]
-            logger.error("unhandled error %s screening batch record %r: %s", error_id, rid, r)
-            r = screener.error_result(rid, f"internal error (error id {error_id})", ct, pc)
+            r = _internal_error(screener, rid, ct, pc, str(r))  # the details go to the log only
         out[i] = r if not isinstance(r, InputError) else screener.error_result(rid, str(r), ct, pc)
     return out  # type: ignore[return-value]
 
 
-def _screen_batch_record(
-    screener: Screener, raw: Any, max_text_chars: int, *, screen: bool = True
-) -> _Result | InputRecord:
-    """One record of a batch; never raises: a problem becomes the record's own error result.
-
-    With ``screen=False`` a valid record is returned checked but not screened.
-    """
+def _checked_batch_record(screener: Screener, raw: Any, max_text_chars: int) -> InputRecord | _Result:
+    """One record of a batch, validated; a problem becomes the record's own error result."""
     rid: str | None = None
     content_type: Any = "listing"
     product_category: Any = "general"
@@ -497,18 +494,38 @@ def _screen_batch_record(
             raise InputError(_describe(_problems(e.errors()))) from None
         if not record.id:
             raise InputError("record has no id")
-        if not screen:
-            if len(record.text) > max_text_chars:
-                raise InputError(f"text is {len(record.text)} characters; the limit is {max_text_chars}")
-            return record
-        return _screen(screener, record, max_text_chars)
+        _check_length(record, max_text_chars)
+        return record
     except InputError as e:
         return screener.error_result(rid, str(e), content_type, product_category)
     except Exception:
-        # A bug must not lose the other records: this one goes to a person, flagged.
-        error_id = uuid.uuid4().hex[:12]
+        return _internal_error(screener, rid, content_type, product_category)
+
+
+def _screen_batch_record(screener: Screener, raw: Any, max_text_chars: int) -> _Result:
+    """One record of a batch, screened on its own; never raises."""
+    record = _checked_batch_record(screener, raw, max_text_chars)
+    if not isinstance(record, InputRecord):
+        return record
+    ct, pc = record.content_type or "listing", record.product_category or "general"
+    try:
+        return _screen(screener, record, max_text_chars)
+    except InputError as e:
+        return screener.error_result(record.id, str(e), ct, pc)
+    except Exception:
+        return _internal_error(screener, record.id, ct, pc)
+
+
+def _internal_error(screener: Screener, rid: str | None, content_type: Any, product_category: Any,
+                    detail: str | None = None) -> _Result:
+    # A bug must not lose the other records: this one goes to a person, flagged, and the details
+    # go to the log under an id the client can quote, never into the response.
+    error_id = uuid.uuid4().hex[:12]
+    if detail is None:
         logger.exception("unhandled error %s screening batch record %r", error_id, rid)
-        return screener.error_result(rid, f"internal error (error id {error_id})", content_type, product_category)
+    else:
+        logger.error("unhandled error %s screening batch record %r: %s", error_id, rid, detail)
+    return screener.error_result(rid, f"internal error (error id {error_id})", content_type, product_category)
 
 
 # --------------------------------------------------------------------------- the app
