@@ -7,17 +7,16 @@ start-up optimisation: any problem with it falls back to building the automaton 
 
 from __future__ import annotations
 
-import bisect
 import hashlib
-import itertools
 import logging
 import os
 import re
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 import ahocorasick
+import numpy as np
 
 from .about import __version__
 from .cache import cache_dir
@@ -63,6 +62,7 @@ class TermMatcher:
         }
         self.cache_hit = False
         self.automaton = self._load_or_build(use_cache)
+        self._key_hashes: _KeyHashes | None = None
 
     @staticmethod
     def _build_keys(lexicon: Lexicon) -> list[Key]:
@@ -128,31 +128,48 @@ class TermMatcher:
             logger.info("automaton cache not written (%s): %s", path, e)
         return automaton
 
-    def texts_with_hits(self, texts: Sequence[str]) -> set[int]:
-        """Indices of the (normalized) ``texts`` with at least one key in them, in one pass.
-
-        Most of a catalogue has no hit at all; one automaton walk over the batch, joined by NUL
-        (which normalization never keeps, so no key spans two texts), finds the few that do.
-        """
-        found: set[int] = set()
-        if not self.keys:
-            return found
-        ends = list(itertools.accumulate(len(t) + 1 for t in texts))
-        for end_index, _ in self.automaton.iter("\x00".join(texts)):
-            found.add(bisect.bisect_right(ends, end_index))
-        return found
+    @property
+    def _hashes(self) -> _KeyHashes:
+        # Built on first use: a one-off check never needs it.
+        if self._key_hashes is None:
+            self._key_hashes = _KeyHashes([k.text for k in self.keys])
+        return self._key_hashes
 
     def find(self, text: str) -> list[Hit]:
         """Every hit in ``text`` (already normalized), ordered by start then length."""
-        hits = []
         if not self.keys:
-            return hits
+            return []
+        # pyahocorasick's end index is inclusive; it reports by end, the longest key first.
+        keys = self.keys
+        return self._hits(text, ((e + 1 - len(keys[i].text), e + 1, i) for e, i in self.automaton.iter(text)))
+
+    def find_many(self, texts: Sequence[str]) -> list[list[Hit]]:
+        """``[self.find(t) for t in texts]`` for a batch of normalized texts, in one array pass.
+
+        Most of a catalogue has no hit at all, and the automaton, whose nodes search their
+        children one by one, walks text at a few million characters a second. The batch is
+        instead one array of code points, joined by NUL (which normalization never keeps, so no
+        key spans two texts): a table of keys' first two characters picks the few positions
+        where a key could start, and a rolling hash of the characters from there, one array
+        step per character of the longest key, says which key does. Each such match is then
+        checked against the key's text, so a hash collision can cost time but not a result.
+        """
+        out: list[list[Hit]] = [[] for _ in texts]
+        if not self.keys or not texts:
+            return out
+        found = self._hashes.occurrences(texts)
+        if found is None:
+            return [self.find(t) for t in texts]
+        for k, occurrences in found.items():
+            out[k] = self._hits(texts[k], occurrences)
+        return out
+
+    def _hits(self, text: str, occurrences: Iterable[tuple[int, int, int]]) -> list[Hit]:
+        hits = []
         keys = self.keys
         found: set[tuple[int, int, str]] = set()
-        for end_index, i in self.automaton.iter(text):
+        for start, end, i in occurrences:
             key = keys[i]
-            # pyahocorasick's end index is inclusive.
-            start, end = end_index + 1 - len(key.text), end_index + 1
             if key.term_ids or key.allow_for or key.lawful_ids:
                 hits.append(Hit(start, end, key))
             for tid in key.pattern_ids:
@@ -163,6 +180,105 @@ class TermMatcher:
                         hits.append(Hit(m.start(), m.end(), Key(m.group(), (tid,))))
         hits.sort(key=lambda h: (h.start, -h.end))
         return hits
+
+
+_BASE = 0x100000001B3  # odd, so the hash of a window is a bijection of its last character
+_MASK64 = (1 << 64) - 1
+_PAIR_BITS = 22
+_M1, _M2 = np.uint32(0x9E3779B1), np.uint32(0x85EBCA77)
+
+
+def _pair_slot(first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    with np.errstate(over="ignore"):
+        return ((first * _M1) ^ (second * _M2)) >> np.uint32(32 - _PAIR_BITS)
+
+
+class _KeyHashes:
+    """The keys as polynomial hashes (mod 2**64) by length, for array passes over a batch."""
+
+    def __init__(self, keys: Sequence[str]) -> None:
+        self.keys = keys
+        self.longest = max(map(len, keys), default=0)
+        by_length: dict[int, dict[int, int]] = {}
+        # Two keys of one length with one hash would hide each other: then the batch falls back
+        # to the automaton for finding (the "any key?" check stays right either way).
+        self.exact = True
+        for i, k in enumerate(keys):
+            if not k:
+                continue
+            h = 0
+            for ch in k:
+                h = (h * _BASE + ord(ch)) & _MASK64
+            same = by_length.setdefault(len(k), {})
+            self.exact &= h not in same
+            same[h] = i
+        self.by_length = {
+            n: (np.array(sorted(hs), dtype=np.uint64), np.array([hs[h] for h in sorted(hs)], dtype=np.int64))
+            for n, hs in by_length.items()
+        }
+        self.singles = np.zeros(0x110000, dtype=bool) if 1 in by_length else None
+        pairs = [k for k in keys if len(k) > 1]
+        self.pairs = np.zeros(1 << _PAIR_BITS, dtype=bool)
+        if pairs:
+            first = np.array([[ord(k[0]), ord(k[1])] for k in pairs], dtype=np.uint32)
+            self.pairs[_pair_slot(first[:, 0], first[:, 1])] = True
+        if self.singles is not None:
+            self.singles[[ord(k) for k in keys if len(k) == 1]] = True
+
+    def _matches(self, joined: str) -> Iterator[tuple[np.ndarray, int, np.ndarray]]:
+        """(positions, length, key indices) of the keys whose hash matches at a position."""
+        code = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        may_start = np.zeros(code.size, dtype=bool)
+        may_start[:-1] = self.pairs[_pair_slot(code[:-1], code[1:])]
+        if self.singles is not None:
+            may_start |= self.singles[code]
+        at = np.flatnonzero(may_start)
+        if at.size == 0:
+            return
+        # NUL padding: a window running off the end holds a character no key has.
+        padded = np.concatenate([code, np.zeros(self.longest, dtype=np.uint32)]).astype(np.uint64)
+        h = np.zeros(at.size, dtype=np.uint64)
+        base = np.uint64(_BASE)
+        with np.errstate(over="ignore"):
+            for n in range(1, self.longest + 1):
+                h = h * base + padded[at + (n - 1)]
+                known = self.by_length.get(n)
+                if known is not None:
+                    hashes, ids = known
+                    slot = np.minimum(np.searchsorted(hashes, h), hashes.size - 1)
+                    hit = hashes[slot] == h
+                    if hit.any():
+                        yield at[hit], n, ids[slot[hit]]
+
+    @staticmethod
+    def _ends(texts: Sequence[str]) -> np.ndarray:
+        # Where each text ends in the NUL-joined batch (the position of the NUL after it).
+        return np.cumsum(np.fromiter((len(t) + 1 for t in texts), dtype=np.int64, count=len(texts))) - 1
+
+    def occurrences(self, texts: Sequence[str]) -> dict[int, list[tuple[int, int, int]]] | None:
+        """Each text's key occurrences as (start, end, key index), in the automaton's order (by
+        end, the longest first); ``None`` when the hashes cannot tell two keys apart."""
+        if not self.exact:
+            return None
+        joined = "\x00".join(texts)
+        found = list(self._matches(joined))
+        if not found:
+            return {}
+        at = np.concatenate([a for a, _, _ in found])
+        length = np.concatenate([np.full(a.size, n, dtype=np.int64) for a, n, _ in found])
+        ids = np.concatenate([i for _, _, i in found])
+        order = np.lexsort((-length, at + length))
+        at, length, ids = at[order], length[order], ids[order]
+        ends = self._ends(texts)
+        owner = np.searchsorted(ends, at)
+        first = [0, *(ends + 1).tolist()]
+        out: dict[int, list[tuple[int, int, int]]] = {}
+        keys = self.keys
+        for k, a, n, i in zip(owner.tolist(), at.tolist(), length.tolist(), ids.tolist()):
+            if joined[a : a + n] == keys[i]:  # a hash says "probably"; the text says "yes"
+                rel = a - first[k]
+                out.setdefault(k, []).append((rel, rel + n, i))
+        return out
 
 
 def _no_objects(_: bytes) -> object:  # pragma: no cover - never called for STORE_INTS

@@ -25,15 +25,20 @@ import json
 import re
 import sys
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
+
+import numpy as np
 
 # Kept although they are punctuation: they separate clauses, so a hit must not run across them
 # and the context rules need them. Full-width forms are listed after NFKC (，→ ,).
 CLAUSE_PUNCTUATION = frozenset(",;:!?。、…\n\r%")
 
-_ASTRAL_NOISE = "\U0001f000-\U0001faff\U000e0000-\U000e007f\U0001f1e6-\U0001f1ff"
+# Emoji and symbol planes, tag characters, regional indicators: noise above the BMP, where the
+# table below does not look.
+_ASTRAL_NOISE_RANGES = ((0x1F000, 0x1FAFF), (0xE0000, 0xE007F), (0x1F1E6, 0x1F1FF))
 
 
 @lru_cache(maxsize=1)
@@ -96,7 +101,16 @@ def _build_tables() -> tuple[dict[int, str], list[tuple[int, int]]]:
 
 @lru_cache(maxsize=1)
 def tables() -> tuple[dict[int, str], re.Pattern[str]]:
-    """The translate table and the noise pattern, built once per machine and cached.
+    """The translate table and the noise pattern."""
+    table, ranges = _table_data()
+    ranges = ranges + list(_ASTRAL_NOISE_RANGES)
+    cls = "".join(re.escape(chr(a)) if a == b else f"{re.escape(chr(a))}-{re.escape(chr(b))}" for a, b in ranges)
+    return table, re.compile("[" + cls + "]+")
+
+
+@lru_cache(maxsize=1)
+def _table_data() -> tuple[dict[int, str], list[tuple[int, int]]]:
+    """The translate table and the BMP noise ranges, built once per machine and cached.
 
     Building them walks every BMP code point (a tenth of a second); the cache, keyed by the
     Unicode version and the traditional-to-simplified table, makes it a file read.
@@ -122,8 +136,21 @@ def tables() -> tuple[dict[int, str], re.Pattern[str]]:
             write_atomic(path, json.dumps(data, ensure_ascii=False).encode("utf-8"))
         except OSError:
             pass  # an unwritable cache is only a slower start
-    cls = "".join(re.escape(chr(a)) if a == b else f"{re.escape(chr(a))}-{re.escape(chr(b))}" for a, b in ranges)
-    return table, re.compile("[" + cls + _ASTRAL_NOISE + "]+")
+    return table, ranges
+
+
+@lru_cache(maxsize=1)
+def _arrays() -> tuple[np.ndarray, np.ndarray]:
+    """The translate table as a code-point array and the noise set as a mask over its output:
+    the same two steps as :func:`normalize`, as two gathers over a whole batch."""
+    table, ranges = _table_data()
+    mapped = np.arange(0x110000, dtype=np.uint32)
+    mapped[np.fromiter(table, dtype=np.int64, count=len(table))] = np.fromiter(
+        map(ord, table.values()), dtype=np.uint32, count=len(table))
+    noise = np.zeros(0x110000, dtype=bool)
+    for a, b in ranges + list(_ASTRAL_NOISE_RANGES):
+        noise[a:b + 1] = True
+    return mapped, noise
 
 
 @dataclass(frozen=True)
@@ -164,6 +191,54 @@ def normalize(text: str) -> Normalized:
     '最佳疗效'
     """
     return from_translated(text, text.translate(tables()[0]))
+
+
+class NormalizedBatch:
+    """Many texts normalized at once: each one's normalized text, and its offset map on demand.
+
+    A catalogue is mostly text the lexicon finds nothing in, which needs its normalized form only
+    to be matched and scored. Per text, ``str.translate`` looks each character up in a dict and a
+    regex finds the noise; here the batch is one array of code points and both steps are
+    gathers over it, about ten times faster. NUL joins the texts: normalization drops it inside
+    a text, so it splits them again. The few texts with a hit then ask for their offset maps,
+    which come from the same arrays: :meth:`get` equals :func:`normalize`.
+
+    >>> NormalizedBatch(["全網第一", "最 好"]).texts
+    ['全网第一', '最好']
+    """
+
+    def __init__(self, texts: Sequence[str]) -> None:
+        self.originals = texts
+        n = len(texts)
+        if n == 0:
+            self.texts: list[str] = []
+            return
+        mapped, noise = _arrays()
+        code = mapped[np.frombuffer("\x00".join(texts).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)]
+        keep = ~noise[code]
+        starts = np.zeros(n, dtype=np.int64)
+        np.cumsum(np.fromiter(map(len, texts), dtype=np.int64, count=n)[:-1] + 1, out=starts[1:])
+        keep[starts[1:] - 1] = True  # the joining NULs
+        self.texts = code[keep].tobytes().decode("utf-32-le", "surrogatepass").split("\x00")
+        # Where each run of dropped characters ends (a kept one follows it, or the text ends),
+        # in the original text and in the normalized one: the map's segment starts.
+        after = np.append(keep, True)
+        ends = np.flatnonzero(~after[:-1] & after[1:]) + 1
+        owner = np.searchsorted(starts, ends, side="right") - 1
+        kept_before = np.zeros(keep.size + 1, dtype=np.int64)
+        np.cumsum(keep, out=kept_before[1:])
+        self._orig = (ends - starts[owner]).tolist()
+        self._norm = (kept_before[ends] - kept_before[starts[owner]]).tolist()
+        ids = np.arange(n)
+        self._lo = np.searchsorted(owner, ids, side="left").tolist()
+        self._hi = np.searchsorted(owner, ids, side="right").tolist()
+
+    def get(self, k: int) -> Normalized:
+        """Text ``k`` as :func:`normalize` returns it."""
+        lo, hi = self._lo[k], self._hi[k]
+        if lo == hi:
+            return Normalized(self.originals[k], self.texts[k])
+        return Normalized(self.originals[k], self.texts[k], (0, *self._norm[lo:hi]), (0, *self._orig[lo:hi]))
 
 
 def from_translated(text: str, translated: str) -> Normalized:

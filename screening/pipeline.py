@@ -24,7 +24,7 @@ from .classifier import ModelLoadError, RiskModel, load_model
 from .features import Featurizer, ModelCues, char_scores
 from .lexicon import Lexicon, Term, load_lexicon
 from .matcher import Hit, TermMatcher
-from .normalize import Normalized, from_translated, normalize, tables
+from .normalize import Normalized, NormalizedBatch, normalize, tables
 from .policy import Policy
 from .rules import EXEMPT, HitContext, RuleSet
 from .segment import Segmenter, containing_token
@@ -207,24 +207,21 @@ class Screener:
         """Screen many texts at once, each given as ``(text, content_type, product_category, id)``.
 
         The results are :meth:`screen`'s for each text (with one clock reading for the batch),
-        but the texts the lexicon pass finds nothing in — most of a catalogue — share one
-        automaton walk and one vectorized model score instead of paying the per-text path each;
+        but the batch is normalized and matched as arrays (:class:`NormalizedBatch`,
+        :meth:`TermMatcher.find_many`), and the texts with no hit — most of a catalogue — share
+        one vectorized model score instead of paying the per-text path each;
         only texts with a hit, or that the model flags, take it. Where :meth:`screen` would
         raise, an :class:`InputError` stands in the text's place (an unexpected failure too, its
         message starting "internal error"): one bad record never costs the batch.
         """
         now = now or self.clock()
         out: list[ScreeningResult | InputError | None] = [None] * len(jobs)
-        table, noise = tables()
-        todo: list[int] = []
-        translated: list[str] = []
-        for i, (text, ct, pc, _) in enumerate(jobs):
-            if isinstance(text, str) and ct in CONTENT_TYPES and pc in PRODUCT_CATEGORIES and text.strip():
-                todo.append(i)
-                translated.append(text.translate(table))
-        normed = [noise.sub("", t) for t in translated]
-        with_hits = self.matcher.texts_with_hits(normed)
-        clean = [k for k in range(len(todo)) if k not in with_hits]
+        todo = [i for i, (text, ct, pc, _) in enumerate(jobs)
+                if isinstance(text, str) and ct in CONTENT_TYPES and pc in PRODUCT_CATEGORIES and text.strip()]
+        batch = NormalizedBatch([jobs[i][0] for i in todo])
+        normed = batch.texts
+        found = self.matcher.find_many(normed)
+        clean = [k for k, hits in enumerate(found) if not hits]
         scores = None
         if self.model is not None and clean:
             assert self._engine_w is not None
@@ -248,11 +245,13 @@ class Screener:
             out[i] = ScreeningResult(rid, d.decision, d.risk, d.severity, (), d.route, dict(self.versions))
         # Texts with a hit take the full pass each; the model scores all their passes at once.
         passes: list[tuple[int, _Pass]] = []
-        for k in sorted(with_hits):
+        for k, hits in enumerate(found):
+            if not hits:
+                continue
             i = todo[k]
             _, ct, pc, _ = jobs[i]
             try:
-                passes.append((i, self._pass(from_translated(jobs[i][0], translated[k]), pc, ct)))
+                passes.append((i, self._pass(batch.get(k), pc, ct, hits=hits)))
             except Exception:  # isolated below, one by one
                 pass
         risks: Sequence[float | None] = [None] * len(passes)
@@ -485,10 +484,13 @@ class Screener:
         return ({tid: _Cover(spans) for tid, spans in allow.items()}, _Cover(general),
                 {tid: _Cover(spans) for tid, spans in by_term.items()})
 
-    def _pass(self, norm: Normalized, product_category: str, content_type: str, field: str | None = None) -> _Pass:
-        """The lexicon pass over one text: findings and suppressed hits."""
+    def _pass(self, norm: Normalized, product_category: str, content_type: str, field: str | None = None,
+              hits: list[Hit] | None = None) -> _Pass:
+        """The lexicon pass over one text: findings and suppressed hits (``hits``: the matcher's,
+        when a batch has found them already)."""
         text = norm.text
-        hits = self.matcher.find(text)
+        if hits is None:
+            hits = self.matcher.find(text)
         if not hits:
             return _Pass(norm, field, [], [])
         candidates, allow, lawful = self._candidates(text, hits, product_category)

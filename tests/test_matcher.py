@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from screening.cache import cache_dir
 from screening.matcher import TermMatcher
+from screening.normalize import normalize
 
 
 def test_every_overlapping_hit_is_found(tiny_lexicon) -> None:
@@ -53,3 +57,48 @@ def test_an_unwritable_cache_dir_is_only_slower(tiny_lexicon, tmp_path: Path, mo
     assert cache_dir() == blocker / "sub"
     m = TermMatcher(tiny_lexicon)
     assert [h.key.text for h in m.find("最好")] == ["最好"]
+
+
+def test_a_batch_finds_what_the_automaton_finds_text_by_text(tiny_lexicon) -> None:
+    m = TermMatcher(tiny_lexicon, use_cache=False)
+    texts = ["全网第一的面霜", "温和不刺激", "", "最", "好", "最好", "第一次用就爱上", "全网通", "本品不能代替药物", "7天见效"]
+    found = m.find_many(texts)
+    assert found == [m.find(t) for t in texts]
+    assert [i for i, hits in enumerate(found) if hits] == [0, 5, 6, 7, 8, 9]
+    # A key split across two texts of the batch is in neither.
+    assert m.find_many(["药", "物", "最", "好"]) == [[], [], [], []]
+    assert m.find_many([]) == []
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.lists(st.sampled_from([*"全网第一最好通药物本品不能代替次的天见效37", "3天见效", "100%", "no1"]),
+                         max_size=8).map("".join), max_size=6))
+def test_the_batch_agrees_with_the_automaton_on_any_mix(tiny_lexicon, texts: list[str]) -> None:
+    m = _matcher(tiny_lexicon)
+    assert m.find_many(texts) == [m.find(t) for t in texts]
+
+
+def test_the_batch_agrees_with_the_automaton_on_the_packaged_lexicon(engine) -> None:
+    texts = []
+    for name in ("dev", "holdout", "lawful_regression"):
+        with open(f"tests/corpus/{name}.jsonl", encoding="utf-8") as f:
+            texts += [normalize(json.loads(line)["text"]).text for line in f if line.strip()]
+    found = engine.matcher.find_many(texts)
+    # Patterns (X天见效) included: every hit of every text, in the automaton's order.
+    assert found == [engine.matcher.find(t) for t in texts]
+    assert 0 < sum(1 for hits in found if hits) < len(texts)
+
+
+def test_keys_the_hashes_cannot_tell_apart_fall_back_to_the_automaton(tiny_lexicon) -> None:
+    m = TermMatcher(tiny_lexicon, use_cache=False)
+    texts = ["全网第一的面霜", "3天见效", "温和"]
+    m._hashes.exact = False  # as if two keys of one length shared a hash
+    assert m.find_many(texts) == [m.find(t) for t in texts]
+
+
+_MATCHERS: dict[int, TermMatcher] = {}
+
+
+def _matcher(lexicon) -> TermMatcher:
+    return _MATCHERS.setdefault(id(lexicon), TermMatcher(lexicon, use_cache=False))
+

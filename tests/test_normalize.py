@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from screening.normalize import normalize
+from screening.normalize import NormalizedBatch, normalize
 
 
 @pytest.mark.parametrize(
@@ -89,3 +89,24 @@ def test_map_is_monotonic_and_idempotent(s: str) -> None:
     for i, p in enumerate(positions):
         assert normalize(s[p]).text == n.text[i]
     assert normalize(n.text).text == n.text
+
+
+def test_a_batch_normalizes_each_text_as_one_at_a_time() -> None:
+    texts = ["全網第一", "最 好", "", "ＮＯ．１爆款", "最\x00好", "最好\udc80的\ue000", "⭐", "最😀好\r\n第-一"]
+    assert NormalizedBatch(texts).texts == [normalize(t).text for t in texts]
+    assert NormalizedBatch([]).texts == []
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(alphabet=st.sampled_from(list("最好第一全网ＮＯ．１ ⭐*-\u200b療效，。abcXYZ😀①\x00\r\n")),
+                        max_size=20), max_size=8))
+def test_batch_normalization_matches_normalize_on_any_mix(texts: list[str]) -> None:
+    assert NormalizedBatch(texts).texts == [normalize(t).text for t in texts]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(alphabet=st.sampled_from(list("最好第一全网ＮＯ．１ ⭐*-\u200b療效，。abcXYZ😀①\x00\r\n")),
+                        max_size=20), max_size=8))
+def test_a_batch_gives_each_text_the_offset_map_normalize_gives(texts: list[str]) -> None:
+    batch = NormalizedBatch(texts)
+    assert [batch.get(k) for k in range(len(texts))] == [normalize(t) for t in texts]
