@@ -177,6 +177,8 @@ class RuleSet:
             ("self_comparison", self.self_comparison),
             ("ranking_with_source", self.ranking_with_source),
         ]
+        self._gates = self._gate_table()
+        self._applicable: dict[tuple[str, str, str], tuple[Callable[[HitContext], Outcome | None], ...]] = {}
 
     def cue(self, section: str, key: str) -> tuple[str, ...]:
         """A normalized cue list."""
@@ -193,11 +195,52 @@ class RuleSet:
 
     def apply(self, ctx: HitContext) -> Outcome | None:
         """Run the rules in order; the first that decides wins."""
-        for _, rule in self.rules:
+        key = (ctx.term.id, ctx.hit, ctx.product_category)
+        rules = self._applicable.get(key)
+        if rules is None:
+            rules = self._applicable[key] = tuple(
+                rule for name, rule in self.rules
+                if name not in self._gates or self._gates[name](ctx.term, ctx.hit, ctx.product_category))
+        for rule in rules:
             out = rule(ctx)
             if out is not None:
                 return out
         return None
+
+    def _gate_table(self) -> dict[str, Callable[[Term, str, str], bool]]:
+        """Each rule's first test, where it reads only the term, the hit's text and the product
+        category: a rule whose test fails cannot decide, so :meth:`apply` works out once per
+        such triple which rules to run at all. The rules keep their own tests; a test checks
+        that gated and ungated runs agree on every hit of the test corpora."""
+        absolute = lambda term, hit, pc: term.category == "absolute_claim"  # noqa: E731
+
+        def advice(term: Term, hit: str, pc: str) -> bool:
+            t = next((t for t in self.cue("advice", "terms") if hit.startswith(t)), None)
+            return t is not None and len(hit) <= len(t) + 1
+
+        def registration(term: Term, hit: str, pc: str) -> bool:
+            return term.category in self.registration_categories and SEVERITY_ORDER.index(
+                term.severity_for(pc)) <= SEVERITY_ORDER.index(self.registration_max)
+
+        def listed(section: str) -> Callable[[Term, str, str], bool]:
+            return lambda term, hit, pc: hit in self.cue(section, "terms")
+
+        return {
+            "requires_context": lambda term, hit, pc: term.requires_context is not None,
+            "time_ordinal": lambda term, hit, pc: term.category == "absolute_claim"
+            and hit.endswith(self.cue("time_ordinal", "terms")),
+            "parameter": listed("parameter"),
+            "advice": advice,
+            "usage_tip": listed("usage_tip"),
+            "composition": listed("composition"),
+            "negative_emphasis": absolute,
+            "aspiration": absolute,
+            "standard_grade": listed("standard_grade"),
+            "title": absolute,
+            "registration": registration,
+            "self_comparison": absolute,
+            "ranking_with_source": lambda term, hit, pc: hit.endswith(self.cue("ranking_with_source", "terms")),
+        }
 
     def requires_context(self, ctx: HitContext) -> Outcome | None:
         """A disease name alone (糖尿病的朋友别买) is no claim; next to 降/治/改善 it is."""

@@ -106,3 +106,25 @@ def test_jieba_word_check_drops_terms_inside_everyday_words(tiny: Screener) -> N
 def test_jieba_is_a_signal_not_a_filter(tiny: Screener) -> None:
     # 第一名 is one jieba token; the ranking sense survives the word check.
     assert [f.text for f in tiny.screen("销量第一名").findings] == ["第一"]
+
+
+def test_skipping_rules_that_cannot_apply_changes_no_outcome(engine: Screener) -> None:
+    """RuleSet.apply skips a rule whose first test (term, hit text, product category) fails;
+    with nothing skipped, every hit of the test corpora and the engine cases ends the same way."""
+    import json
+    from pathlib import Path
+
+    ungated = Screener(engine.lexicon, engine.policy, matcher=engine.matcher, model=None)
+    ungated.rules._gates = {}
+    records = []
+    for path in [*sorted(Path("tests/corpus").glob("*.jsonl")), Path("tests/cases/engine.jsonl")]:
+        records += [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    ruled = 0
+    for rec in records:
+        kw = {k: rec[k] for k in ("content_type", "product_category") if rec.get(k)}
+        for pc in {kw.get("product_category", "general"), "cosmetics", "food"}:
+            a, b = _outcome(engine, rec["text"], **{**kw, "product_category": pc}), \
+                _outcome(ungated, rec["text"], **{**kw, "product_category": pc})
+            assert a == b, rec["text"]
+            ruled += sum(1 for _, rule in a[0] + a[1] if rule)
+    assert ruled > 100
