@@ -172,6 +172,48 @@ class ModelCues:
         dur = sum(1 for m in self.durations.finditer(text) if any(m.start() < j <= m.end() + w for j in out_pos))
         return float(len(sym_pos)), float(near), float(dur)
 
+    def counts_many(self, texts: Sequence[str]) -> np.ndarray:
+        """:meth:`counts` of each text as the rows of an array, three regex scans in all.
+
+        The texts are joined by NUL, which no cue holds, so every match lies inside one text;
+        "an outcome word close after" is then the first outcome after a position, if it is
+        close and in the same text.
+        """
+        out = np.zeros((len(texts), 3), dtype=np.float64)
+        if not texts:
+            return out
+        joined = "\x00".join(texts)
+        ends = np.cumsum(np.fromiter((len(t) + 1 for t in texts), dtype=np.int64, count=len(texts))) - 1
+        outcomes = np.array([m.start() for m in self.outcomes.finditer(joined)], dtype=np.int64)
+        symptoms = np.array([m.start() for m in self.symptoms.finditer(joined)], dtype=np.int64)
+        sym_owner = np.searchsorted(ends, symptoms)
+        out[:, 0] = np.bincount(sym_owner, minlength=len(texts))
+        if outcomes.size == 0:
+            return out
+        out_owner = np.searchsorted(ends, outcomes)
+        w = self.window
+
+        def outcome_within(owner: np.ndarray, after: np.ndarray, reach: np.ndarray) -> np.ndarray:
+            # The first outcome strictly after each position: within reach, in the same text?
+            nxt = np.searchsorted(outcomes, after, side="right")
+            found = nxt < outcomes.size
+            nxt = np.minimum(nxt, outcomes.size - 1)
+            return found & (outcomes[nxt] <= reach) & (out_owner[nxt] == owner)
+
+        near = outcome_within(sym_owner, symptoms, symptoms + w)
+        out[:, 1] = np.bincount(sym_owner[near], minlength=len(texts))
+        spans = [m.span() for m in self.durations.finditer(joined)]
+        if spans:
+            d = np.array(spans, dtype=np.int64)
+            dur_owner = np.searchsorted(ends, d[:, 0])
+            close = outcome_within(dur_owner, d[:, 0], d[:, 1] + w)
+            out[:, 2] = np.bincount(dur_owner[close], minlength=len(texts))
+        # Only texts with an outcome count their symptoms near one (counts() says the same).
+        has_outcome = np.zeros(len(texts), dtype=bool)
+        has_outcome[out_owner] = True
+        out[~has_outcome, 1:] = 0.0
+        return out
+
 
 class Featurizer:
     """Turns a normalized text and its lexicon-only result into one feature row."""
@@ -215,7 +257,7 @@ class Featurizer:
         needs no row of its own: the same sum as the dot product, term by term.
         """
         idx = self._index
-        cues = np.array([self.cues.counts(t) for t in texts], dtype=np.float64).reshape(len(texts), 3)
+        cues = self.cues.counts_many(texts)
         lengths = np.fromiter(map(len, texts), dtype=np.float64, count=len(texts))
         one_hot = np.array([w[idx[f"pc:{pc}"]] if f"pc:{pc}" in idx else 0.0 for pc in product_categories])
         one_hot += np.array([w[idx[f"ct:{ct}"]] if f"ct:{ct}" in idx else 0.0 for ct in content_types])
@@ -232,29 +274,50 @@ class Featurizer:
         content_type: str,
     ) -> np.ndarray:
         """The dense engine features of one screened text."""
-        v = np.zeros(self.n_engine, dtype=np.float64)
+        return self.engine_rows([text], [findings], [suppressed], [product_category], [content_type])[0]
+
+    def engine_rows(
+        self,
+        texts: Sequence[str],
+        findings: Sequence[Sequence[Finding]],
+        suppressed: Sequence[Sequence[Suppressed]],
+        product_categories: Sequence[str],
+        content_types: Sequence[str],
+    ) -> np.ndarray:
+        """:meth:`engine_part` of many screened texts, one row each, built as one array."""
+        n = len(texts)
+        v = np.zeros((n, self.n_engine), dtype=np.float64)
         idx = self._index
-        for f in findings:
-            if f.category in LEXICON_CATEGORIES:
-                v[idx[f"cat:{f.category}"]] += 1
-            if f.severity in SEVERITIES:
-                v[idx[f"sev:{f.severity}"]] += 1
-            if f.rule:
-                v[idx["exempt"]] += 1
-        for s in suppressed:
-            key = f"rule:{s.rule}"
-            if key in idx:
-                v[idx[key]] += 1
-        v[idx["n_findings"]] = len(findings)
-        v[: idx["log_len"]] = np.log1p(v[: idx["log_len"]])
-        v[idx["log_len"]] = math.log1p(len(text)) / 8.0
-        sym, near, dur = self.cues.counts(text)
-        v[idx["symptoms"]] = math.log1p(sym)
-        v[idx["symptom_near_outcome"]] = math.log1p(near)
-        v[idx["duration_near_outcome"]] = math.log1p(dur)
-        if f"pc:{product_category}" in idx:
-            v[idx[f"pc:{product_category}"]] = 1.0
-        if f"ct:{content_type}" in idx:
-            v[idx[f"ct:{content_type}"]] = 1.0
-        v[idx["bias_term"]] = 1.0
+        rows: list[int] = []
+        cols: list[int] = []
+        for r, (fs, ss) in enumerate(zip(findings, suppressed)):
+            for f in fs:
+                if f.category in LEXICON_CATEGORIES:
+                    rows.append(r)
+                    cols.append(idx[f"cat:{f.category}"])
+                if f.severity in SEVERITIES:
+                    rows.append(r)
+                    cols.append(idx[f"sev:{f.severity}"])
+                if f.rule:
+                    rows.append(r)
+                    cols.append(idx["exempt"])
+            for x in ss:
+                key = f"rule:{x.rule}"
+                if key in idx:
+                    rows.append(r)
+                    cols.append(idx[key])
+        np.add.at(v, (np.array(rows, dtype=np.int64), np.array(cols, dtype=np.int64)), 1.0)
+        v[:, idx["n_findings"]] = [len(fs) for fs in findings]
+        v[:, : idx["log_len"]] = np.log1p(v[:, : idx["log_len"]])
+        v[:, idx["log_len"]] = np.log1p(np.fromiter(map(len, texts), dtype=np.float64, count=n)) / 8.0
+        cues = np.log1p(self.cues.counts_many(texts))
+        v[:, idx["symptoms"]] = cues[:, 0]
+        v[:, idx["symptom_near_outcome"]] = cues[:, 1]
+        v[:, idx["duration_near_outcome"]] = cues[:, 2]
+        for r, (pc, ct) in enumerate(zip(product_categories, content_types)):
+            if f"pc:{pc}" in idx:
+                v[r, idx[f"pc:{pc}"]] = 1.0
+            if f"ct:{ct}" in idx:
+                v[r, idx[f"ct:{ct}"]] = 1.0
+        v[:, idx["bias_term"]] = 1.0
         return v

@@ -525,9 +525,9 @@ class Screener:
         model, fz, w = self.model, self.featurizer, self._engine_w
         assert model is not None and w is not None
         char = char_scores([p.norm.text for p in passes], model.weights)
-        engine = [float(w @ fz.engine_part(p.norm.text, p.findings, p.suppressed, pc, ct))
-                  for p, pc, ct in zip(passes, product_categories, content_types)]
-        return [model.probability(float(c) + e + model.bias) for c, e in zip(char, engine)]
+        engine = fz.engine_rows([p.norm.text for p in passes], [p.findings for p in passes],
+                                [p.suppressed for p in passes], product_categories, content_types) @ w
+        return [model.probability(float(c) + float(e) + model.bias) for c, e in zip(char, engine)]
 
     def _model_finding(self, p: _Pass, risk: float, product_category: str, content_type: str) -> Finding:
         """A model_risk finding on the clause the model scores highest."""

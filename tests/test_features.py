@@ -1,0 +1,63 @@
+"""Model features: a batch computes what one text at a time computes."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from screening.features import Featurizer, ModelCues
+from screening.lexicon import load_lexicon
+from screening.types import Finding, Suppressed
+
+CUES = ModelCues.from_rules(load_lexicon().rules)
+PIECES = ["血压", "降", "下来了", "三天", "7天", "喝了", "就", "皮肤", "白了", "头疼", "好了", "没有", "，", "。",
+          "这款茶", "一个月", "用完", "以后"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("喝了三天血压就降下来了", (1.0, 1.0, 1.0)),  # symptom, outcome close after, duration before it
+        ("血压高的人群慎用", (1.0, 0.0, 0.0)),  # a symptom word, no outcome
+        ("用完皮肤白了两个度", (1.0, 1.0, 0.0)),
+        ("温和配方，清爽不油腻", (0.0, 0.0, 0.0)),
+    ],
+)
+def test_cue_counts_of_testimonial_claims(text: str, expected: tuple[float, float, float]) -> None:
+    assert CUES.counts(text) == expected
+    assert CUES.counts_many([text]).tolist() == [list(expected)]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(PIECES), max_size=10).map("".join), max_size=8))
+def test_a_batch_counts_each_text_as_it_would_alone(texts: list[str]) -> None:
+    # Joined texts must not lend a symptom in one text an outcome at the start of the next.
+    assert CUES.counts_many(texts).tolist() == [list(CUES.counts(t)) for t in texts]
+
+
+def test_engine_rows_of_a_batch_are_the_rows_of_each_text_alone() -> None:
+    fz = Featurizer(CUES)
+    finding = Finding(start=0, end=4, text="全网第一", term="全网第一", term_id="ABS-0003", category="absolute_claim",
+                      severity="high", basis="广告法第九条", suggestion=None, detector="lexicon", confidence=0.9,
+                      explanation="")
+    exempt = replace(finding, rule="title", severity="low")
+    dropped = Suppressed(0, 2, "第一", "第一", "ABS-0002", "time_ordinal", "序数")
+    texts = ["全网第一的面霜", "第一次用，喝了三天血压就降下来了", "温和"]
+    findings = [[finding, exempt], [], []]
+    suppressed = [[], [dropped, dropped], []]
+    pcs, cts = ["cosmetics", "food", "general"], ["listing", "live_script", "listing"]
+    rows = fz.engine_rows(texts, findings, suppressed, pcs, cts)
+    idx = {name: i for i, name in enumerate(fz.engine_names)}
+    for r in range(3):
+        assert rows[r].tolist() == fz.engine_part(texts[r], findings[r], suppressed[r], pcs[r], cts[r]).tolist()
+    assert rows[0, idx["cat:absolute_claim"]] == pytest.approx(np.log1p(2))
+    assert rows[0, idx["sev:high"]] == rows[0, idx["sev:low"]] == pytest.approx(np.log1p(1))
+    assert rows[0, idx["exempt"]] == pytest.approx(np.log1p(1))
+    assert rows[1, idx["rule:time_ordinal"]] == pytest.approx(np.log1p(2))
+    assert rows[1, idx["symptom_near_outcome"]] == pytest.approx(np.log1p(1))
+    assert rows[1, idx["pc:food"]] == rows[1, idx["ct:live_script"]] == rows[1, idx["bias_term"]] == 1.0
+    assert rows[2, : idx["log_len"]].sum() == 0.0
