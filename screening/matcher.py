@@ -194,36 +194,42 @@ def _pair_slot(first: np.ndarray, second: np.ndarray) -> np.ndarray:
 
 
 class _KeyHashes:
-    """The keys as polynomial hashes (mod 2**64) by length, for array passes over a batch."""
+    """Every prefix of every key as a polynomial hash (mod 2**64), by length, for array passes
+    over a batch: a position stays a candidate while the characters from it spell a prefix."""
 
     def __init__(self, keys: Sequence[str]) -> None:
         self.keys = keys
-        self.longest = max(map(len, keys), default=0)
-        by_length: dict[int, dict[int, int]] = {}
+        # Per length n: the sorted hashes of all n-character key prefixes, and for each the
+        # index of the key it completes (-1 if it is only a prefix).
+        prefixes: dict[int, dict[int, int]] = {}
         # Two keys of one length with one hash would hide each other: then the batch falls back
-        # to the automaton for finding (the "any key?" check stays right either way).
+        # to the automaton.
         self.exact = True
         for i, k in enumerate(keys):
-            if not k:
-                continue
             h = 0
-            for ch in k:
+            for n, ch in enumerate(k, 1):
                 h = (h * _BASE + ord(ch)) & _MASK64
-            same = by_length.setdefault(len(k), {})
-            self.exact &= h not in same
-            same[h] = i
-        self.by_length = {
-            n: (np.array(sorted(hs), dtype=np.uint64), np.array([hs[h] for h in sorted(hs)], dtype=np.int64))
-            for n, hs in by_length.items()
-        }
-        self.singles = np.zeros(0x110000, dtype=bool) if 1 in by_length else None
+                level = prefixes.setdefault(n, {})
+                if n == len(k):
+                    self.exact &= level.get(h, -1) < 0
+                    level[h] = i
+                else:
+                    level.setdefault(h, -1)
+        self.levels: list[tuple[np.ndarray, np.ndarray]] = []
+        for n in range(1, max(prefixes, default=0) + 1):
+            level = prefixes.get(n, {})
+            hashes = sorted(level)
+            self.levels.append((np.array(hashes, dtype=np.uint64), np.array([level[h] for h in hashes], dtype=np.int64)))
         pairs = [k for k in keys if len(k) > 1]
         self.pairs = np.zeros(1 << _PAIR_BITS, dtype=bool)
         if pairs:
             first = np.array([[ord(k[0]), ord(k[1])] for k in pairs], dtype=np.uint32)
             self.pairs[_pair_slot(first[:, 0], first[:, 1])] = True
-        if self.singles is not None:
-            self.singles[[ord(k) for k in keys if len(k) == 1]] = True
+        singles = [ord(k) for k in keys if len(k) == 1]
+        self.singles: np.ndarray | None = None
+        if singles:
+            self.singles = np.zeros(0x110000, dtype=bool)
+            self.singles[singles] = True
 
     def _matches(self, joined: str) -> Iterator[tuple[np.ndarray, int, np.ndarray]]:
         """(positions, length, key indices) of the keys whose hash matches at a position."""
@@ -233,22 +239,22 @@ class _KeyHashes:
         if self.singles is not None:
             may_start |= self.singles[code]
         at = np.flatnonzero(may_start)
-        if at.size == 0:
-            return
         # NUL padding: a window running off the end holds a character no key has.
-        padded = np.concatenate([code, np.zeros(self.longest, dtype=np.uint32)]).astype(np.uint64)
+        padded = np.concatenate([code, np.zeros(len(self.levels), dtype=np.uint32)]).astype(np.uint64)
         h = np.zeros(at.size, dtype=np.uint64)
         base = np.uint64(_BASE)
         with np.errstate(over="ignore"):
-            for n in range(1, self.longest + 1):
+            for n, (hashes, ids) in enumerate(self.levels, 1):
+                if at.size == 0:
+                    return
                 h = h * base + padded[at + (n - 1)]
-                known = self.by_length.get(n)
-                if known is not None:
-                    hashes, ids = known
-                    slot = np.minimum(np.searchsorted(hashes, h), hashes.size - 1)
-                    hit = hashes[slot] == h
-                    if hit.any():
-                        yield at[hit], n, ids[slot[hit]]
+                slot = hashes.searchsorted(h)
+                np.minimum(slot, hashes.size - 1, out=slot)
+                alive = hashes[slot] == h
+                at, h, key = at[alive], h[alive], ids[slot[alive]]
+                done = key >= 0
+                if done.any():
+                    yield at[done], n, key[done]
 
     @staticmethod
     def _ends(texts: Sequence[str]) -> np.ndarray:
