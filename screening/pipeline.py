@@ -27,7 +27,7 @@ from .matcher import Hit, TermMatcher
 from .normalize import Normalized, NormalizedBatch, normalize, tables
 from .policy import Policy
 from .rules import EXEMPT, HitContext, RuleSet
-from .segment import Segmenter, containing_token
+from .segment import Segmenter, WordIndex, containing_token
 from .types import (
     CATEGORY_ZH,
     CONTENT_TYPES,
@@ -133,7 +133,7 @@ class Screener:
         self.clock = clock
         self._lawful = {lp.id: lp for lp in self.lexicon.lawful}
         self._forms = {k.text for k in self.matcher.keys if k.term_ids}
-        self._inside_words_cache: frozenset[str] | None = None
+        self._word_index_cache: WordIndex | None = None
         self.featurizer = Featurizer(ModelCues.from_rules(self.lexicon.rules))
         self.model, model_label = self._load_model(model)
         self._engine_w = self.model.engine_weights(self.featurizer) if self.model is not None else None
@@ -586,11 +586,11 @@ class Screener:
         return None
 
     @property
-    def _inside_words(self) -> frozenset[str]:
+    def _word_index(self) -> WordIndex:
         # Loaded on first use: the dictionary is only needed once a hit needs a word check.
-        if self._inside_words_cache is None:
-            self._inside_words_cache = self.segmenter.inside_words(self._forms, self.rules.min_frequency)
-        return self._inside_words_cache
+        if self._word_index_cache is None:
+            self._word_index_cache = self.segmenter.word_index(self._forms, self.rules.min_frequency)
+        return self._word_index_cache
 
     def _word_check(
         self, text: str, kept: list[_Candidate], suppressed: list[tuple[_Candidate, str, str]]
@@ -599,11 +599,11 @@ class Screener:
         # Segmenting costs more than the rest of a hit's checks; skip it wherever no longer word
         # of the dictionary can hold a hit: first by the form (祛斑 is in no longer word), then
         # by the words actually around it (第一 is in 第一次, but is 第一次 here?).
-        inside = self._inside_words
-        if not any(c.term.is_pattern or text[c.start : c.end] in inside for c in kept):
+        index = self._word_index
+        if not any(c.term.is_pattern or text[c.start : c.end] in index for c in kept):
             return kept
         spans = [(c.start, c.end) for c in kept]
-        if not self.segmenter.inside_a_word(text, spans, self.rules.min_frequency):
+        if not self.segmenter.inside_a_word(text, spans, self.rules.min_frequency, index):
             return kept
         tokens = self.segmenter.tokens_around(text, spans)
         starts = [t.start for t in tokens]

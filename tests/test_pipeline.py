@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 from helpers import assert_offsets, spans
 
 from screening import InputError, Screener
-from screening.segment import Segmenter
+from screening.normalize import normalize
+from screening.segment import Segmenter, WordIndex
 
 NOW = datetime(2026, 11, 21, 2, 0, tzinfo=timezone.utc)
 
@@ -258,18 +259,37 @@ def test_skipping_the_word_check_where_no_word_can_hold_the_hit_changes_nothing(
     # The engine segments only around hits that some longer dictionary word contains; a twin that
     # segments around every hit must reach the same findings and suppress the same hits.
     class AlwaysSegment(Segmenter):
-        def inside_a_word(self, text, spans, min_frequency) -> bool:
+        def inside_a_word(self, text, spans, min_frequency, index=None) -> bool:
+            return True
+
+    class EveryForm(WordIndex):
+        def __contains__(self, form: object) -> bool:
             return True
 
     always = Screener(engine.lexicon, engine.policy, matcher=engine.matcher, model=None,
                       segmenter=AlwaysSegment(engine.segmenter.dictionary))
-    always._inside_words_cache = frozenset(engine._forms)
+    always._word_index_cache = EveryForm((), {})
     for text, ct, pc, rid in _corpus_jobs():
         if not isinstance(text, str) or not text.strip() or pc == "toys" or ct == "podcast":
             continue
         a = engine.screen(text, content_type=ct, product_category=pc, now=BATCH_NOW)
         b = always.screen(text, content_type=ct, product_category=pc, now=BATCH_NOW)
         assert a.to_dict(explain=True) == b.to_dict(explain=True), rid
+
+
+def test_the_word_index_answers_as_the_dictionary_walk_does(engine: Screener) -> None:
+    # Around every hit of the test corpora, with and without the index: the same answer.
+    index, seg, answers = engine._word_index, engine.segmenter, set()
+    for text, *_ in _corpus_jobs():
+        if not isinstance(text, str):
+            continue
+        norm = normalize(text).text
+        for h in engine.matcher.find(norm):
+            spans = [(h.start, h.end)]
+            walked = seg.inside_a_word(norm, spans, engine.rules.min_frequency)
+            assert seg.inside_a_word(norm, spans, engine.rules.min_frequency, index) == walked, (norm, h)
+            answers.add(walked)
+    assert answers == {True, False}
 
 
 # Pieces of copy that exercise every path of a batch: terms, lawful look-alikes, evasions, noise,

@@ -53,12 +53,26 @@ def test_word_frequency_comes_from_the_jieba_dictionary(seg: Segmenter) -> None:
 def test_only_forms_inside_a_longer_dictionary_word_can_be_split(seg: Segmenter) -> None:
     # 第一 sits inside 第一次, 安全 inside 安全带; nothing in the dictionary holds 祛斑 or 全网第一.
     forms = ["第一", "安全", "全网第一", "祛斑", "顶级"]
-    assert seg.inside_words(forms, 5) == seg.dictionary.inside_words(forms, 5) == {"第一", "安全"}
+    index = seg.word_index(forms, 5)
+    assert {f for f in forms if f in index} == {"第一", "安全"}
+    assert index.containing == seg.dictionary.containing_words(forms, 5)
+    assert {"第一次", "安全带"} <= index.containing["第一"] | index.containing["安全"]
     # Only words frequent enough to suppress a hit count.
-    assert seg.inside_words(forms, 10**9) == frozenset()
+    assert not any(f in seg.word_index(forms, 10**9) for f in forms)
+
+
+def test_the_index_finds_a_containing_word_only_where_it_is_in_the_text(seg: Segmenter) -> None:
+    index = seg.word_index(["第一", "安全"], 5)
+    text = "第一次买就回购 全网第一 系好安全带"
+    assert index.holds(text, 0, 2)  # 第一次
+    assert not index.holds(text, 10, 12)  # 全网第一
+    assert index.holds(text, 15, 17)  # 安全带
+    assert not index.holds(text, 15, 17, hi=17)  # 安全带 runs past the stretch
 
 
 def test_a_hit_is_inside_a_word_only_where_that_word_is_in_the_text(seg: Segmenter) -> None:
     text = "第一次买就回购 全网第一"
-    assert seg.inside_a_word(text, [(0, 2)], 5)  # 第一次
-    assert not seg.inside_a_word(text, [(10, 12)], 5)  # 全网第一: no word holds 第一 here
+    index = seg.word_index(["第一"], 5)
+    for idx in (None, index):  # the automaton's walk, or the index
+        assert seg.inside_a_word(text, [(0, 2)], 5, idx)  # 第一次
+        assert not seg.inside_a_word(text, [(10, 12)], 5, idx)  # 全网第一: no word holds 第一 here
