@@ -344,7 +344,7 @@ class Screener:
         return self._records([record], require_id, now)[0]
 
     def screen_many(
-        self, records: Iterable[Any], *, on_error: str = "flag", require_id: bool = True, batch_size: int = 256
+        self, records: Iterable[Any], *, on_error: str = "flag", require_id: bool = True, batch_size: int = 1024
     ) -> Iterator[ScreeningResult]:
         """Screen records in input order, one result per record.
 

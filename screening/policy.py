@@ -41,6 +41,7 @@ class Policy:
 
     def __init__(self, raw: dict[str, Any], source: str = "<policy>") -> None:
         problems = []
+        self._due_at: dict[tuple[datetime, float], str] = {}
         self.name = str(raw.get("name", ""))
         self.version = str(raw.get("version", ""))
         if not self.name or not self.version:
@@ -166,8 +167,18 @@ class Policy:
         if any(f.severity == "high" and f.term in self.legal_terms for f in findings):
             role = "legal"
         hours = self.sla_hours.get(content_type, self.sla_hours.get("listing", 24.0))
-        due = now.astimezone(self.tz) + timedelta(hours=hours)
-        return Route(role, due.isoformat(timespec="seconds"), hours)
+        return Route(role, self._due(now, hours), hours)
+
+    def _due(self, now: datetime, hours: float) -> str:
+        # A batch shares one clock reading: its due times are a handful of strings, worked out
+        # once each rather than per routed record.
+        key = (now, hours)
+        due = self._due_at.get(key)
+        if due is None:
+            if len(self._due_at) > 64:
+                self._due_at.clear()
+            due = self._due_at[key] = (now.astimezone(self.tz) + timedelta(hours=hours)).isoformat(timespec="seconds")
+        return due
 
     def grade(self, score: float) -> tuple[str | None, str | None]:
         """The merchant grade and action for a weighted count of confirmed violations."""

@@ -43,7 +43,7 @@ RE_HAN = re.compile(r"([\u4E00-\u9FD5a-zA-Z0-9+#&\._%\-]+)")
 RE_ENG = re.compile(r"[a-zA-Z0-9]")
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # not frozen: cheaper to build, and the word check builds many
 class Token:
     """A token with half-open offsets into the segmented text."""
 
@@ -140,18 +140,24 @@ class Dictionary:
         n = len(block)
         dag: list[list[tuple[int, int]]] = [[] for _ in range(n)]
         for end_index, value in self.automaton.iter(block):
-            start = end_index + 1 - (value % LEN_BITS)
-            dag[start].append((end_index, value // LEN_BITS >> 1))
-        route: list[tuple[float, int]] = [(0.0, 0)] * (n + 1)
-        log_total = self.log_total
+            dag[end_index + 1 - value % LEN_BITS].append((end_index, value // LEN_BITS >> 1))
+        # jieba's max((log(freq) - log_total + route[x + 1], x) ...) as a plain loop: the same
+        # choice, ties to the longer word, without a generator and a tuple per edge.
+        log, log_total = math.log, self.log_total
+        score = [0.0] * (n + 1)
+        route = [0] * n
         for idx in range(n - 1, -1, -1):
-            choices = dag[idx] or [(idx, 1)]
-            route[idx] = max((math.log(freq) - log_total + route[x + 1][0], x) for x, freq in choices)
+            best, best_x = -math.inf, -1
+            for x, freq in dag[idx] or ((idx, 1),):
+                sc = log(freq) - log_total + score[x + 1]
+                if sc > best or (sc == best and x > best_x):
+                    best, best_x = sc, x
+            score[idx], route[idx] = best, best_x
         words = []
         buf = ""
         x = 0
         while x < n:
-            y = route[x][1] + 1
+            y = route[x] + 1
             word = block[x:y]
             if len(word) == 1 and RE_ENG.match(word):
                 buf += word
