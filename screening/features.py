@@ -103,7 +103,11 @@ def _scores(owners: np.ndarray, ids: np.ndarray, bits: int, weights: np.ndarray,
     out = np.zeros(n, dtype=np.float64)
     if ids.size == 0:
         return out
-    uniq, counts = _counted((owners << bits) | ids)
+    keys = (owners << bits) | ids
+    if n << bits <= 1 << 32:
+        keys = keys.astype(np.uint32)  # sorts in half the time of int64, and a batch fits
+    uniq, counts = _counted(keys)
+    uniq = uniq.astype(np.int64)
     who = uniq >> bits
     num = np.bincount(who, weights=weights[uniq & ((1 << bits) - 1)] * counts, minlength=n)
     sq = np.bincount(who, weights=counts * counts, minlength=n)

@@ -57,6 +57,8 @@ class _Candidate:
     severity: str
     rule: str | None = None
     rule_reason: str = ""
+    # The span in the caller's text, which the checks, the finding and the explain view all need.
+    original: tuple[int, int] = (0, 0)
 
 
 @dataclass
@@ -498,10 +500,11 @@ class Screener:
         suppressed: list[tuple[_Candidate, str, str]] = []
         kept: list[_Candidate] = []
         for c in candidates:
+            c.original = norm.to_original(c.start, c.end)
             why = self._lawful_reason(norm, c, covers)
             if why is None:
                 ctx = HitContext(text, c.start, c.end, c.term, product_category, content_type, norm.original,
-                                 norm.to_original(c.start, c.end))
+                                 c.original)
                 out = self.rules.apply(ctx)
                 if out is not None and out.verdict != EXEMPT:
                     why = (out.rule, out.reason)
@@ -565,7 +568,7 @@ class Screener:
         form = norm.text[c.start : c.end]
         # Letters and digits glued to the hit in the ORIGINAL text make it part of a longer
         # token (desktop1); noise between them (SPF50+ 100%) keeps them apart.
-        start, end = norm.to_original(c.start, c.end)
+        start, end = c.original
         original = norm.original
         table = tables()[0]
         if (start > 0 and _glued(table.get(ord(original[start - 1]), original[start - 1]), form[0])) or (
@@ -650,7 +653,7 @@ class Screener:
         return out
 
     def _finding(self, norm: Normalized, c: _Candidate, product_category: str, field: str | None) -> Finding:
-        start, end = norm.to_original(c.start, c.end)
+        start, end = c.original
         t = c.term
         explanation = t.explanation or f"{CATEGORY_ZH[t.category]}（{t.basis}）"
         if c.rule:
@@ -676,5 +679,5 @@ class Screener:
 
     @staticmethod
     def _suppressed(norm: Normalized, c: _Candidate, rule: str, reason: str) -> Suppressed:
-        start, end = norm.to_original(c.start, c.end)
+        start, end = c.original
         return Suppressed(start, end, norm.original[start:end], c.term.term, c.term.id, rule, reason)

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from screening.features import Featurizer, ModelCues
+from screening.features import CHAR_DIM, Featurizer, ModelCues, char_scores
 from screening.lexicon import load_lexicon
 from screening.types import Finding, Suppressed
 
@@ -61,3 +61,12 @@ def test_engine_rows_of_a_batch_are_the_rows_of_each_text_alone() -> None:
     assert rows[1, idx["symptom_near_outcome"]] == pytest.approx(np.log1p(1))
     assert rows[1, idx["pc:food"]] == rows[1, idx["ct:live_script"]] == rows[1, idx["bias_term"]] == 1.0
     assert rows[2, : idx["log_len"]].sum() == 0.0
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(PIECES + ["全网第一", "最好", "a", "1"]), max_size=12).map("".join), max_size=8))
+def test_char_scores_of_a_batch_are_each_text_scored_alone(texts: list[str]) -> None:
+    weights = np.random.default_rng(7).normal(size=CHAR_DIM)
+    fz = Featurizer(CUES)
+    alone = [float(weights[idx] @ vals) for idx, vals in map(fz.text_part, texts)]
+    assert char_scores(texts, weights).tolist() == pytest.approx(alone, abs=1e-12)
