@@ -3,7 +3,9 @@
 Run: python benchmarks/run.py [--mb 20] [--rounds 3] [--scaling]
 
 On the project's synthetic catalogue (benchmarks/corpus.py: titles, detail copy, live-script
-lines, about one lexicon hit per 200 characters), medians of ``--rounds`` rounds:
+lines, about one lexicon hit per 200 characters), ``--rounds`` rounds, each running every stage
+once, back to back (speeds are medians; ratios are the median of the rounds' own ratios, with
+their range, so a slow stretch of this shared machine does not land on one stage only):
 
   (a) raw pyahocorasick pass over the normalized text with the same lexicon forms — the floor;
   (b) the naive accurate pipeline: jieba over every whole text (``jieba.cut(HMM=False)``, the cut
@@ -179,15 +181,24 @@ def main() -> None:
     hits = sum(1 for t in texts for _ in automaton.iter(normalize(t).text))
     out: dict[str, Any] = {"records": len(records), "chars": chars, "mb": round(mbytes, 2), "rounds": args.rounds,
                            "chars_per_hit": round(chars / max(1, hits), 1)}
-    for name, fn in stages.items():
-        secs = timed(fn, args.rounds)
+    # Round by round, every stage back to back: a stretch of a slow machine then slows all
+    # stages of that round alike, and each round's ratios compare stages run under it.
+    times: dict[str, list[float]] = {name: [] for name in stages}
+    for r in range(args.rounds):
+        for name, fn in stages.items():
+            times[name].append(timed(fn, 1))
+            secs = times[name][-1]
+            print(f"round {r + 1} {name:28s} {secs:8.2f} s  {mbytes / secs:7.3f} MB/s", flush=True)
+    for name in stages:
+        secs = statistics.median(times[name])
         out[name] = {"seconds": round(secs, 3), "chars_per_s": round(chars / secs), "mb_per_s": round(mbytes / secs, 3),
                      "records_per_s": round(len(records) / secs)}
-        print(f"{name:28s} {secs:8.2f} s  {mbytes / secs:7.3f} MB/s  {len(records) / secs:9.0f} rec/s", flush=True)
-    base_a, base_b = out["a_raw_automaton"]["seconds"], out["b_naive_jieba_then_match"]["seconds"]
     for name in stages:
-        out[name]["speed_vs_a"] = round(base_a / out[name]["seconds"], 3)
-        out[name]["speed_vs_b"] = round(base_b / out[name]["seconds"], 3)
+        # The median over rounds of each round's ratio (not a ratio of medians).
+        for base, key in (("a_raw_automaton", "speed_vs_a"), ("b_naive_jieba_then_match", "speed_vs_b")):
+            ratios = [b / t for b, t in zip(times[base], times[name])]
+            out[name][key] = round(statistics.median(ratios), 3)
+            out[name][key + "_range"] = [round(min(ratios), 3), round(max(ratios), 3)]
     differ = [r["id"] for r, a, b in zip(records, kept["naive"], kept["engine"]) if a != b]
     out["same_findings"] = not differ
     out["records_with_different_findings"] = len(differ)
@@ -195,7 +206,9 @@ def main() -> None:
     shutil.rmtree(tmp, ignore_errors=True)
     for workers, key in ((1, "e1_scan_1_worker"), (2, "e2_scan_2_workers")):
         out[key]["main_process_cpu_s"], out[key]["workers_cpu_s"] = (round(x, 2) for x in cpu[workers])
-    out["two_workers_over_one"] = round(out["e1_scan_1_worker"]["seconds"] / out["e2_scan_2_workers"]["seconds"], 3)
+    two = [a / b for a, b in zip(times["e1_scan_1_worker"], times["e2_scan_2_workers"])]
+    out["two_workers_over_one"] = round(statistics.median(two), 3)
+    out["two_workers_over_one_range"] = [round(min(two), 3), round(max(two), 3)]
     # The harness holds the whole corpus and forks its workers from that: these are not the
     # figures of a scan (benchmarks/scan_memory.py measures `scan` itself).
     out["peak_rss_mb_main_process"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
@@ -224,14 +237,22 @@ NAMES = {
 def markdown(out: dict[str, Any]) -> str:
     """The README's table of a run."""
     lines = [f"{out['mb']} MB, {out['records']:,} records, one hit per {out['chars_per_hit']:.0f} chars; "
-             f"medians of {out['rounds']} rounds; same findings (b) vs (c): {out['same_findings']}", "",
+             f"{out['rounds']} rounds, every stage in each; speeds are medians, ratios the median of the rounds' "
+             f"ratios (lowest–highest); same findings (b) vs (c): {out['same_findings']}", "",
              "| stage | MB/s | records/s | × (a) | × (b) |", "|---|---|---|---|---|"]
+
+    def ratio(st: dict[str, Any], key: str) -> str:
+        lo, hi = st.get(key + "_range", (st[key], st[key]))
+        return f"{st[key]:.2f} ({lo:.2f}–{hi:.2f})"
+
     for key, name in NAMES.items():
         st = out[key]
-        lines.append(f"| {name} | {st['mb_per_s']:.2f} | {st['records_per_s']:,} | {st['speed_vs_a']:.2f} | "
-                     f"{st['speed_vs_b']:.2f} |")
+        lines.append(f"| {name} | {st['mb_per_s']:.2f} | {st['records_per_s']:,} | {ratio(st, 'speed_vs_a')} | "
+                     f"{ratio(st, 'speed_vs_b')} |")
     e1, e2 = out["e1_scan_1_worker"], out["e2_scan_2_workers"]
-    tail = (f"two workers over one: {out['two_workers_over_one']:.2f}× (CPU seconds, main process + workers: "
+    lo, hi = out.get("two_workers_over_one_range", (out["two_workers_over_one"],) * 2)
+    tail = (f"two workers over one: {out['two_workers_over_one']:.2f}× ({lo:.2f}–{hi:.2f}; "
+            f"CPU seconds of the last round, main process + workers: "
             f"{e1['main_process_cpu_s']} + {e1['workers_cpu_s']} with one, {e2['main_process_cpu_s']} + "
             f"{e2['workers_cpu_s']} with two); peak RSS of this harness "
             f"{out['peak_rss_mb_main_process']} MB, holding the whole corpus (largest worker "

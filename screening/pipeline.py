@@ -218,8 +218,10 @@ class Screener:
         """
         now = now or self.clock()
         out: list[ScreeningResult | InputError | None] = [None] * len(jobs)
+        # (isspace: what strip() would say, without copying every text)
         todo = [i for i, (text, ct, pc, _) in enumerate(jobs)
-                if isinstance(text, str) and ct in CONTENT_TYPES and pc in PRODUCT_CATEGORIES and text.strip()]
+                if isinstance(text, str) and ct in CONTENT_TYPES and pc in PRODUCT_CATEGORIES and text
+                and not text.isspace()]
         batch = NormalizedBatch([jobs[i][0] for i in todo])
         normed = batch.texts
         found = self.matcher.find_many(normed)
@@ -377,7 +379,7 @@ class Screener:
         for i, record in enumerate(records):
             rid = None
             try:
-                if not isinstance(record, Mapping):
+                if type(record) is not dict and not isinstance(record, Mapping):
                     raise InputError(f"record must be an object, got {type(record).__name__}")
                 rid = record.get("id")
                 if rid is not None and not isinstance(rid, str):
