@@ -234,6 +234,7 @@ class Segmenter:
 
     def __init__(self, dictionary: Dictionary | None = None) -> None:
         self._dictionary = dictionary
+        self._opening_table: tuple[frozenset[str], frozenset[str]] | None = None
 
     @property
     def dictionary(self) -> Dictionary:
@@ -276,10 +277,46 @@ class Segmenter:
 
     def next_word(self, text: str) -> tuple[str, bool]:
         """The first word of ``text`` and whether it is an action word (see ``FORMAT``)."""
+        # Where no dictionary word of two or more characters starts with the text's first two,
+        # jieba's first word is its first character: the openings table answers that without
+        # the dictionary, whose load is most of a first ``check`` (最好的… needs only this).
+        if text and "\u4e00" <= text[0] <= "\u9fd5":
+            openings, single_actions = self._openings()
+            if text[:2] not in openings:
+                return text[0], text[0] in single_actions
         words = self.cut(text)
         if not words:
             return "", False
         return words[0], self.dictionary.is_action(words[0])
+
+    def _openings(self) -> tuple[frozenset[str], frozenset[str]]:
+        """The first two characters of every dictionary word of two or more, and the
+        one-character action words; cached on disk by dictionary, a file read at start-up."""
+        if self._opening_table is not None:
+            return self._opening_table
+        # The file on disk is jieba's dictionary's; a dictionary given to this segmenter gets its own.
+        shared = self._dictionary is None or self._dictionary is _shared
+        path = cache_dir() / f"openings-{_dictionary_key()}.txt"
+        try:
+            if not shared:
+                raise FileNotFoundError(path)
+            head, _, tail = path.read_text(encoding="utf-8").partition("\n")
+            table = frozenset(tail.split("\t")) - {""}, frozenset(head)
+        except OSError:
+            openings, actions = set(), set()
+            for word, value in self.dictionary.automaton.items():
+                if len(word) > 1:
+                    openings.add(word[:2])
+                elif value // LEN_BITS & 1:
+                    actions.add(word)
+            table = frozenset(openings), frozenset(actions)
+            try:
+                if shared:
+                    write_atomic(path, ("".join(sorted(actions)) + "\n" + "\t".join(sorted(openings))).encode("utf-8"))
+            except OSError:
+                pass  # an unwritable cache is only a slower start
+        self._opening_table = table
+        return table
 
     def cut(self, text: str) -> list[str]:
         """Segment ``text`` as ``jieba.cut(text, HMM=False)`` does."""
@@ -313,7 +350,6 @@ class Segmenter:
         span to be part of a longer word. For a span whose text ``index`` covers, the index
         answers with a few slices and set lookups; for any other, a walk of the dictionary
         automaton (C) does, both for a fraction of the cost of jieba's route (Python)."""
-        automaton = self.dictionary.automaton
         for a, b in self.stretches(len(text), spans):
             inside = []
             for s, e in spans:
@@ -325,7 +361,7 @@ class Segmenter:
                     return True
             if not inside:
                 continue
-            for end_index, value in automaton.iter(text, a, b):
+            for end_index, value in self.dictionary.automaton.iter(text, a, b):
                 length = value % LEN_BITS
                 if length > 1 and value // LEN_BITS >> 1 >= min_frequency:
                     ws, we = end_index + 1 - length, end_index + 1

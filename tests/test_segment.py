@@ -7,6 +7,9 @@ import logging
 import jieba
 import pytest
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from screening.segment import Segmenter, containing_token
 
 SENTENCES = [
@@ -20,6 +23,9 @@ SENTENCES = [
     "一次性手套100只装",
     "家人们，3、2、1，上链接！",
 ]
+
+
+_SEG = Segmenter()
 
 
 @pytest.fixture(scope="module")
@@ -76,3 +82,24 @@ def test_a_hit_is_inside_a_word_only_where_that_word_is_in_the_text(seg: Segment
     for idx in (None, index):  # the automaton's walk, or the index
         assert seg.inside_a_word(text, [(0, 2)], 5, idx)  # 第一次
         assert not seg.inside_a_word(text, [(10, 12)], 5, idx)  # 全网第一: no word holds 第一 here
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(["的", "面霜", "冷藏", "先", "咨询", "医生", "用", "温水", "穿", "长袖", "是", "三", "天",
+                                 "内", "喝完", "不过", "看", "吃", "我们", "，", "!", "a", "1", "第一", "买"]),
+                max_size=6).map("".join))
+def test_the_next_word_without_the_dictionary_is_jiebas_first_word(text: str) -> None:
+    # next_word answers from a table of word openings where it can; cut() always reads the
+    # dictionary. The first word and its action flag must agree.
+    seg = _SEG
+    words = seg.cut(text)
+    expected = (words[0], seg.dictionary.is_action(words[0])) if words else ("", False)
+    assert seg.next_word(text) == expected
+
+
+def test_the_openings_table_is_read_from_disk_once_written(seg: Segmenter) -> None:
+    table = seg._openings()  # built from the dictionary if no run has cached it yet
+    fresh = Segmenter()
+    assert fresh._openings() == table
+    assert fresh._dictionary is None  # answered from the cached table, the dictionary never loaded
+    assert fresh.next_word("的面霜") == ("的", False)
