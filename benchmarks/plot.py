@@ -21,6 +21,7 @@ from xml.sax.saxutils import escape
 
 ROOT = Path(__file__).resolve().parent.parent
 STAGE_NAMES = {
+    "a0_automaton_walk_only": "walk alone (a0)",
     "a_raw_automaton": "raw automaton (a)",
     "b_naive_jieba_then_match": "naive jieba (b)",
     "c_engine": "engine (c)",

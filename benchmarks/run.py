@@ -8,6 +8,8 @@ once, back to back (speeds are medians; ratios are the median of the rounds' own
 their range, so a slow stretch of this shared machine does not land on one stage only):
 
   (a) raw pyahocorasick pass over the normalized text with the same lexicon forms — the floor;
+      it normalizes each text, as any peer must at least fold width and case; (a0) is the
+      automaton's walk alone over texts normalized beforehand, for comparison;
   (b) the naive accurate pipeline: jieba over every whole text (``jieba.cut(HMM=False)``, the cut
       the word check reproduces), then the same matching and rules, whose word check reads those
       tokens — the baseline; its findings are compared with (c)'s (``same_findings``);
@@ -138,6 +140,13 @@ def main() -> None:
             for _ in automaton.iter(normalize(t).text):
                 pass
 
+    normalized = [normalize(t).text for t in texts]
+
+    def walk_only() -> None:
+        for t in normalized:
+            for _ in automaton.iter(t):
+                pass
+
     naive_screener = NaiveScreener(full.lexicon, full.policy, matcher=full.matcher, model=None,
                                    segmenter=WholeTextSegmenter())
     kept: dict[str, list[Any]] = {}
@@ -171,6 +180,7 @@ def main() -> None:
 
     run_engine(full, "warm")()  # warm: caches, jieba dictionary, model
     stages = {
+        "a0_automaton_walk_only": walk_only,
         "a_raw_automaton": raw,
         "b_naive_jieba_then_match": naive,
         "c_engine": run_engine(engine, "engine"),
@@ -225,6 +235,7 @@ def main() -> None:
 
 
 NAMES = {
+    "a0_automaton_walk_only": "(a0) the automaton's walk alone, over text normalized beforehand (untimed)",
     "a_raw_automaton": "(a) raw automaton pass, normalized text",
     "b_naive_jieba_then_match": "(b) naive: jieba over every text, then match and rules",
     "c_engine": "(c) engine: lexicons, rules, word check around hits",

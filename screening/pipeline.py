@@ -147,6 +147,15 @@ class Screener:
             "policy": self.policy.label,
         }
 
+    def warm(self) -> Screener:
+        """Load now what screening otherwise loads on first need — jieba's dictionary, the word
+        index, the batch path's tables — e.g. before forking workers, so that they share it.
+        Returns the screener."""
+        _ = self._word_index, self.matcher.find_many(["预热"])
+        self.segmenter.warm()
+        NormalizedBatch(["预热"])
+        return self
+
     @staticmethod
     def _load_model(model: RiskModel | str | Path | None) -> tuple[RiskModel | None, str]:
         """The model and its version label; any loading problem degrades to lexicon-only."""

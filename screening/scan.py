@@ -338,7 +338,9 @@ def screen_items(
     methods = mp.get_all_start_methods()
     ctx = mp.get_context("fork" if "fork" in methods else "spawn")
     if ctx.get_start_method() == "fork":
-        _worker["screener"] = screener
+        # Loaded once here, the lazily loaded parts (jieba's dictionary above all) are shared
+        # copy-on-write instead of loaded by every worker on its first hit.
+        _worker["screener"] = screener.warm()
     elif factory is None:
         raise ScanError("parallel scanning on this platform needs a screener factory")
     try:

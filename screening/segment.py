@@ -243,6 +243,11 @@ class Segmenter:
             self._dictionary = default_dictionary()
         return self._dictionary
 
+    def warm(self) -> None:
+        """Load the dictionary and the openings table now rather than on first need."""
+        _ = self.dictionary
+        self._openings()
+
     def word_index(self, forms: Iterable[str], min_frequency: int) -> WordIndex:
         """The longer dictionary words of at least ``min_frequency`` that contain each of ``forms``.
 

@@ -313,3 +313,15 @@ def test_any_batch_equals_one_by_one(screener: Screener, jobs: list[tuple[str, s
             continue
         assert got == want
         assert got.suppressed == want.suppressed
+
+
+def test_warm_loads_now_what_a_first_hit_would_load(screener: Screener) -> None:
+    fresh = Screener(screener.lexicon, screener.policy, matcher=screener.matcher, model=None,
+                     segmenter=Segmenter())
+    before = fresh.screen("第一次用就爱上了，全网第一", now=BATCH_NOW)
+    cold = Screener(screener.lexicon, screener.policy, model=None, segmenter=Segmenter())
+    assert cold.segmenter._dictionary is None and cold._word_index_cache is None
+    assert cold.warm() is cold
+    assert cold.segmenter._dictionary is not None and cold._word_index_cache is not None
+    assert cold.matcher._key_hashes is not None
+    assert cold.screen("第一次用就爱上了，全网第一", now=BATCH_NOW) == before
