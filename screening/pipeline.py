@@ -23,7 +23,7 @@ from .errors import InputError
 from .classifier import ModelLoadError, RiskModel, load_model
 from .features import Featurizer, ModelCues, char_scores
 from .lexicon import Lexicon, Term, load_lexicon
-from .matcher import Hit, TermMatcher
+from .matcher import Hit, Key, TermMatcher
 from .normalize import Normalized, NormalizedBatch, normalize, tables
 from .policy import Policy
 from .rules import EXEMPT, HitContext, RuleSet
@@ -39,6 +39,7 @@ from .types import (
 )
 
 logger = logging.getLogger(__name__)
+_UNSEEN = object()
 
 MODEL_NONE = "none (lexicon-only)"
 DEFAULT_MODEL = "default"
@@ -135,6 +136,8 @@ class Screener:
         self.clock = clock
         self._lawful = {lp.id: lp for lp in self.lexicon.lawful}
         self._forms = {k.text for k in self.matcher.keys if k.term_ids}
+        self._term_choice: dict[tuple[str, str], tuple[Term, str] | None] = {}
+        self._fold = tables()[0]
         self._word_index_cache: WordIndex | None = None
         self.featurizer = Featurizer(ModelCues.from_rules(self.lexicon.rules))
         self.model, model_label = self._load_model(model)
@@ -462,7 +465,6 @@ class Screener:
         allow: dict[str, list[tuple[int, int, str]]] = {}
         lawful: list[tuple[int, int, str]] = []
         candidates = []
-        terms = self.lexicon.terms
         for h in hits:
             key = h.key
             for tid in key.allow_for:
@@ -470,17 +472,26 @@ class Screener:
             for lid in key.lawful_ids:
                 if self._lawful[lid].applies(product_category):
                     lawful.append((h.start, h.end, lid))
-            best: _Candidate | None = None
-            for tid in key.term_ids:
-                term = terms[tid]
-                if not term.applies(product_category):
-                    continue
-                sev = self._severity(term, product_category)
-                if best is None or SEVERITY_RANK[sev] > SEVERITY_RANK[best.severity]:
-                    best = _Candidate(h.start, h.end, term, sev)
-            if best is not None:
-                candidates.append(best)
+            if key.term_ids:
+                choice = self._term_choice.get((key.text, product_category), _UNSEEN)
+                if choice is _UNSEEN:
+                    choice = self._term_choice[key.text, product_category] = self._choose_term(key, product_category)
+                if choice is not None:
+                    candidates.append(_Candidate(h.start, h.end, *choice))
         return candidates, allow, lawful
+
+    def _choose_term(self, key: Key, product_category: str) -> tuple[Term, str] | None:
+        # A form can belong to several terms: the one of highest severity for the category
+        # speaks for the hit. The same for every hit of the form, so worked out once per pair.
+        best: tuple[Term, str] | None = None
+        for tid in key.term_ids:
+            term = self.lexicon.terms[tid]
+            if not term.applies(product_category):
+                continue
+            sev = self._severity(term, product_category)
+            if best is None or SEVERITY_RANK[sev] > SEVERITY_RANK[best[1]]:
+                best = (term, sev)
+        return best
 
     def _covers(
         self, allow: dict[str, list[tuple[int, int, str]]], lawful: list[tuple[int, int, str]]
@@ -581,7 +592,7 @@ class Screener:
         # token (desktop1); noise between them (SPF50+ 100%) keeps them apart.
         start, end = c.original
         original = norm.original
-        table = tables()[0]
+        table = self._fold
         if (start > 0 and _glued(table.get(ord(original[start - 1]), original[start - 1]), form[0])) or (
             end < len(original) and _glued(form[-1], table.get(ord(original[end]), original[end]))
         ):
@@ -631,8 +642,8 @@ class Screener:
                 tail = tok.text[c.end - tok.start :]
                 claim_kept = (
                     tok.text.startswith("最")
-                    or (not head and any(tail.startswith(s) for s in keep_suffixes))
-                    or (not tail and any(head.endswith(p) for p in keep_prefixes))
+                    or (not head and tail.startswith(keep_suffixes))
+                    or (not tail and head.endswith(keep_prefixes))
                 )
                 if not claim_kept and self.segmenter.word_frequency(tok.text) >= self.rules.min_frequency:
                     suppressed.append((c, "part_of_word", f"属于词语“{tok.text}”，非独立用语"))

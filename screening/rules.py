@@ -22,6 +22,8 @@ from .segment import Segmenter
 
 CLAUSE_END = frozenset(",;:!?。、…\n")
 _CLAUSE_MARK = re.compile("[" + re.escape("".join(sorted(CLAUSE_END))) + "]")
+# The last clause mark before a position: a mark with none after it up to the (end)pos.
+_LAST_CLAUSE_MARK = re.compile("[{0}][^{0}]*\\Z".format(re.escape("".join(sorted(CLAUSE_END)))))
 SEVERITY_ORDER = ("low", "medium", "high")
 # A clause longer than this (a pasted document without punctuation) is cut: context rules look
 # no further than this many characters either side of a hit.
@@ -80,10 +82,8 @@ class HitContext:
     def clause_start(self) -> int:
         """Start of the clause holding the hit."""
         lo = max(0, self.start - CLAUSE_LIMIT)
-        last = lo - 1
-        for m in _CLAUSE_MARK.finditer(self.text, lo, self.start):
-            last = m.start()
-        return last + 1
+        m = _LAST_CLAUSE_MARK.search(self.text, lo, self.start)
+        return lo if m is None else m.start() + 1
 
     @_once
     def clause_end(self) -> int:

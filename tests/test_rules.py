@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from screening import Screener
 
@@ -128,3 +130,15 @@ def test_skipping_rules_that_cannot_apply_changes_no_outcome(engine: Screener) -
             assert a == b, rec["text"]
             ruled += sum(1 for _, rule in a[0] + a[1] if rule)
     assert ruled > 100
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("最好第一，。！？\n、…的")), max_size=260), st.integers(0, 260))
+def test_a_clause_starts_after_the_last_mark_before_the_hit_at_most_200_back(text: str, at: int) -> None:
+    from screening.rules import CLAUSE_END, CLAUSE_LIMIT, HitContext
+
+    start = min(at, len(text))
+    ctx = HitContext(text, start, start, None, "general", "listing")  # type: ignore[arg-type]
+    lo = max(0, start - CLAUSE_LIMIT)
+    marks = [i for i in range(lo, start) if text[i] in CLAUSE_END]
+    assert ctx.clause_start == (marks[-1] + 1 if marks else lo)
