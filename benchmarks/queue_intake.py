@@ -29,15 +29,16 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         src = Path(tmp) / "in.jsonl"
         write_corpus(src, args.records, merchants=500)
-        peak, secs = run_scan(src, Path(tmp) / "plain.jsonl", args.workers)
-        out["plain"] = {"seconds": round(secs, 1), "peak_rss_mb": round(peak, 1)}
+        peak, pss, secs = run_scan(src, Path(tmp) / "plain.jsonl", args.workers)
+        out["plain"] = {"seconds": round(secs, 1), "peak_rss_mb": round(peak, 1), "peak_pss_mb": round(pss, 1)}
         db = Path(tmp) / "review.db"
-        peak, secs = run_scan(src, Path(tmp) / "queued.jsonl", args.workers, "--queue", str(db))
+        peak, pss, secs = run_scan(src, Path(tmp) / "queued.jsonl", args.workers, "--queue", str(db))
         conn = sqlite3.connect(db)
         tasks = conn.execute("SELECT COUNT(*) FROM tasks").fetchone()[0]
         items = conn.execute("SELECT COUNT(*) FROM items").fetchone()[0]
         conn.close()
-        out["queued"] = {"seconds": round(secs, 1), "peak_rss_mb": round(peak, 1), "tasks": tasks, "items": items,
+        out["queued"] = {"seconds": round(secs, 1), "peak_rss_mb": round(peak, 1), "peak_pss_mb": round(pss, 1),
+                         "tasks": tasks, "items": items,
                          "db_mb": round(db.stat().st_size / 1e6, 1)}
     out["time_ratio_queued_over_plain"] = round(out["queued"]["seconds"] / out["plain"]["seconds"], 3)
     print(json.dumps(out, indent=2))
