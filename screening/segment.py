@@ -40,7 +40,8 @@ FORMAT = "4"
 LEN_BITS = 64
 # jieba's own block and letter patterns (jieba.re_han_default, jieba.re_eng).
 RE_HAN = re.compile(r"([\u4E00-\u9FD5a-zA-Z0-9+#&\._%\-]+)")
-RE_ENG = re.compile(r"[a-zA-Z0-9]")
+ENG_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")  # jieba.re_eng
+RE_SKIP = re.compile(r"(\r\n|\s)")  # jieba.re_skip_default
 
 
 @dataclass(slots=True)  # not frozen: cheaper to build, and the word check builds many
@@ -159,7 +160,7 @@ class Dictionary:
         while x < n:
             y = route[x] + 1
             word = block[x:y]
-            if len(word) == 1 and RE_ENG.match(word):
+            if word in ENG_CHARS:
                 buf += word
             else:
                 if buf:
@@ -326,10 +327,11 @@ class Segmenter:
     def cut(self, text: str) -> list[str]:
         """Segment ``text`` as ``jieba.cut(text, HMM=False)`` does."""
         words: list[str] = []
-        for blk in RE_HAN.split(text):
+        # RE_HAN has one group, so split() alternates: other, block, other, …, other.
+        for i, blk in enumerate(RE_HAN.split(text)):
             if not blk:
                 continue
-            if RE_HAN.fullmatch(blk):
+            if i % 2:
                 words.extend(self.dictionary.cut(blk))
             else:
                 words.extend(_split_other(blk))
@@ -387,15 +389,17 @@ class Segmenter:
 
 
 def _split_other(blk: str) -> list[str]:
-    # Outside CJK/letter blocks jieba keeps whitespace runs and splits the rest per character.
+    # Outside CJK/letter blocks jieba keeps whitespace runs and splits the rest per character;
+    # normalized text keeps no whitespace but line breaks, so the split is usually per character.
+    if not RE_SKIP.search(blk):
+        return list(blk)
     out: list[str] = []
-    for part in re.split(r"(\r\n|\s)", blk):
-        if not part:
-            continue
-        if re.fullmatch(r"\r\n|\s", part):
-            out.append(part)
-        else:
-            out.extend(part)
+    for i, part in enumerate(RE_SKIP.split(blk)):
+        if part:
+            if i % 2:
+                out.append(part)
+            else:
+                out.extend(part)
     return out
 
 

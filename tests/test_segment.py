@@ -103,3 +103,10 @@ def test_the_openings_table_is_read_from_disk_once_written(seg: Segmenter) -> No
     assert fresh._openings() == table
     assert fresh._dictionary is None  # answered from the cached table, the dictionary never loaded
     assert fresh.next_word("的面霜") == ("的", False)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from([*"最好第一次用的面霜防晒全网通，。!?abcXYZ0123%+#&._- \n\t", "\r\n", "防晒霜", "第一次"]),
+                max_size=16).map("".join))
+def test_cut_is_jiebas_cut_on_any_mix_of_scripts_and_spaces(text: str) -> None:
+    assert _SEG.cut(text) == list(jieba.cut(text, HMM=False))
