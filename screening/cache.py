@@ -8,7 +8,11 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
+
+T = TypeVar("T")
 
 
 def cache_dir() -> Path:
@@ -35,3 +39,19 @@ def write_atomic(path: Path, data: bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def cached(name: str, build: Callable[[], str], parse: Callable[[str], T]) -> T:
+    """``parse`` of the text cached under ``name``; when it is missing or does not parse, the
+    text ``build`` makes, written to the cache if the cache can be written."""
+    path = cache_dir() / name
+    try:
+        return parse(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    text = build()
+    try:
+        write_atomic(path, text.encode("utf-8"))
+    except OSError:
+        pass  # an unwritable cache is only a slower start
+    return parse(text)

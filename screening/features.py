@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from .normalize import normalize
+from .normalize import joined, normalize
 from .types import CONTENT_TYPES, LEXICON_CATEGORIES, PRODUCT_CATEGORIES, Finding, Suppressed
 
 CHAR_BITS = 18
@@ -179,17 +179,16 @@ class ModelCues:
     def counts_many(self, texts: Sequence[str]) -> np.ndarray:
         """:meth:`counts` of each text as the rows of an array, three regex scans in all.
 
-        The texts are joined by NUL, which no cue holds, so every match lies inside one text;
-        "an outcome word close after" is then the first outcome after a position, if it is
-        close and in the same text.
+        The texts are joined by NUL (:func:`~screening.normalize.joined`), which no cue holds, so
+        every match lies inside one text; "an outcome word close after" is then the first
+        outcome after a position, if it is close and in the same text.
         """
         out = np.zeros((len(texts), 3), dtype=np.float64)
         if not texts:
             return out
-        joined = "\x00".join(texts)
-        ends = np.cumsum(np.fromiter((len(t) + 1 for t in texts), dtype=np.int64, count=len(texts))) - 1
-        outcomes = np.array([m.start() for m in self.outcomes.finditer(joined)], dtype=np.int64)
-        symptoms = np.array([m.start() for m in self.symptoms.finditer(joined)], dtype=np.int64)
+        batch, ends = joined(texts)
+        outcomes = np.array([m.start() for m in self.outcomes.finditer(batch)], dtype=np.int64)
+        symptoms = np.array([m.start() for m in self.symptoms.finditer(batch)], dtype=np.int64)
         sym_owner = np.searchsorted(ends, symptoms)
         out[:, 0] = np.bincount(sym_owner, minlength=len(texts))
         if outcomes.size == 0:
@@ -206,7 +205,7 @@ class ModelCues:
 
         near = outcome_within(sym_owner, symptoms, symptoms + w)
         out[:, 1] = np.bincount(sym_owner[near], minlength=len(texts))
-        spans = [m.span() for m in self.durations.finditer(joined)]
+        spans = [m.span() for m in self.durations.finditer(batch)]
         if spans:
             d = np.array(spans, dtype=np.int64)
             dur_owner = np.searchsorted(ends, d[:, 0])

@@ -21,7 +21,7 @@ import numpy as np
 from .about import __version__
 from .cache import cache_dir
 from .lexicon import Lexicon, compile_pattern
-from .normalize import normalize
+from .normalize import joined, normalize
 
 logger = logging.getLogger(__name__)
 
@@ -232,9 +232,9 @@ class _KeyHashes:
             self.singles = np.zeros(0x110000, dtype=bool)
             self.singles[singles] = True
 
-    def _matches(self, joined: str) -> Iterator[tuple[np.ndarray, int, np.ndarray]]:
+    def _matches(self, batch: str) -> Iterator[tuple[np.ndarray, int, np.ndarray]]:
         """(positions, length, key indices) of the keys whose hash matches at a position."""
-        code = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        code = np.frombuffer(batch.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
         may_start = np.zeros(code.size, dtype=bool)
         may_start[:-1] = self.pairs[_pair_slot(code[:-1], code[1:])]
         if self.singles is not None:
@@ -257,18 +257,13 @@ class _KeyHashes:
                 if done.any():
                     yield at[done], n, key[done]
 
-    @staticmethod
-    def _ends(texts: Sequence[str]) -> np.ndarray:
-        # Where each text ends in the NUL-joined batch (the position of the NUL after it).
-        return np.cumsum(np.fromiter((len(t) + 1 for t in texts), dtype=np.int64, count=len(texts))) - 1
-
     def occurrences(self, texts: Sequence[str]) -> dict[int, list[tuple[int, int, int]]] | None:
         """Each text's key occurrences as (start, end, key index), in the automaton's order (by
         end, the longest first); ``None`` when the hashes cannot tell two keys apart."""
         if not self.exact:
             return None
-        joined = "\x00".join(texts)
-        found = list(self._matches(joined))
+        batch, ends = joined(texts)
+        found = list(self._matches(batch))
         if not found:
             return {}
         at = np.concatenate([a for a, _, _ in found])
@@ -276,13 +271,12 @@ class _KeyHashes:
         ids = np.concatenate([i for _, _, i in found])
         order = np.lexsort((-length, at + length))
         at, length, ids = at[order], length[order], ids[order]
-        ends = self._ends(texts)
         owner = np.searchsorted(ends, at)
         first = [0, *(ends + 1).tolist()]
         out: dict[int, list[tuple[int, int, int]]] = {}
         keys = self.keys
         for k, a, n, i in zip(owner.tolist(), at.tolist(), length.tolist(), ids.tolist()):
-            if joined[a : a + n] == keys[i]:  # a hash says "probably"; the text says "yes"
+            if batch[a : a + n] == keys[i]:  # a hash says "probably"; the text says "yes"
                 rel = a - first[k]
                 out.setdefault(k, []).append((rel, rel + n, i))
         return out

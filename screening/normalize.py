@@ -115,28 +115,22 @@ def _table_data() -> tuple[dict[int, str], list[tuple[int, int]]]:
     Building them walks every BMP code point (a tenth of a second); the cache, keyed by the
     Unicode version and the traditional-to-simplified table, makes it a file read.
     """
-    from .cache import cache_dir, write_atomic
+    from .cache import cached
 
     t2s_bytes = resources.files("screening").joinpath("data/t2s.tsv").read_bytes()
     key = hashlib.sha256(
         f"{TABLE_FORMAT}|{unicodedata.unidata_version}|{''.join(sorted(CLAUSE_PUNCTUATION))}|".encode() + t2s_bytes
     ).hexdigest()[:24]
-    path = cache_dir() / f"tables-{key}.json"
-    table: dict[int, str] | None = None
-    try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-        table = {int(k): v for k, v in raw["map"].items()}
-        ranges = [tuple(r) for r in raw["noise"]]
-    except (OSError, ValueError, KeyError, TypeError):
-        table = None
-    if table is None:
+
+    def build() -> str:
         table, ranges = _build_tables()
-        try:
-            data = {"map": {str(k): v for k, v in table.items()}, "noise": ranges}
-            write_atomic(path, json.dumps(data, ensure_ascii=False).encode("utf-8"))
-        except OSError:
-            pass  # an unwritable cache is only a slower start
-    return table, ranges
+        return json.dumps({"map": {str(k): v for k, v in table.items()}, "noise": ranges}, ensure_ascii=False)
+
+    def parse(text: str) -> tuple[dict[int, str], list[tuple[int, int]]]:
+        raw = json.loads(text)
+        return {int(k): v for k, v in raw["map"].items()}, [(a, b) for a, b in raw["noise"]]
+
+    return cached(f"tables-{key}.json", build, parse)
 
 
 @lru_cache(maxsize=1)
@@ -193,14 +187,24 @@ def normalize(text: str) -> Normalized:
     return from_translated(text, text.translate(tables()[0]))
 
 
+def joined(texts: Sequence[str]) -> tuple[str, np.ndarray]:
+    """``texts`` joined by NUL, and where each text ends in the result (the NUL after it).
+
+    Normalization never keeps a NUL, so nothing found in the joined normalized texts spans two
+    of them: the batch paths search a batch as one string and give each find to its text.
+    """
+    ends = np.cumsum(np.fromiter((len(t) + 1 for t in texts), dtype=np.int64, count=len(texts))) - 1
+    return "\x00".join(texts), ends
+
+
 class NormalizedBatch:
     """Many texts normalized at once: each one's normalized text, and its offset map on demand.
 
     A catalogue is mostly text the lexicon finds nothing in, which needs its normalized form only
     to be matched and scored. Per text, ``str.translate`` looks each character up in a dict and a
     regex finds the noise; here the batch is one array of code points and both steps are
-    gathers over it, about ten times faster. NUL joins the texts: normalization drops it inside
-    a text, so it splits them again. The few texts with a hit then ask for their offset maps,
+    gathers over it, about ten times faster. NUL joins the texts (:func:`joined`): normalization
+    drops it inside a text, so it splits them again. The few texts with a hit then ask for their offset maps,
     which come from the same arrays: :meth:`get` equals :func:`normalize`.
 
     >>> NormalizedBatch(["全網第一", "最 好"]).texts
@@ -214,21 +218,21 @@ class NormalizedBatch:
             self.texts: list[str] = []
             return
         mapped, noise = _arrays()
-        code = mapped[np.frombuffer("\x00".join(texts).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)]
+        batch, ends = joined(texts)
+        code = mapped[np.frombuffer(batch.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)]
         keep = ~noise[code]
-        starts = np.zeros(n, dtype=np.int64)
-        np.cumsum(np.fromiter(map(len, texts), dtype=np.int64, count=n)[:-1] + 1, out=starts[1:])
-        keep[starts[1:] - 1] = True  # the joining NULs
+        keep[ends[:-1]] = True  # the joining NULs
+        starts = np.concatenate(([0], ends[:-1] + 1))
         self.texts = code[keep].tobytes().decode("utf-32-le", "surrogatepass").split("\x00")
         # Where each run of dropped characters ends (a kept one follows it, or the text ends),
         # in the original text and in the normalized one: the map's segment starts.
         after = np.append(keep, True)
-        ends = np.flatnonzero(~after[:-1] & after[1:]) + 1
-        owner = np.searchsorted(starts, ends, side="right") - 1
+        run_ends = np.flatnonzero(~after[:-1] & after[1:]) + 1
+        owner = np.searchsorted(starts, run_ends, side="right") - 1
         kept_before = np.zeros(keep.size + 1, dtype=np.int64)
         np.cumsum(keep, out=kept_before[1:])
-        self._orig = (ends - starts[owner]).tolist()
-        self._norm = (kept_before[ends] - kept_before[starts[owner]]).tolist()
+        self._orig = (run_ends - starts[owner]).tolist()
+        self._norm = (kept_before[run_ends] - kept_before[starts[owner]]).tolist()
         ids = np.arange(n)
         self._lo = np.searchsorted(owner, ids, side="left").tolist()
         self._hi = np.searchsorted(owner, ids, side="right").tolist()

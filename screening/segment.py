@@ -28,7 +28,7 @@ from dataclasses import dataclass
 import ahocorasick
 import jieba
 
-from .cache import cache_dir, write_atomic
+from .cache import cache_dir, cached
 
 logger = logging.getLogger(__name__)
 
@@ -258,24 +258,20 @@ class Segmenter:
         a warm start does not load the dictionary for it.
         """
         forms = sorted(set(forms))
-        dict_key = _dictionary_key()
-        key = hashlib.sha256("|".join([dict_key, str(min_frequency), *forms]).encode()).hexdigest()[:24]
-        path = cache_dir() / f"word-index-{key}.tsv"
-        try:
-            pairs = [line.split("\t") for line in path.read_text(encoding="utf-8").splitlines() if line]
+        key = hashlib.sha256("|".join([_dictionary_key(), str(min_frequency), *forms]).encode()).hexdigest()[:24]
+
+        def build() -> str:
+            containing = self.dictionary.containing_words(forms, min_frequency)
+            return "\n".join(sorted(f"{form}\t{word}" for form, words in containing.items() for word in words))
+
+        def parse(text: str) -> WordIndex:
             found: dict[str, set[str]] = {}
-            for form, word in pairs:
+            for line in text.splitlines():
+                form, word = line.split("\t")
                 found.setdefault(form, set()).add(word)
             return WordIndex(forms, {f: frozenset(w) for f, w in found.items()})
-        except (OSError, ValueError):
-            pass
-        containing = self.dictionary.containing_words(forms, min_frequency)
-        try:
-            lines = sorted(f"{form}\t{word}" for form, words in containing.items() for word in words)
-            write_atomic(path, "\n".join(lines).encode("utf-8"))
-        except OSError:
-            pass  # an unwritable cache is only a slower start
-        return WordIndex(forms, containing)
+
+        return cached(f"word-index-{key}.tsv", build, parse)
 
     def word_frequency(self, word: str) -> int:
         """jieba's dictionary frequency of ``word`` (0 when unknown)."""
@@ -298,31 +294,26 @@ class Segmenter:
     def _openings(self) -> tuple[frozenset[str], frozenset[str]]:
         """The first two characters of every dictionary word of two or more, and the
         one-character action words; cached on disk by dictionary, a file read at start-up."""
-        if self._opening_table is not None:
-            return self._opening_table
-        # The file on disk is jieba's dictionary's; a dictionary given to this segmenter gets its own.
-        shared = self._dictionary is None or self._dictionary is _shared
-        path = cache_dir() / f"openings-{_dictionary_key()}.txt"
-        try:
-            if not shared:
-                raise FileNotFoundError(path)
-            head, _, tail = path.read_text(encoding="utf-8").partition("\n")
-            table = frozenset(tail.split("\t")) - {""}, frozenset(head)
-        except OSError:
-            openings, actions = set(), set()
-            for word, value in self.dictionary.automaton.items():
-                if len(word) > 1:
-                    openings.add(word[:2])
-                elif value // LEN_BITS & 1:
-                    actions.add(word)
-            table = frozenset(openings), frozenset(actions)
-            try:
-                if shared:
-                    write_atomic(path, ("".join(sorted(actions)) + "\n" + "\t".join(sorted(openings))).encode("utf-8"))
-            except OSError:
-                pass  # an unwritable cache is only a slower start
-        self._opening_table = table
-        return table
+        if self._opening_table is None:
+
+            def build() -> str:  # the one-character action words, a line break, the openings
+                openings, actions = set(), set()
+                for word, value in self.dictionary.automaton.items():
+                    if len(word) > 1:
+                        openings.add(word[:2])
+                    elif value // LEN_BITS & 1:
+                        actions.add(word)
+                return "".join(sorted(actions)) + "\n" + "\t".join(sorted(openings))
+
+            def parse(text: str) -> tuple[frozenset[str], frozenset[str]]:
+                head, _, tail = text.partition("\n")
+                return frozenset(tail.split("\t")) - {""}, frozenset(head)
+
+            # The file on disk is jieba's dictionary's; a dictionary given to this segmenter gets its own.
+            shared = self._dictionary is None or self._dictionary is _shared
+            self._opening_table = (cached(f"openings-{_dictionary_key()}.txt", build, parse) if shared
+                                   else parse(build()))
+        return self._opening_table
 
     def cut(self, text: str) -> list[str]:
         """Segment ``text`` as ``jieba.cut(text, HMM=False)`` does."""
