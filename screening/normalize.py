@@ -184,7 +184,24 @@ def normalize(text: str) -> Normalized:
     >>> normalize("最佳療效").text
     '最佳疗效'
     """
-    return from_translated(text, text.translate(tables()[0]))
+    table, noise = tables()
+    translated = text.translate(table)
+    runs = [m.span() for m in noise.finditer(translated)]
+    if not runs:
+        return Normalized(text, translated)
+    norm_starts = [0]
+    orig_starts = [0]
+    pieces = []
+    prev = 0
+    n = 0
+    for a, b in runs:
+        pieces.append(translated[prev:a])
+        n += a - prev
+        prev = b
+        norm_starts.append(n)
+        orig_starts.append(b)
+    pieces.append(translated[prev:])
+    return Normalized(text, "".join(pieces), tuple(norm_starts), tuple(orig_starts))
 
 
 def joined(texts: Sequence[str]) -> tuple[str, np.ndarray]:
@@ -243,26 +260,6 @@ class NormalizedBatch:
         if lo == hi:
             return Normalized(self.originals[k], self.texts[k])
         return Normalized(self.originals[k], self.texts[k], (0, *self._norm[lo:hi]), (0, *self._orig[lo:hi]))
-
-
-def from_translated(text: str, translated: str) -> Normalized:
-    """:func:`normalize` for a caller that already has ``text.translate(tables()[0])``."""
-    runs = [m.span() for m in tables()[1].finditer(translated)]
-    if not runs:
-        return Normalized(text, translated)
-    norm_starts = [0]
-    orig_starts = [0]
-    pieces = []
-    prev = 0
-    n = 0
-    for a, b in runs:
-        pieces.append(translated[prev:a])
-        n += a - prev
-        prev = b
-        norm_starts.append(n)
-        orig_starts.append(b)
-    pieces.append(translated[prev:])
-    return Normalized(text, "".join(pieces), tuple(norm_starts), tuple(orig_starts))
 
 
 if __name__ == "__main__":  # pragma: no cover - manual inspection aid
