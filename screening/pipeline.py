@@ -18,9 +18,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable
 
+from . import heap
 from .about import __version__
-from .errors import InputError
 from .classifier import ModelLoadError, RiskModel, load_model
+from .errors import InputError
 from .features import Featurizer, ModelCues, char_scores
 from .lexicon import Lexicon, Term, load_lexicon
 from .matcher import Hit, Key, TermMatcher
@@ -50,7 +51,7 @@ def utc_now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-@dataclass
+@dataclass(slots=True)
 class _Candidate:
     start: int
     end: int
@@ -228,7 +229,12 @@ class Screener:
         raise, an :class:`InputError` stands in the text's place (an unexpected failure too, its
         message starting "internal error"): one bad record never costs the batch.
         """
-        now = now or self.clock()
+        with heap.frozen():
+            return self._screen_batch(jobs, now or self.clock())
+
+    def _screen_batch(
+        self, jobs: Sequence[tuple[Any, Any, Any, str | None]], now: datetime
+    ) -> list[ScreeningResult | InputError]:
         out: list[ScreeningResult | InputError | None] = [None] * len(jobs)
         # (isspace: what strip() would say, without copying every text)
         todo = [i for i, (text, ct, pc, _) in enumerate(jobs)
@@ -376,12 +382,14 @@ class Screener:
             raise ValueError("on_error must be 'flag' or 'raise'")
         it = iter(records)
         n = 0
-        while chunk := list(itertools.islice(it, batch_size)):
-            for result in self._records(chunk, require_id, None):
-                if result.error and on_error == "raise":
-                    raise InputError(f"record {n} ({result.id or 'no id'}): {result.error}")
-                n += 1
-                yield result
+        # Frozen for the whole run, the caller's work between batches included (heap.py).
+        with heap.frozen():
+            while chunk := list(itertools.islice(it, batch_size)):
+                for result in self._records(chunk, require_id, None):
+                    if result.error and on_error == "raise":
+                        raise InputError(f"record {n} ({result.id or 'no id'}): {result.error}")
+                    n += 1
+                    yield result
 
     def _records(self, records: list[Any], require_id: bool, now: datetime | None) -> list[ScreeningResult]:
         now = now or self.clock()
@@ -518,7 +526,7 @@ class Screener:
         if not hits:
             return _Pass(norm, field, [], [])
         candidates, allow, lawful = self._candidates(text, hits, product_category)
-        covers = self._covers(allow, lawful)
+        covers = self._covers(allow, lawful) if allow or lawful else None
         suppressed: list[tuple[_Candidate, str, str]] = []
         kept: list[_Candidate] = []
         for c in candidates:
@@ -537,7 +545,8 @@ class Screener:
             else:
                 suppressed.append((c, *why))
         kept = self._word_check(text, kept, suppressed)
-        kept = self._drop_contained(kept, [c for c, _, _ in suppressed], suppressed)
+        if len(kept) + len(suppressed) > 1:  # one hit alone is inside no other
+            kept = self._drop_contained(kept, [c for c, _, _ in suppressed], suppressed)
         findings = [self._finding(norm, c, product_category, field) for c in kept]
         return _Pass(
             norm, field, findings, [self._suppressed(norm, c, rule, reason) for c, rule, reason in suppressed]
@@ -585,7 +594,7 @@ class Screener:
         )
 
     def _lawful_reason(
-        self, norm: Normalized, c: _Candidate, covers: tuple[dict[str, _Cover], _Cover, dict[str, _Cover]]
+        self, norm: Normalized, c: _Candidate, covers: tuple[dict[str, _Cover], _Cover, dict[str, _Cover]] | None
     ) -> tuple[str, str] | None:
         form = norm.text[c.start : c.end]
         # Letters and digits glued to the hit in the ORIGINAL text make it part of a longer
@@ -593,10 +602,15 @@ class Screener:
         start, end = c.original
         original = norm.original
         table = self._fold
-        if (start > 0 and _glued(table.get(ord(original[start - 1]), original[start - 1]), form[0])) or (
-            end < len(original) and _glued(form[-1], table.get(ord(original[end]), original[end]))
+        # (isascii first: most forms are Chinese at both ends, and then nothing can be glued)
+        if (form[0].isascii() and start > 0
+                and _glued(table.get(ord(original[start - 1]), original[start - 1]), form[0])) or (
+            form[-1].isascii() and end < len(original)
+                and _glued(form[-1], table.get(ord(original[end]), original[end]))
         ):
             return "ascii_boundary", f"“{form}”是更长字母数字串的一部分"
+        if covers is None:
+            return None
         allow, general, by_term = covers
         if c.term.id in allow:
             span = allow[c.term.id].covering(c.start, c.end)

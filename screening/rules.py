@@ -330,12 +330,13 @@ class RuleSet:
     def negation(self, ctx: HitContext) -> Outcome | None:
         """不是最便宜的; 广告法不让说最好; questions."""
         before = ctx.before
-        cue = _ending(before, self.cue("negation", "direct"))
-        if cue:
-            return Outcome("negation", NOT_VIOLATION, f"否定语境：“{cue}{ctx.hit}”")
-        cue = self.found("negation", "before", before[-self.negation_window :])
-        if cue:
-            return Outcome("negation", NOT_VIOLATION, f"否定语境：“{cue}…{ctx.hit}”")
+        if before:  # (a hit opening its clause has nothing before it to negate it)
+            cue = _ending(before, self.cue("negation", "direct"))
+            if cue:
+                return Outcome("negation", NOT_VIOLATION, f"否定语境：“{cue}{ctx.hit}”")
+            cue = self.found("negation", "before", before[-self.negation_window :])
+            if cue:
+                return Outcome("negation", NOT_VIOLATION, f"否定语境：“{cue}…{ctx.hit}”")
         cue = self.found("negation", "quote_cues", ctx.text[ctx.clause_start : ctx.clause_end])
         if cue:
             return Outcome("negation", NOT_VIOLATION, f"引述规则而非宣称：“{cue}”")
