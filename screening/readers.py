@@ -133,8 +133,8 @@ def sniff_encoding(sample: bytes) -> str:
 
 
 def read_records(
-    path: str, fmt: str | None = None, *, encoding: str | None = None, parse: bool = True
-) -> Iterator[tuple[int, dict[str, Any] | BadRecord | str]]:
+    path: str, fmt: str | None = None, *, encoding: str | None = None
+) -> Iterator[tuple[int, dict[str, Any] | BadRecord]]:
     """Stream the records of an input file as ``(row number, record)`` pairs, in file order.
 
     Row numbers are what a person looking at the file sees: the 1-based line number for JSONL;
@@ -168,9 +168,6 @@ def read_records(
         fmt: ``jsonl``, ``csv``, ``tsv``, ``xlsx`` or ``parquet``; ``None`` takes it from the
             extension (``jsonl`` for stdin).
         encoding: text encoding for JSONL/CSV/TSV, used as given; ``None`` sniffs it.
-        parse: ``False`` yields each JSONL line decoded but not parsed (a ``str``; undecodable
-            lines are still ``BadRecord``), for :func:`parse_record` to parse elsewhere — a scan's
-            workers, so that its main process only moves lines. Other formats ignore it.
 
     Returns:
         A generator; the file is opened on the first ``next()`` and closed when the generator is
@@ -185,13 +182,7 @@ def read_records(
         fmt = "jsonl" if path == "-" else detect_format(path)
     if fmt not in FORMATS:
         raise ValueError(f"unknown input format {fmt!r}; supported: {', '.join(FORMATS)}")
-    if encoding is not None:
-        try:
-            codecs.lookup(encoding)
-        except LookupError:
-            raise ValueError(f"unknown encoding {encoding!r}") from None
-    if path != "-":
-        os.stat(path)  # a missing file is reported now, not at the first record
+    _check_input(path, encoding)
     if fmt == "xlsx":
         _import_openpyxl("reading")
         return _read_xlsx(path)
@@ -199,8 +190,18 @@ def read_records(
         _import_pyarrow_parquet("reading")
         return _read_parquet(path)
     if fmt == "jsonl":
-        return _read_jsonl(path, encoding, parse)
+        return _read_jsonl(path, encoding)
     return _read_csv(path, "\t" if fmt == "tsv" else ",", encoding)
+
+
+def _check_input(path: str, encoding: str | None) -> None:
+    if encoding is not None:
+        try:
+            codecs.lookup(encoding)
+        except LookupError:
+            raise ValueError(f"unknown encoding {encoding!r}") from None
+    if path != "-":
+        os.stat(path)  # a missing file is reported now, not at the first record
 
 
 # --------------------------------------------------------------------------- optional imports
@@ -295,31 +296,113 @@ def _display(encoding: str) -> str:
 
 
 # --------------------------------------------------------------------------- JSONL
-def _read_jsonl(path: str, encoding: str | None, parse: bool = True) -> Iterator[tuple[int, Any]]:
-    record = parse_record if parse else str
-    src = _Source(path, encoding)
+# Bytes read at a time when JSONL is read as blocks of whole lines.
+BLOCK_BYTES = 256 * 1024
+
+
+@dataclass(frozen=True)
+class LineDecoder:
+    """Turns JSONL lines, as bytes, into records; small and picklable, so that a scan's workers can
+    decode blocks of lines themselves while the main process only moves bytes.
+
+    Only for encodings in which a line can be cut out of the bytes (see :func:`open_jsonl`).
+    """
+
+    codec: str
+    shown: str
+
+    def record(self, n: int, raw: bytes) -> dict[str, Any] | BadRecord | None:
+        """Line ``n`` (its bytes, newline included) as a record; ``None`` for a blank line."""
+        if not raw.strip():
+            return None
+        try:
+            line = raw.decode(self.codec)
+        except UnicodeDecodeError as e:
+            return BadRecord(f"not valid {self.shown} ({e.reason} at byte {e.start})")
+        return parse_record(line.lstrip("\ufeff") if n == 1 else line)
+
+    def records(self, first: int, block: bytes) -> Iterator[tuple[int, dict[str, Any] | BadRecord]]:
+        """The records of a block of lines whose first line is line ``first``, as ``(line number, record)``."""
+        for n, raw in enumerate(io.BytesIO(block), first):  # lines end at b"\n" only, as in a file
+            record = self.record(n, raw)
+            if record is not None:
+                yield n, record
+
+
+class JsonlInput:
+    """An open JSONL input whose encoding is known: read as records, or as blocks of whole lines.
+
+    ``decoder`` is ``None`` when lines cannot be cut out of the bytes (UTF-16/32); then only
+    :meth:`records` reads it. The caller closes it.
+    """
+
+    def __init__(self, path: str, encoding: str | None) -> None:
+        self._src = _Source(path, encoding)
+        self.encoding = self._src.encoding
+        codec = _line_codec(self.encoding)
+        self.decoder = None if codec is None else LineDecoder(codec, _display(self.encoding))
+
+    def blocks(self, size: int = BLOCK_BYTES) -> Iterator[tuple[int, bytes]]:
+        """``(number of its first line, bytes)`` for consecutive runs of whole lines.
+
+        A block ends with b"\\n" except perhaps the last one of the input; it holds what one read of
+        up to ``size`` bytes returned, cut after its last newline (a line longer than that is read
+        on until its end). The number of lines in a block is ``block.count(b"\\n")`` but for the
+        last one, which may lack the newline.
+        """
+        if self.decoder is None:
+            raise ValueError(f"{_display(self.encoding)} input cannot be read as blocks of lines")
+        line = 1
+        carry: list[bytes] = []
+        stream = self._src.stream
+        while data := stream.read1(size):
+            cut = data.rfind(b"\n") + 1
+            if not cut:
+                carry.append(data)
+                continue
+            head = data if cut == len(data) else data[:cut]
+            block = b"".join([*carry, head]) if carry else head
+            carry = [data[cut:]] if cut < len(data) else []
+            yield line, block
+            line += block.count(b"\n")
+        if carry:
+            yield line, b"".join(carry)
+
+    def records(self) -> Iterator[tuple[int, dict[str, Any] | BadRecord]]:
+        """``(line number, record)`` for each non-blank line."""
+        if self.decoder is not None:
+            for first, block in self.blocks():
+                yield from self.decoder.records(first, block)
+            return
+        shown = _display(self.encoding)
+        text = io.TextIOWrapper(self._src.stream, encoding=self.encoding, errors=_ESCAPE_ERRORS, newline="\n")
+        for n, line in enumerate(text, 1):
+            if not line.strip():
+                continue
+            if _ESCAPED.search(line):
+                yield n, BadRecord(f"not valid {shown} (undecodable bytes)")
+                continue
+            yield n, parse_record(line.lstrip("\ufeff") if n == 1 else line)
+
+    def close(self) -> None:
+        """Close the file (standard input is left open)."""
+        self._src.close()
+
+
+def open_jsonl(path: str, encoding: str | None = None) -> JsonlInput:
+    """Open a JSONL file (``-``: standard input) and sniff its encoding unless ``encoding`` is given.
+
+    What :func:`read_records` reads JSONL with, for callers that want its blocks of lines: a scan
+    sends them to its workers undecoded. Raises like :func:`read_records`.
+    """
+    _check_input(path, encoding)
+    return JsonlInput(path, encoding)
+
+
+def _read_jsonl(path: str, encoding: str | None) -> Iterator[tuple[int, dict[str, Any] | BadRecord]]:
+    src = JsonlInput(path, encoding)
     try:
-        codec = _line_codec(src.encoding)
-        shown = _display(src.encoding)
-        if codec is not None:
-            for n, raw in enumerate(src.stream, 1):
-                if not raw.strip():
-                    continue
-                try:
-                    line = raw.decode(codec)
-                except UnicodeDecodeError as e:
-                    yield n, BadRecord(f"not valid {shown} ({e.reason} at byte {e.start})")
-                    continue
-                yield n, record(line.lstrip("\ufeff") if n == 1 else line)
-        else:
-            text = io.TextIOWrapper(src.stream, encoding=src.encoding, errors=_ESCAPE_ERRORS, newline="\n")
-            for n, line in enumerate(text, 1):
-                if not line.strip():
-                    continue
-                if _ESCAPED.search(line):
-                    yield n, BadRecord(f"not valid {shown} (undecodable bytes)")
-                    continue
-                yield n, record(line.lstrip("\ufeff") if n == 1 else line)
+        yield from src.records()
     finally:
         src.close()
 
@@ -330,6 +413,10 @@ def parse_record(line: str) -> dict[str, Any] | BadRecord:
         value = json.loads(line)
     except json.JSONDecodeError as e:
         return BadRecord(f"not valid JSON ({e.msg}, column {e.colno})")
+    except RecursionError:
+        return BadRecord("not valid JSON (nested too deeply)")
+    except ValueError as e:  # a number too long to convert
+        return BadRecord(f"not valid JSON ({e})")
     if not isinstance(value, dict):
         return BadRecord(f"expected a JSON object, got {'null' if value is None else type(value).__name__}")
     return value

@@ -2,8 +2,9 @@
 
 A plain function library; the CLI's ``scan`` command is a thin layer over :func:`scan_file`.
 
-- Memory is bounded: records stream from the reader in chunks, at most a few chunks per worker
-  are in flight, and results are written as soon as the chunk before them is done.
+- Memory is bounded: records stream from the reader in chunks (a JSONL input goes to the workers
+  as blocks of lines, bounded in bytes), at most a few per worker are in flight, and results are
+  written as soon as the chunk before them is done.
 - Order is the input order, whatever the workers' speed.
 - One output per input record, always: unreadable rows, missing ids and empty or non-text
   fields become results with ``error`` set and decision ``review``.
@@ -22,19 +23,24 @@ import sys
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import Any, TextIO
 
+from . import heap
 from .errors import InputError, ScreeningError
 from .pipeline import Screener
-from .readers import BadRecord, detect_format, parse_record, read_records
+from .readers import BLOCK_BYTES, BadRecord, LineDecoder, detect_format, open_jsonl, read_records
 from .tally import Tally
 from .types import ScreeningResult
 
 # Records per unit of work: large enough that the batch path's array passes outweigh their set-up,
 # small enough that a worker's chunk is a fraction of a second.
 CHUNK = 1024
+# Bytes per unit of work when a JSONL input goes to the workers as blocks of lines: about a CHUNK
+# of records of listing copy.
+BLOCK = BLOCK_BYTES
 
 
 class ScanError(ScreeningError, ValueError):
@@ -53,13 +59,8 @@ class FieldMap:
     content_type: str = "listing"
     product_category: str = "general"
 
-    def item(self, n: int, raw: dict[str, Any] | BadRecord | str, where: str) -> dict[str, Any]:
-        """The record as the screener and the writers see it; ``error`` when it is unusable.
-
-        ``raw`` may be a JSONL line not parsed yet (``read_records(..., parse=False)``).
-        """
-        if isinstance(raw, str):
-            raw = parse_record(raw)
+    def item(self, n: int, raw: dict[str, Any] | BadRecord, where: str) -> dict[str, Any]:
+        """The record as the screener and the writers see it; ``error`` when it is unusable."""
         loc = f"{where} {n}"
         if isinstance(raw, BadRecord):
             return _item(loc, None, {f: None for f in self.text_fields}, None, self, f"{loc}: {raw.message}")
@@ -167,7 +168,7 @@ class Summary(Tally):
 class Progress:
     """A one-line progress display on a terminal: count, rate, ETA. Silent when piped."""
 
-    def __init__(self, total: int | None, stream: IO[str] | None = None, enabled: bool | None = None) -> None:
+    def __init__(self, total: int | None, stream: TextIO | None = None, enabled: bool | None = None) -> None:
         self.stream = stream or sys.stderr
         self.enabled = self.stream.isatty() if enabled is None else enabled
         self.total = total
@@ -236,33 +237,64 @@ def estimate_total(path: str, fmt: str) -> int | None:
 
 
 # ---------------------------------------------------------------------- parallel screening
+# What a worker holds: the screener and the settings of the scan (module level, so that spawn can
+# pickle the functions in it by name).
 _worker: dict[str, Any] = {}
 
-# What a worker sends back for each record instead of its result (module-level functions, so
-# that spawn can pickle them by name).
+# What a worker sends back for each record instead of its result.
 Finish = Callable[[dict[str, Any], dict[str, Any]], Any]
 
 
-def _init_worker(factory: Callable[[], Screener] | None, explain: bool, finish: Finish | None) -> None:
+def _init_worker(factory: Callable[[], Screener] | None, settings: dict[str, Any]) -> None:
     # With fork the parent's screener is already here (copy-on-write); with spawn it is built
     # from files once per worker, never pickled.
     if "screener" not in _worker and factory is not None:
         _worker["screener"] = factory()
-    _worker["explain"] = explain
-    _worker["finish"] = finish
+    _worker.update(settings)
+
+
+@contextmanager
+def _pool(screener: Screener, workers: int, factory: Callable[[], Screener] | None, **settings: Any) -> Iterator[Any]:
+    """A pool of ``workers`` processes, each holding the screener and ``settings`` in ``_worker``."""
+    methods = mp.get_all_start_methods()
+    ctx = mp.get_context("fork" if "fork" in methods else "spawn")
+    if ctx.get_start_method() == "fork":
+        # Loaded once here, the lazily loaded parts (jieba's dictionary above all) are shared
+        # copy-on-write instead of loaded by every worker on its first hit.
+        _worker["screener"] = screener.warm()
+    elif factory is None:
+        raise ScanError("parallel scanning on this platform needs a screener factory")
+    try:
+        with ctx.Pool(workers, initializer=_init_worker, initargs=(factory, settings)) as pool:
+            yield pool
+    finally:
+        _worker.clear()
+
+
+def _in_order(pool: Any, fn: Callable[..., Any], tasks: Iterable[tuple[Any, ...]], workers: int
+              ) -> Iterator[tuple[tuple[Any, ...], Any]]:
+    """``(args, fn(*args))`` for each task, run in the pool, in task order; at most ``3 × workers``
+    tasks are in flight, so memory does not grow with the input."""
+    pending: deque[tuple[tuple[Any, ...], Any]] = deque()
+    for args in tasks:
+        pending.append((args, pool.apply_async(fn, args)))
+        while len(pending) >= 3 * workers:
+            done, fut = pending.popleft()
+            yield done, fut.get()
+    while pending:
+        done, fut = pending.popleft()
+        yield done, fut.get()
 
 
 def _run_chunk(
     screener: Screener, items: list[dict[str, Any]], explain: bool, finish: Finish | None
-) -> tuple[list[dict[str, Any]], list[Any]]:
-    # Records passed on as raw lines are parsed and mapped here, in the worker.
-    items = [it["deferred"][0].item(*it["deferred"][1:]) if "deferred" in it else it for it in items]
+) -> list[Any]:
     results = screen_chunk(screener, items, explain)
-    return items, results if finish is None else [finish(it, r) for it, r in zip(items, results)]
+    return results if finish is None else [finish(it, r) for it, r in zip(items, results)]
 
 
 def _screen_chunk(items: list[dict[str, Any]]) -> list[Any]:
-    return _run_chunk(_worker["screener"], items, _worker["explain"], _worker["finish"])[1]
+    return _run_chunk(_worker["screener"], items, _worker["explain"], _worker["finish"])
 
 
 def output_line(item: dict[str, Any], result: dict[str, Any]) -> tuple[str, tuple[Any, ...]]:
@@ -333,29 +365,70 @@ def screen_items(
     """
     if workers <= 1:
         for chunk in _chunks(items, chunk_size):
-            yield from zip(*_run_chunk(screener, chunk, explain, finish))
+            yield from zip(chunk, _run_chunk(screener, chunk, explain, finish))
         return
-    methods = mp.get_all_start_methods()
-    ctx = mp.get_context("fork" if "fork" in methods else "spawn")
-    if ctx.get_start_method() == "fork":
-        # Loaded once here, the lazily loaded parts (jieba's dictionary above all) are shared
-        # copy-on-write instead of loaded by every worker on its first hit.
-        _worker["screener"] = screener.warm()
-    elif factory is None:
-        raise ScanError("parallel scanning on this platform needs a screener factory")
-    try:
-        with ctx.Pool(workers, initializer=_init_worker, initargs=(factory, explain, finish)) as pool:
-            pending: deque[tuple[list[dict[str, Any]], Any]] = deque()
-            for chunk in _chunks(items, chunk_size):
-                pending.append((chunk, pool.apply_async(_screen_chunk, (chunk,))))
-                while len(pending) >= 3 * workers:
-                    done, fut = pending.popleft()
-                    yield from zip(done, fut.get())
-            while pending:
-                done, fut = pending.popleft()
-                yield from zip(done, fut.get())
-    finally:
-        _worker.clear()
+    with _pool(screener, workers, factory, explain=explain, finish=finish) as pool:
+        for (chunk,), got in _in_order(pool, _screen_chunk, ((c,) for c in _chunks(items, chunk_size)), workers):
+            yield from zip(chunk, got)
+
+
+def screen_block(
+    screener: Screener,
+    first: int,
+    block: bytes,
+    *,
+    decoder: LineDecoder,
+    fields: FieldMap = FieldMap(),
+    explain: bool = False,
+    finish: Finish = output_line,
+) -> tuple[bytes, Tally, int]:
+    """Read, map, screen and finish a block of JSONL lines whose first line is line ``first``.
+
+    Returns the ``finish`` lines of its records (UTF-8, each ending in a newline), their counts and
+    the number of records: what the same lines read one by one (:func:`~screening.readers.read_records`,
+    :meth:`FieldMap.item`, :func:`screen_chunk`, ``finish``) would give, in one piece.
+    """
+    items = [fields.item(n, record, "line") for n, record in decoder.records(first, block)]
+    tally = Tally()
+    lines = []
+    for it, result in zip(items, screen_chunk(screener, items, explain)):
+        line, key = finish(it, result)
+        lines.append(line)
+        tally.add_key(key)
+    lines.append("")
+    return "\n".join(lines).encode("utf-8"), tally, len(items)
+
+
+def _screen_block(first: int, block: bytes) -> tuple[bytes, Tally, int]:
+    w = _worker
+    return screen_block(w["screener"], first, block, decoder=w["decoder"], fields=w["fields"], explain=w["explain"],
+                        finish=w["finish"])
+
+
+def screen_blocks(
+    screener: Screener,
+    blocks: Iterable[tuple[int, bytes]],
+    *,
+    decoder: LineDecoder,
+    fields: FieldMap = FieldMap(),
+    workers: int = 1,
+    explain: bool = False,
+    factory: Callable[[], Screener] | None = None,
+    finish: Finish = output_line,
+) -> Iterator[tuple[bytes, Tally, int]]:
+    """:func:`screen_block` for each ``(first line, block)`` of a JSONL input
+    (:meth:`~screening.readers.JsonlInput.blocks`) with ``workers`` processes, in input order.
+
+    The caller only moves bytes: the workers decode, parse, screen and serialize, and send back
+    one piece of output and one tally per block. At most ``3 × workers`` blocks are in flight.
+    """
+    if workers <= 1:
+        for first, block in blocks:
+            yield screen_block(screener, first, block, decoder=decoder, fields=fields, explain=explain, finish=finish)
+        return
+    with _pool(screener, workers, factory, explain=explain, finish=finish, decoder=decoder, fields=fields) as pool:
+        for _, got in _in_order(pool, _screen_block, blocks, workers):
+            yield got
 
 
 # ---------------------------------------------------------------------- files
@@ -409,8 +482,12 @@ def scan_file(
     factory: Callable[[], Screener] | None = None,
     report_limit: int = 5000,
     on_result: Callable[[dict[str, Any], dict[str, Any]], None] | None = None,
+    block_size: int = BLOCK,
 ) -> Summary:
     """Scan ``input_path`` into ``output_path``; see the module docstring.
+
+    ``block_size``: bytes per unit of work when a JSONL input goes to the workers as blocks of
+    lines (a fresh scan with several workers and no ``on_result``).
 
     Raises:
         ScanError: unknown formats, or an existing output that does not match the input.
@@ -442,21 +519,27 @@ def scan_file(
             log.unlink()
 
     summary = Summary()
-    total = estimate_total(input_path, in_fmt)
-    bar = Progress(total, enabled=progress)
-    # JSONL lines go to the workers unparsed: every record passes through this process, so the
-    # less it does per record the better two workers scale. (The review queue's intake needs
-    # each record here, parsed.)
-    deferred = in_fmt == "jsonl" and on_result is None
-    records = read_records(input_path, in_fmt, encoding=encoding, parse=not deferred)
+    # The estimate reads the whole input once more: only for a progress line someone sees.
+    shown = sys.stderr.isatty() if progress is None else progress
+    bar = Progress(estimate_total(input_path, in_fmt) if shown else None, enabled=shown)
+    # A fresh JSONL scan goes to the workers as blocks of lines, which they decode, screen and
+    # serialize: every byte of input and output passes through this process, so the less it does
+    # per record the better the workers scale. Otherwise the records are read and mapped here
+    # (those of an interrupted scan are checked here, the review queue's intake takes each record
+    # here, and UTF-16/32 lines cannot be cut out of the bytes).
+    source = None
+    if in_fmt == "jsonl" and workers > 1 and on_result is None and not done_ids:
+        source = open_jsonl(input_path, encoding)
+    decoder = source.decoder if source is not None else None
+    records = read_records(input_path, in_fmt, encoding=encoding) if source is None else source.records()
 
     def fresh_items() -> Iterator[dict[str, Any]]:
         for i, (n, raw) in enumerate(records):
+            it = fields.item(n, raw, where)
             if i >= len(done_ids):
-                yield {"deferred": (fields, n, raw, where)} if deferred else fields.item(n, raw, where)
+                yield it
                 continue
-            it = fields.item(n, raw, where)  # already screened: only its id is checked
-            if it["id"] != done_ids[i]:
+            if it["id"] != done_ids[i]:  # already screened: only its id is checked
                 raise ScanError(
                     f"cannot resume: result {i + 1} in {log} has id {done_ids[i]!r} but the input's "
                     f"{it['where']} has id {it['id']!r}; scan again without --resume"
@@ -465,34 +548,47 @@ def scan_file(
             summary.add_key(done_keys[i])
             bar.update()
 
-    sink: IO[str]
-    if log is not None:
-        sink = log.open("a", encoding="utf-8", newline="\n")
-    else:
-        sink = sys.stdout
+    sink: TextIO | None = None
+    # Frozen, the screener and whatever else this process holds stay out of the collector's
+    # passes for the whole scan, in this process and in the workers forked from it (heap.py).
     try:
-        finish = checkpoint_line if checkpoint is not None else output_line
-        # The workers finish each result themselves, unless the caller wants it whole (the review
-        # queue's intake); then this process does.
-        screened = screen_items(screener, fresh_items(), workers=workers, explain=explain, factory=factory,
-                                finish=finish if on_result is None else None)
-        for it, got in screened:
-            line, key = got if on_result is None else finish(it, got)
-            sink.write(line + "\n")
-            summary.add_key(key)
-            if on_result is not None:
-                on_result(it, got)
-            bar.update()
-        if len(done_ids) > summary.resumed:
-            raise ScanError(
-                f"cannot resume: {log} holds {len(done_ids)} results but the input has only {summary.resumed} records"
-            )
+        with heap.frozen():
+            sink = log.open("a", encoding="utf-8", newline="\n") if log is not None else sys.stdout
+            finish = checkpoint_line if checkpoint is not None else output_line
+            if source is not None and decoder is not None:
+                # The workers' output is UTF-8 already: it goes to the file under the text layer
+                # (nothing is written through that), or through it to standard output.
+                out = sink
+                write = out.buffer.write if out is not sys.stdout else lambda data: out.write(data.decode("utf-8"))
+                for data, tally, n in screen_blocks(screener, source.blocks(block_size), decoder=decoder, fields=fields,
+                                                    workers=workers, explain=explain, factory=factory, finish=finish):
+                    write(data)
+                    summary.merge(tally)
+                    bar.update(n)
+            else:
+                # The workers finish each result themselves, unless the caller wants it whole (the
+                # review queue's intake); then this process does.
+                screened = screen_items(screener, fresh_items(), workers=workers, explain=explain, factory=factory,
+                                        finish=finish if on_result is None else None)
+                for it, got in screened:
+                    line, key = got if on_result is None else finish(it, got)
+                    sink.write(line + "\n")
+                    summary.add_key(key)
+                    if on_result is not None:
+                        on_result(it, got)
+                    bar.update()
+            if len(done_ids) > summary.resumed:
+                raise ScanError(
+                    f"cannot resume: {log} holds {len(done_ids)} results but the input has only {summary.resumed} records"
+                )
     finally:
         bar.close()
-        if sink is not sys.stdout:
-            sink.close()
-        else:
+        if source is not None:
+            source.close()
+        if sink is sys.stdout:
             sink.flush()
+        elif sink is not None:
+            sink.close()
 
     # Formats other than JSONL are built from the checkpoint, now that every result is in it.
     if checkpoint is not None:

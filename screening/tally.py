@@ -55,6 +55,25 @@ class Tally:
         if role:
             self.roles[role] += 1
 
+    def merge(self, other: Tally) -> None:
+        """Add the counts of another tally in one call (a scan worker's, for a block of records).
+
+        Merging the tallies of consecutive runs of results, in order, gives the same counts in the
+        same first-seen order as adding the results one by one.
+
+        >>> a, b = Tally(), Tally()
+        >>> a.add({"decision": "pass"})
+        >>> b.add({"decision": "block", "findings": [{"category": "absolute_claim"}]})
+        >>> a.merge(b)
+        >>> a.records, dict(a.decisions), dict(a.categories)
+        (2, {'pass': 1, 'block': 1}, {'absolute_claim': 1})
+        """
+        self.records += other.records
+        self.errors += other.errors
+        self.decisions.update(other.decisions)
+        self.categories.update(other.categories)
+        self.roles.update(other.roles)
+
 
 def findings(result: Mapping[str, Any]) -> list[Mapping[str, Any]]:
     """The finding dicts of a result (anything else in the list is ignored)."""

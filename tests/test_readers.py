@@ -195,6 +195,59 @@ def test_jsonl_values_keep_their_json_types(tmp_path: Path) -> None:
     assert read_all(p) == [(1, {"id": 7, "text": "最好", "tags": ["a"], "x": None})]
 
 
+def test_jsonl_nested_too_deeply_or_numbers_too_long_are_bad_records(tmp_path: Path) -> None:
+    deep = b"[" * 100_000
+    long_number = b'{"id": 1' + b"0" * 5000 + b', "text": "\xe6\x9c\x80\xe5\xa5\xbd"}'
+    good = json.dumps(LISTINGS[0], ensure_ascii=False).encode()
+    got = read_all(write_bytes(tmp_path, "a.jsonl", b"\n".join([deep, long_number, good])))
+    assert got[0] == (1, BadRecord("not valid JSON (nested too deeply)"))
+    assert got[1][0] == 2 and got[1][1].message.startswith("not valid JSON (Exceeds the limit (4300 digits)")
+    assert got[2] == (3, LISTINGS[0])
+
+
+def test_jsonl_blocks_are_whole_lines_numbered_from_their_first(tmp_path: Path) -> None:
+    # A scan's workers get blocks of lines and decode them: the same records, whatever the size.
+    lines = [
+        json.dumps(LISTINGS[0], ensure_ascii=False).encode("utf-8-sig"),
+        b"",
+        json.dumps(LISTINGS[1], ensure_ascii=False).encode("gbk"),  # not UTF-8
+        '{"id": "sku-009", "text": "最'.encode(),
+        json.dumps(LISTINGS[2], ensure_ascii=False).encode(),  # no newline at the end
+    ]
+    data = b"\r\n".join(lines)
+    p = write_bytes(tmp_path, "a.jsonl", data)
+    want = read_all(p)
+    assert [n for n, _ in want] == [1, 3, 4, 5]
+    assert want[0][1] == LISTINGS[0] and want[3][1] == LISTINGS[2]
+    assert want[1][1] == BadRecord("not valid UTF-8 (invalid start byte at byte 27)")
+    assert want[2][1].message.startswith("not valid JSON (")
+    for size in (1, 2, 7, 64, readers.BLOCK_BYTES):
+        src = readers.open_jsonl(str(p))
+        try:
+            blocks = list(src.blocks(size))
+        finally:
+            src.close()
+        assert b"".join(block for _, block in blocks) == data
+        assert all(block.endswith(b"\n") for _, block in blocks[:-1])
+        firsts = [1]
+        for _, block in blocks[:-1]:
+            firsts.append(firsts[-1] + block.count(b"\n"))
+        assert [first for first, _ in blocks] == firsts
+        assert [r for first, block in blocks for r in src.decoder.records(first, block)] == want
+
+
+def test_utf16_jsonl_cannot_be_cut_into_blocks(tmp_path: Path) -> None:
+    jl = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in LISTINGS[:2])
+    src = readers.open_jsonl(str(write_bytes(tmp_path, "a.jsonl", jl.encode("utf-16"))))
+    try:
+        assert src.decoder is None
+        with pytest.raises(ValueError, match="UTF-16 input cannot be read as blocks"):
+            next(src.blocks())
+        assert list(src.records()) == [(1, LISTINGS[0]), (2, LISTINGS[1])]
+    finally:
+        src.close()
+
+
 # --------------------------------------------------------------------------- CSV / TSV
 def test_csv_malformed_row_in_the_middle() -> None:
     got = read_all(IO_FIXTURES / "malformed_row.csv")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import json
@@ -10,14 +11,17 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
 from conftest import TINY
 
+from screening import Screener
 from screening.scan import FieldMap, Progress, ScanError, scan_file
 
 ROOT = Path(__file__).resolve().parent.parent
+NOW = datetime(2026, 11, 20, 2, 0, tzinfo=timezone.utc)
 LINES = [
     "2026新款 加绒卫衣 男 宽松 百搭",
     "全网第一的面霜，7天见效",
@@ -66,6 +70,104 @@ def test_parallel_scan_keeps_order_and_one_output_per_input(tiny, tmp_path: Path
     assert a[13]["error"].startswith("line 14: not valid JSON") and a[13]["decision"] == "review"
     assert a[7]["error"] == "line 8: record has no id"
     assert a[0]["id"] == "sku-00000" and a[2999]["id"] == "sku-02999"
+
+
+@pytest.fixture(scope="module")
+def fixed(tiny_lexicon) -> Screener:
+    """The tiny screener on a fixed clock: two scans of one input write the same bytes."""
+    return Screener(tiny_lexicon, model=None, clock=lambda: NOW)
+
+
+def _rec(rid: str | None, text: str) -> bytes:
+    return json.dumps({"text": text} if rid is None else {"id": rid, "text": text}, ensure_ascii=False).encode()
+
+
+def _messy(eol: bytes) -> bytes:
+    """What shop exports really hold, every line of it screened or reported in the output."""
+    lines = [
+        codecs.BOM_UTF8 + _rec("sku-001", "全网最低价，第一品牌"),  # a BOM on line 1
+        _rec("sku-002", "2026新款 加绒卫衣 男 宽松 百搭"),
+        b"",  # blank lines in the middle: skipped, but counted
+        b"   ",
+        _rec("sku-005", "最好冷藏，开封后三天内食用"),
+        _rec("sku-006", "全网第一的面霜，7天见效").decode().encode("gbk"),  # a GBK line in a UTF-8 file
+        b'{"id": "sku-007", "text": ',  # not JSON
+        '["国家级非遗工艺", "手工红糖"]'.encode(),  # JSON, not an object
+        _rec(None, "这是最好的洗发水"),  # no id
+        _rec("sku-010", "本品不能代替药物"),  # the last line, without a newline
+    ]
+    return eol.join(lines)
+
+
+def _scan_both(screener: Screener, src: Path, tmp_path: Path, block_size: int, **kw) -> tuple[bytes, dict, dict]:
+    """The output and summary of one worker, and of two workers sent blocks of ``block_size`` bytes:
+    the same bytes, the same counts."""
+    one, two = tmp_path / "one.jsonl", tmp_path / "two.jsonl"
+    s1 = scan_file(screener, str(src), str(one), workers=1, **kw)
+    s2 = scan_file(screener, str(src), str(two), workers=2, block_size=block_size, **kw)
+    assert two.read_bytes() == one.read_bytes()
+    assert s2.to_dict() == s1.to_dict()
+    return one.read_bytes(), s1.to_dict(), s2.to_dict()
+
+
+@pytest.mark.parametrize("eol", [b"\n", b"\r\n"], ids=["lf", "crlf"])
+@pytest.mark.parametrize("block_size", [1, 13, 100, 1 << 18])
+def test_blocks_of_lines_for_the_workers_write_what_one_worker_writes(
+    fixed, tmp_path: Path, eol: bytes, block_size: int
+) -> None:
+    # With several workers a JSONL file goes to them as blocks of lines; a block of a few bytes
+    # cuts records, characters and line endings wherever it falls.
+    src = tmp_path / "in.jsonl"
+    src.write_bytes(_messy(eol))
+    data, summary, _ = _scan_both(fixed, src, tmp_path, block_size)
+    r = [json.loads(line) for line in data.decode("utf-8").splitlines()]
+    assert [x["id"] for x in r] == ["sku-001", "sku-002", "sku-005", None, None, None, None, "sku-010"]
+    assert r[0]["decision"] == "review" and [f["text"] for f in r[0]["findings"]] == ["全网", "第一"]
+    assert r[1]["decision"] == r[2]["decision"] == "pass"  # 最好冷藏: advice, not a claim
+    assert r[3]["error"].startswith("line 6: not valid UTF-8 (invalid continuation byte at byte ")
+    assert r[4]["error"].startswith("line 7: not valid JSON (Expecting value, column ")
+    assert r[5]["error"] == "line 8: expected a JSON object, got list"
+    assert r[6]["error"] == "line 9: record has no id"
+    assert r[7]["decision"] == "pass" and r[7]["error"] is None
+    assert summary["records"] == 8 and summary["errors"] == 4
+    assert summary["decisions"] == {"review": 5, "pass": 3}
+
+
+@pytest.mark.parametrize("encoding", [None, "gb18030"])
+def test_blocks_of_gb18030_lines(fixed, tmp_path: Path, encoding: str | None) -> None:
+    src = tmp_path / "gbk.jsonl"
+    lines = [_rec("A1", "国家级工艺 纯手工"), b"", _rec("A2", "纯棉短袖"), b"{", _rec("A4", "最好的面霜")]
+    src.write_bytes("\n".join(line.decode() for line in lines).encode("gb18030") + b"\n")
+    data, summary, _ = _scan_both(fixed, src, tmp_path, 5, encoding=encoding)
+    r = [json.loads(line) for line in data.decode("utf-8").splitlines()]
+    assert [(x["id"], x["decision"]) for x in r] == [("A1", "block"), ("A2", "pass"), (None, "review"),
+                                                     ("A4", "review")]
+    assert r[0]["findings"][0]["text"] == "国家级"
+    assert r[2]["error"].startswith("line 4: not valid JSON (")
+    assert summary["records"] == 4
+
+
+def test_utf16_jsonl_is_scanned_record_by_record(fixed, tmp_path: Path) -> None:
+    # UTF-16 lines cannot be cut out of the bytes: the records are read here, not in the workers.
+    src = tmp_path / "utf16.jsonl"
+    text = "".join(json.dumps({"id": f"sku-{i}", "text": t}, ensure_ascii=False) + "\r\n" for i, t in enumerate(LINES))
+    src.write_bytes((text + "\r\n[1]\r\n").encode("utf-16"))
+    data, summary, _ = _scan_both(fixed, src, tmp_path, 64)
+    r = [json.loads(line) for line in data.decode("utf-8").splitlines()]
+    assert [x["id"] for x in r] == [f"sku-{i}" for i in range(len(LINES))] + [None]
+    assert r[1]["decision"] == "block" and r[1]["findings"][0]["text"] == "全网第一"
+    assert r[-1]["error"] == f"line {len(LINES) + 2}: expected a JSON object, got list"
+    assert summary["records"] == len(LINES) + 1
+
+
+def test_blocks_to_standard_output(fixed, tmp_path: Path, capsys) -> None:
+    src = tmp_path / "in.jsonl"
+    src.write_bytes(_messy(b"\n"))
+    scan_file(fixed, str(src), "-", workers=1)
+    one = capsys.readouterr().out
+    scan_file(fixed, str(src), "-", workers=2, block_size=50)
+    assert capsys.readouterr().out == one
+    assert len(one.splitlines()) == 8 and one.endswith("\n")
 
 
 def test_several_text_fields_are_screened_together(tiny, tmp_path: Path) -> None:
