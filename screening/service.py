@@ -585,7 +585,9 @@ def create_app(
     key = _resolve_api_key(api_key)
 
     def build() -> Screener:
-        return Screener.from_paths(lexicons, policy, user_lexicon=user_lexicon, model=model_arg)
+        # Warmed before it serves: otherwise the first request with a hit inside a dictionary word
+        # (第一次…) would wait for jieba's dictionary, and so would the first after each reload.
+        return Screener.from_paths(lexicons, policy, user_lexicon=user_lexicon, model=model_arg).warm()
 
     slot = ScreenerSlot(build)
     app = FastAPI(

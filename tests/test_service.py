@@ -350,6 +350,16 @@ def test_reload_puts_a_changed_user_lexicon_in_service(reloadable: tuple[LiveSer
     assert len({before["lexicon"], d["versions"]["lexicon"], again["lexicon"]}) == 3
 
 
+def test_the_screener_in_service_is_warmed_before_it_serves_and_after_each_reload(
+    reloadable: tuple[LiveServer, Path],
+) -> None:
+    # Warm: the word index is built, so no request waits for jieba's dictionary.
+    server, _ = reloadable
+    assert server.slot.screener._word_index_cache is not None
+    server.client.post("/v1/admin/reload")
+    assert server.slot.screener._word_index_cache is not None
+
+
 def test_a_failed_reload_keeps_the_old_screener(reloadable: tuple[LiveServer, Path]) -> None:
     server, user_dir = reloadable
     c = server.client
