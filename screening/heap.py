@@ -21,6 +21,9 @@ from collections.abc import Iterator
 _lock = threading.Lock()
 _depth = 0  # batches inside a freeze of ours, in any thread; the last one out unfreezes
 _ours = False  # whether the freeze in force is ours to undo
+# Set once the process is seen to freeze its heap itself: from then on it manages freezing. (Counting
+# the frozen objects walks them all, so it is done only until then: with nothing frozen it is free.)
+_theirs = False
 
 
 @contextlib.contextmanager
@@ -29,14 +32,17 @@ def frozen() -> Iterator[None]:
 
     Nested and concurrent blocks share one freeze, undone when the last one ends. A process
     that froze its heap itself (a pre-fork server calling ``gc.freeze()``) keeps it as it is:
-    nothing is frozen or unfrozen for it.
+    nothing is frozen or unfrozen for it, then or later.
     """
-    global _depth, _ours
+    global _depth, _ours, _theirs
     with _lock:
         if _depth == 0:
-            _ours = gc.isenabled() and gc.get_freeze_count() == 0
-            if _ours:
+            _ours = False
+            if not _theirs and gc.get_freeze_count():
+                _theirs = True
+            if not _theirs and gc.isenabled():
                 gc.freeze()
+                _ours = True
         _depth += 1
     try:
         yield

@@ -25,7 +25,9 @@ def cycle() -> weakref.ref[Node]:
 
 
 @pytest.fixture(autouse=True)
-def unfrozen_heap() -> None:
+def unfrozen_heap(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Each test starts as a process that never froze its heap itself.
+    monkeypatch.setattr(heap, "_theirs", False)
     gc.unfreeze()
     yield
     gc.unfreeze()
@@ -71,12 +73,16 @@ def test_concurrent_blocks_unfreeze_only_when_the_last_one_ends() -> None:
     assert gc.get_freeze_count() == 0
 
 
-def test_a_heap_the_process_froze_itself_is_left_as_it_is() -> None:
+def test_a_heap_the_process_froze_itself_is_left_as_it_is_then_and_later() -> None:
     gc.freeze()
     count = gc.get_freeze_count()
     with heap.frozen():
         assert gc.get_freeze_count() == count
     assert gc.get_freeze_count() == count
+    # The process manages freezing from now on: a batch after it unfroze freezes nothing either.
+    gc.unfreeze()
+    with heap.frozen():
+        assert gc.get_freeze_count() == 0
 
 
 def test_an_error_in_the_block_still_gives_the_heap_back() -> None:
