@@ -227,7 +227,8 @@ class Screener:
         one vectorized model score instead of paying the per-text path each;
         only texts with a hit, or that the model flags, take it. Where :meth:`screen` would
         raise, an :class:`InputError` stands in the text's place (an unexpected failure too, its
-        message starting "internal error"): one bad record never costs the batch.
+        message starting "internal error"): one bad record never costs the batch. While it
+        runs, what existed before is left out of garbage collection (:func:`screening.heap.frozen`).
         """
         with heap.frozen():
             return self._screen_batch(jobs, now or self.clock())
@@ -371,7 +372,8 @@ class Screener:
         """Screen records in input order, one result per record.
 
         Records are screened ``batch_size`` at a time (see :meth:`screen_batch`); results are
-        the same as one by one.
+        the same as one by one. Until the results are all taken (or the iterator is closed), what
+        existed before is left out of garbage collection (:func:`screening.heap.frozen`).
 
         Args:
             records: mappings with the contract's input fields.
