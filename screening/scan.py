@@ -265,7 +265,9 @@ def _pool(screener: Screener, workers: int, factory: Callable[[], Screener] | No
     elif factory is None:
         raise ScanError("parallel scanning on this platform needs a screener factory")
     try:
-        with ctx.Pool(workers, initializer=_init_worker, initargs=(factory, settings)) as pool:
+        # Forked frozen, the workers' collections never walk (and so never copy) the pages they
+        # share with this process (heap.py).
+        with heap.frozen(), ctx.Pool(workers, initializer=_init_worker, initargs=(factory, settings)) as pool:
             yield pool
     finally:
         _worker.clear()

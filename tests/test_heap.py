@@ -108,3 +108,17 @@ def test_a_scan_with_workers_leaves_the_heap_as_it_found_it(screener: Screener, 
     summary = scan_file(screener, str(src), str(tmp_path / "out.jsonl"), workers=2, progress=False)
     assert summary.records == 2
     assert gc.get_freeze_count() == 0
+
+
+def frozen_in_worker(item: dict, result: dict) -> int:
+    """A scan's ``finish`` run in the worker: how many objects its collector leaves alone."""
+    return gc.get_freeze_count()
+
+
+def test_scan_workers_are_forked_with_the_parent_heap_frozen(screener: Screener) -> None:
+    from screening.scan import FieldMap, screen_items
+
+    items = [FieldMap().item(n, {"id": f"w-{n}", "text": "第一品牌，最好用的面霜"}, "line") for n in range(1, 5)]
+    counts = [got for _, got in screen_items(screener, items, workers=2, chunk_size=2, finish=frozen_in_worker)]
+    assert len(counts) == 4 and min(counts) > 1000  # the screener and all the parent held
+    assert gc.get_freeze_count() == 0
