@@ -8,11 +8,13 @@ Run: python benchmarks/corpus.py N OUT.jsonl   (N records)
 from __future__ import annotations
 
 import json
+import os
 import random
 import sys
 from pathlib import Path
 
-RESULTS = Path(__file__).resolve().parent / "results"
+# Where the figures go; a test that runs a benchmark small points this elsewhere.
+RESULTS = Path(os.environ.get("SCREENING_BENCH_RESULTS") or Path(__file__).resolve().parent / "results")
 
 PRODUCTS = ["加绒卫衣", "纯棉T恤", "保温杯", "蓝牙耳机", "面霜", "洗发水", "蜂蜜", "黑芝麻丸", "护腰带", "电热毯",
             "儿童书包", "不粘锅", "床垫", "羊绒围巾", "跑步鞋", "茶叶礼盒", "坚果礼包", "精华液", "防晒霜", "机械键盘"]
@@ -64,7 +66,7 @@ def write_corpus(path: str | Path, n: int, merchants: int = 0) -> None:
 
 def save_result(name: str, data: dict) -> None:
     """Write a benchmark's figures to benchmarks/results/NAME.json."""
-    RESULTS.mkdir(exist_ok=True)
+    RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / f"{name}.json").write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
