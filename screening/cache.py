@@ -1,4 +1,5 @@
-"""Where derived data is cached between runs (compiled automata, normalization tables).
+"""Where derived data is cached between runs (compiled automata, normalization tables), and
+derived data built only when first needed (:class:`OnFirstUse`).
 
 Everything cached is rebuilt from the packaged files when missing or unreadable: the cache only
 makes start-up shorter, and it never holds pickled objects.
@@ -13,6 +14,24 @@ from pathlib import Path
 from typing import TypeVar
 
 T = TypeVar("T")
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+class OnFirstUse(dict[K, V]):
+    """A mapping whose value for a key is ``build(key)``, built on the key's first lookup and kept.
+
+    For tables a one-off ``check`` needs few entries of, such as regexes: building them all would
+    lengthen every start-up. Two threads may both build a missing value; either result is kept.
+    """
+
+    def __init__(self, build: Callable[[K], V]) -> None:
+        super().__init__()
+        self._build = build
+
+    def __missing__(self, key: K) -> V:
+        value = self[key] = self._build(key)
+        return value
 
 
 def cache_dir() -> Path:

@@ -19,7 +19,7 @@ import ahocorasick
 import numpy as np
 
 from .about import __version__
-from .cache import cache_dir
+from .cache import OnFirstUse, cache_dir
 from .lexicon import Lexicon, compile_pattern
 from .normalize import joined, normalize
 
@@ -52,26 +52,16 @@ class Hit:
     key: Key
 
 
-class _Patterns(dict):  # type: ignore[type-arg]
-    """Pattern terms' regexes by term id, compiled on first use: a one-off ``check`` rarely meets
-    one, and compiling them all cost it 24 ms."""
-
-    def __init__(self, forms: dict[str, tuple[str, ...]]) -> None:
-        super().__init__()
-        self.forms = forms
-
-    def __missing__(self, tid: str) -> re.Pattern[str]:
-        value = self[tid] = re.compile("|".join(compile_pattern(f) for f in self.forms[tid]))
-        return value
-
-
 class TermMatcher:
     """Find every occurrence of every lexicon form in normalized text, overlaps included."""
 
     def __init__(self, lexicon: Lexicon, *, use_cache: bool = True) -> None:
         self.lexicon = lexicon
         self.keys = self._build_keys(lexicon)
-        self.patterns = _Patterns({t.id: t.forms for t in lexicon.active_terms if t.is_pattern})
+        # Pattern terms' regexes, compiled on first use: a one-off check rarely meets one.
+        forms = {t.id: t.forms for t in lexicon.active_terms if t.is_pattern}
+        self.patterns: OnFirstUse[str, re.Pattern[str]] = OnFirstUse(
+            lambda tid: re.compile("|".join(compile_pattern(f) for f in forms[tid])))
         self.cache_hit = False
         self.automaton = self._load_or_build(use_cache)
         self._key_hashes: _KeyHashes | None = None

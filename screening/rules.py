@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from .cache import OnFirstUse
 from .lexicon import Term
 from .normalize import normalize
 from .segment import Segmenter
@@ -140,20 +141,6 @@ def _starts_with_any(s: str, cues: tuple[str, ...]) -> str | None:
     return None
 
 
-class _Patterns(dict):  # type: ignore[type-arg]
-    """Each cue list as one regex, compiled on first use (``None`` for an empty list): a one-off
-    ``check`` reads a few of the lists, and compiling all of them cost it 30 ms."""
-
-    def __init__(self, lists: dict[tuple[str, str], tuple[str, ...]]) -> None:
-        super().__init__()
-        self._lists = lists
-
-    def __missing__(self, key: tuple[str, str]) -> re.Pattern[str] | None:
-        cues = self._lists.get(key)
-        value = self[key] = re.compile("|".join(map(re.escape, cues))) if cues else None
-        return value
-
-
 class RuleSet:
     """The context rules compiled from cue lists; call :meth:`apply` on each hit."""
 
@@ -169,7 +156,10 @@ class RuleSet:
             for key, val in body.items()
             if isinstance(val, list)
         }
-        self._patterns = _Patterns(self.c)
+        # Each cue list as one regex (None for an empty list), compiled on first use: a one-off
+        # check reads a few of the lists.
+        self._patterns: OnFirstUse[tuple[str, str], re.Pattern[str] | None] = OnFirstUse(
+            lambda key: re.compile("|".join(map(re.escape, self.c[key]))) if self.c.get(key) else None)
         self.negation_window = int(cues.value("negation", "window", 6))
         self.parameter_reach = int(cues.value("parameter", "reach", 8))
         self.composition_reach = int(cues.value("composition", "reach", 6))

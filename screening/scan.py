@@ -38,9 +38,6 @@ from .types import ScreeningResult
 # Records per unit of work: large enough that the batch path's array passes outweigh their set-up,
 # small enough that a worker's chunk is a fraction of a second.
 CHUNK = 1024
-# Bytes per unit of work when a JSONL input goes to the workers as blocks of lines: about a CHUNK
-# of records of listing copy.
-BLOCK = BLOCK_BYTES
 
 
 class ScanError(ScreeningError, ValueError):
@@ -393,8 +390,7 @@ def screen_block(
     items = [fields.item(n, record, "line") for n, record in decoder.records(first, block)]
     tally = Tally()
     lines = []
-    for it, result in zip(items, screen_chunk(screener, items, explain)):
-        line, key = finish(it, result)
+    for line, key in _run_chunk(screener, items, explain, finish):
         lines.append(line)
         tally.add_key(key)
     lines.append("")
@@ -484,7 +480,7 @@ def scan_file(
     factory: Callable[[], Screener] | None = None,
     report_limit: int = 5000,
     on_result: Callable[[dict[str, Any], dict[str, Any]], None] | None = None,
-    block_size: int = BLOCK,
+    block_size: int = BLOCK_BYTES,
 ) -> Summary:
     """Scan ``input_path`` into ``output_path``; see the module docstring.
 
