@@ -75,9 +75,9 @@ class WholeTextSegmenter(Segmenter):
 class NaiveScreener(Screener):
     """Segments every text whole before matching, as a pipeline built on jieba does."""
 
-    def _pass(self, norm, product_category, content_type, field=None, hits=None):  # type: ignore[no-untyped-def]
+    def _pass(self, norm, product_category, content_type, field=None, hits=None, inferred=None):  # type: ignore[no-untyped-def]
         self.segmenter.segment(norm.text)
-        return super()._pass(norm, product_category, content_type, field, hits)
+        return super()._pass(norm, product_category, content_type, field, hits, inferred)
 
 
 def _children_cpu() -> float:

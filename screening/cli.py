@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import sys
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -337,38 +338,65 @@ def _check_spark_options(input_: str, output: str, fmt: str | None, input_format
 
 @cli.command(name="train", context_settings=CONTEXT)
 @click.option("--data", "data", multiple=True, required=True, type=click.Path(exists=True, dir_okay=False),
-              help="Labeled JSONL (text, label violation/ok/unclear, content_type, product_category); repeatable.")
+              help="Labeled JSONL (text, label violation/ok/unclear, content_type, product_category) the "
+                   "cross-validated figures are about; repeatable.")
+@click.option("--extra", "extra", multiple=True, type=click.Path(exists=True, dir_okay=False),
+              help="More labeled JSONL (the project's own writing): in every fold's training set, never scored; "
+                   "repeatable.")
+@click.option("--extra-weight", type=click.FloatRange(min=0, min_open=True), default=None,
+              help="Sample weight of the --extra rows (default: screening.train.EXTRA_WEIGHT).")
 @click.option("--out", type=click.Path(file_okay=False), default="models", show_default=True,
               help="Directory for risk_clf.npz and risk_clf.card.json.")
 @click.option("--version", "version", default=None, help="Model version (default: today's date).")
 @click.option("--description", default="", help="What the training data is, for the model card.")
 @click.option("--folds", type=click.IntRange(min=2), default=5, show_default=True)
 @click.option("--lexicons", type=click.Path(exists=True, file_okay=False), help="Lexicon directory.")
-def train_cmd(data: tuple[str, ...], out: str, version: str | None, description: str, folds: int,
-              lexicons: str | None) -> None:
+def train_cmd(data: tuple[str, ...], extra: tuple[str, ...], extra_weight: float | None, out: str,
+              version: str | None, description: str, folds: int, lexicons: str | None) -> None:
     """Train the residual-risk classifier and write it with its model card.
 
-    The card's figures are cross-validated over the whole pipeline; nothing is measured on
-    rows the model was fitted to.
+    The card's figures are cross-validated over the whole pipeline with grouped folds of the
+    --data rows; nothing is measured on rows the model was fitted to.
 
     \b
-    Example:
-        python cli.py train --data ../shared/data/labeled.jsonl --data models/training/extra.jsonl
+    Example (the shipped model):
+        python cli.py train --data ../shared/data/labeled.jsonl --extra models/training/extra.jsonl \\
+            --extra tests/corpus/dev.jsonl --extra tests/corpus/holdout.jsonl \\
+            --extra tests/corpus/lawful_regression.jsonl
     """
     from datetime import date
 
-    from .train import train
+    from .train import EXTRA_WEIGHT, train
 
     try:
         base = Screener.from_paths(lexicons, model=None)
-        card = train(list(data), out, version=version or date.today().strftime("%Y.%m.%d"),
+        card = train(list(data), out, version=version or date.today().strftime("%Y.%m.%d"), extra_paths=list(extra),
+                     extra_weight=EXTRA_WEIGHT if extra_weight is None else extra_weight,
                      description=description, folds=folds, screener=base)
     except (ScreeningError, ValueError, ImportError) as e:
         raise UsageFailure(str(e)) from None
     m = card["cross_validated"]["metrics"]
     click.echo(f"wrote {out}/risk_clf.npz ({card['n_examples']} examples, {card['n_violation']} violations)")
-    click.echo(f"{folds}-fold cross-validated, whole pipeline: " + " ".join(
-        f"{k}={v}" for k, v in m.items() if k in ("recall", "fpr", "precision", "auc", "span_recall")))
+    click.echo(f"{folds}-fold grouped cross-validated on --data, whole pipeline: " + " ".join(
+        f"{k}={v}" for k, v in m.items() if k in ("recall", "fpr", "precision", "block_prec", "auc", "span_recall")))
+
+
+def _extra_training(given: tuple[str, ...]) -> tuple[float, list[str]]:
+    """The extra training files and their weight: those given, else the shipped model's own
+    (its card's role=extra files), where they exist from here, so that ``eval --cv`` repeats
+    the recipe of the model it ships."""
+    from .classifier import CARD_FILE, default_model_dir
+    from .train import EXTRA_WEIGHT
+
+    if given:
+        return EXTRA_WEIGHT, list(given)
+    try:
+        card = json.loads((default_model_dir() / CARD_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return EXTRA_WEIGHT, []
+    files = [d for d in card.get("training_data", []) if d.get("role") == "extra"]
+    weight = float(files[0].get("weight", EXTRA_WEIGHT)) if files else EXTRA_WEIGHT
+    return weight, [d["path"] for d in files if Path(d["path"]).is_file()]
 
 
 @cli.command(name="eval", context_settings=CONTEXT)
@@ -377,9 +405,25 @@ def train_cmd(data: tuple[str, ...], out: str, version: str | None, description:
               help="Cross-validate: train the model on K-1 folds of LABELED and screen the held-out fold.")
 @click.option("--json", "as_json", is_flag=True, help="Print the metrics as JSON.")
 @click.option("--predictions", type=click.Path(dir_okay=False), help="Also write the results as JSONL.")
+@click.option("--errors", is_flag=True,
+              help="Also list the false positives and misses grouped by term, rule, detector, decision path and field.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False),
+              help="Write the error analysis to a file: .html (a report with the texts), .json or .jsonl; "
+                   "implies --errors.")
+@click.option("--extra", "extra", multiple=True, type=click.Path(exists=True, dir_okay=False),
+              help="With --cv: more labeled JSONL in every fold's training set, never scored (default: the "
+                   "shipped model's role=extra training files that exist here).")
+@click.option("--derive-policy", type=click.Path(dir_okay=False),
+              help="With --cv: write a policy file whose thresholds are derived from the cross-validated "
+                   "predictions (the most recall within --max-fpr; blocks right at least --block-precision).")
+@click.option("--max-fpr", type=click.FloatRange(0, 1), default=0.05, show_default=True)
+@click.option("--block-precision", type=click.FloatRange(0, 1), default=0.98, show_default=True,
+              help="Precision blocks must reach on the predictions (0.98 leaves a margin for the 0.97 goal).")
 @lexicon_options
-def eval_cmd(labeled: str, cv: int | None, as_json: bool, predictions: str | None, lexicons: str | None,
-             user_lexicon: str | None, policy: str | None, model: str | None, no_model: bool) -> None:
+def eval_cmd(labeled: str, cv: int | None, as_json: bool, predictions: str | None, errors: bool, output: str | None,
+             extra: tuple[str, ...], derive_policy: str | None, max_fpr: float, block_precision: float,
+             lexicons: str | None, user_lexicon: str | None, policy: str | None, model: str | None,
+             no_model: bool) -> None:
     """Recall, false-positive rate, precision, AUC and span recall on labeled JSONL.
 
     The definitions are those of ../shared/eval/score.py, plus a table per category.
@@ -389,28 +433,156 @@ def eval_cmd(labeled: str, cv: int | None, as_json: bool, predictions: str | Non
         python cli.py eval ../shared/data/labeled.jsonl
         python cli.py eval ../shared/data/labeled.jsonl --cv 5
         python cli.py eval ../shared/data/labeled.jsonl --no-model
+        python cli.py eval ../shared/data/labeled.jsonl --errors -o errors.html
+        python cli.py eval ../shared/data/labeled.jsonl --cv 5 --derive-policy policy.toml
     """
     from .evaluate import format_report, score
     from .train import cross_validated_results, load_examples
 
+    errors = errors or bool(output)
+    out_kind = Path(output).suffix.lower() if output else None
+    if out_kind not in (None, ".html", ".htm", ".json", ".jsonl"):
+        raise click.BadParameter(f"{output}: give a .html, .json or .jsonl file", param_hint="-o/--output")
+    if derive_policy and not cv:
+        raise click.BadParameter("thresholds are derived from cross-validated predictions: give --cv K",
+                                 param_hint="--derive-policy")
     try:
         examples, _ = load_examples([labeled])
         if cv:
             base = _screener(lexicons, policy, user_lexicon, None)
-            results = cross_validated_results(base, examples, folds=cv)
+            weight, extra_paths = _extra_training(extra)
+            extra_rows, _ = load_examples(extra_paths, weight=weight)
+            click.echo(f"{cv}-fold grouped cross-validation; extra training rows: {len(extra_rows)} from "
+                       f"{', '.join(map(str, extra_paths)) or 'none'} (weight {weight})", err=True)
+            results = cross_validated_results(base, examples, extra=extra_rows, folds=cv)
+            if errors:
+                # The suppressed hits come from the lexicon pass, which no model changes:
+                # the lexicon-only screener's are those of each fold's screener.
+                by_id = {e.id: e for e in examples}
+                for r in results:
+                    e = by_id[r["id"]]
+                    r["suppressed"] = [x.to_dict() for x in base.screen(
+                        e.text, content_type=e.content_type, product_category=e.product_category).suppressed]
+            decider = base
         else:
-            s = _screener(lexicons, policy, user_lexicon, _model_arg(model, no_model))
-            results = [s.screen(e.text, content_type=e.content_type, product_category=e.product_category,
-                                id=e.id).to_dict() for e in examples]
+            decider = _screener(lexicons, policy, user_lexicon, _model_arg(model, no_model))
+            results = [decider.screen(e.text, content_type=e.content_type, product_category=e.product_category,
+                                      id=e.id).to_dict(explain=errors) for e in examples]
     except (ValueError, ImportError) as e:
         raise UsageFailure(str(e)) from None
     gold = [{**e.row, "id": e.id, "label": "violation" if e.y else "ok"} for e in examples]
     m = score(gold, results)
+    if derive_policy:
+        from .thresholds import derive, held_out, write_policy
+        from .train import groups
+
+        try:
+            d = derive(gold, results, block_categories=base.policy.block_categories, max_fpr=max_fpr,
+                       block_precision=block_precision)
+            h = held_out(gold, results, groups(examples).tolist(), block_categories=base.policy.block_categories,
+                         folds=cv, max_fpr=max_fpr, block_precision=block_precision)
+        except ValueError as e:
+            raise UsageFailure(str(e)) from None
+        source = policy or resources.files("screening").joinpath("data/policy.toml")
+        write_policy(str(source), derive_policy, d, data=labeled, held=h, method=f"{cv}-fold grouped "
+                     f"cross-validation, whole pipeline; max_fpr {max_fpr}, block_precision {block_precision}")
+        click.echo(f"wrote {derive_policy}: review_risk={d.review_risk} finding_review_risk={d.finding_review_risk} "
+                   f"high_review_risk={d.high_review_risk} block_risk={d.block_risk} → recall={d.recall:.3f} "
+                   f"fpr={d.fpr:.3f} block_precision={d.block_precision:.3f} ({d.blocks} blocks)", err=True)
+        click.echo("with the thresholds cross-validated too (each fold decided by thresholds from the others): "
+                   + " ".join(f"{k}={v:.3f}" if isinstance(v, float) else f"{k}={v}" for k, v in h.items()), err=True)
     if predictions:
         with open(predictions, "w", encoding="utf-8") as f:
             for r in results:
                 f.write(dumps(r) + "\n")
-    click.echo(json.dumps(m, ensure_ascii=False, indent=2) if as_json else format_report(m))
+    analysis = None
+    if errors:
+        from .error_analysis import analyse, format_text, render_html, to_jsonl
+
+        analysis = analyse(gold, results, finding_review_risk=decider.policy.finding_review_risk,
+                           high_review_risk=decider.policy.high_review_risk)
+        if output:
+            if out_kind == ".jsonl":
+                text = to_jsonl(analysis)
+            elif out_kind == ".json":
+                text = json.dumps({"metrics": m, "error_analysis": analysis.to_dict()}, ensure_ascii=False, indent=2)
+            else:
+                text = render_html(analysis, title=f"误报与漏报分析 · {Path(labeled).name}", metrics=m)
+            Path(output).write_text(text, encoding="utf-8")
+    if as_json:
+        out = {**m, "error_analysis": analysis.to_dict()} if analysis else m
+        click.echo(json.dumps(out, ensure_ascii=False, indent=2))
+    else:
+        click.echo(format_report(m))
+        if analysis:
+            click.echo("")
+            click.echo(format_text(analysis))
+    if output:
+        click.echo(f"wrote {output}", err=True)
+
+
+@cli.command(name="robustness", context_settings=CONTEXT)
+@click.argument("labeled", type=click.Path(exists=True, dir_okay=False))
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the rewrites (deterministic).")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Also write the variants as JSONL.")
+@click.option("--carriers-from-labeled", is_flag=True,
+              help="Embed claims in LABELED's ok rows of the same content type instead of the packaged carriers.")
+@click.option("--cv", "cv", type=click.IntRange(min=2), default=None,
+              help="Screen each row and its rewrites with a model trained without the row's group (K grouped "
+                   "folds of LABELED, plus the shipped model's extra training files), not the shipped model.")
+@lexicon_options
+def robustness_cmd(labeled: str, seed: int, as_json: bool, output: str | None, carriers_from_labeled: bool,
+                   cv: int | None, lexicons: str | None, user_lexicon: str | None, policy: str | None,
+                   model: str | None, no_model: bool) -> None:
+    """Recall on evasion rewrites of LABELED's violations, per kind of rewrite.
+
+    Spaces, symbols, emoji and line breaks inside the banned word, full width, traditional
+    characters, pinyin or an initial for one character, homophones, digits; and the claim embedded
+    in lawful copy. A rewrite that cannot apply to a row is counted as not applicable.
+
+    \b
+    Examples:
+        python cli.py robustness ../shared/data/labeled.jsonl
+        python cli.py robustness ../shared/data/labeled.jsonl --no-model --json -o variants.jsonl
+        python cli.py robustness ../shared/data/labeled.jsonl --cv 5
+    """
+    from .robustness import dump_variants, evaluate, format_report
+
+    rows = []
+    with open(labeled, encoding="utf-8-sig") as f:
+        for n, line in enumerate(f, 1):
+            if line.strip():
+                try:
+                    rows.append(json.loads(line))
+                except json.JSONDecodeError as e:
+                    raise UsageFailure(f"{labeled}:{n}: not valid JSON: {e.msg}") from None
+    pool = None
+    if carriers_from_labeled:
+        pool = {}
+        for r in rows:
+            if r.get("label") == "ok" and r.get("text"):
+                pool.setdefault(r.get("content_type") or "listing", []).append(r["text"])
+    screener_for = None
+    if cv:
+        from .train import fold_screeners, load_examples
+
+        try:
+            s = _screener(lexicons, policy, user_lexicon, None)
+            examples, _ = load_examples([labeled])
+            weight, extra_paths = _extra_training(())
+            extra_rows, _ = load_examples(extra_paths, weight=weight)
+            folds = fold_screeners(s, examples, extra=extra_rows, folds=cv)
+        except (ValueError, ImportError) as e:
+            raise UsageFailure(str(e)) from None
+        fold_of = {examples[i].id: fold for fold, idx in folds for i in idx}
+        screener_for = fold_of.__getitem__
+    else:
+        s = _screener(lexicons, policy, user_lexicon, _model_arg(model, no_model))
+    report, found, results = evaluate(s, rows, seed=seed, carrier_texts=pool, screener_for=screener_for)
+    if output:
+        dump_variants(output, found, results)
+    click.echo(json.dumps(report, ensure_ascii=False, indent=2) if as_json else format_report(report))
 
 
 db_option = click.option("--db", envvar="SCREENING_REVIEW_DB", default="review.db", show_default=True,

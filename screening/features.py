@@ -12,6 +12,12 @@ Two groups, concatenated into one sparse row per text:
 Featurizer 1 also had hashed jieba tokens around the hits. Cross-validated on the project's
 data they added nothing (recall 0.924 either way, fpr 0.076 with them, 0.072 without) and they
 forced the word check to segment around every hit; featurizer 2 drops them.
+
+Featurizer 3 scores **units** rather than whole texts (:func:`units`: sentences, long ones cut
+at commas), and a text's risk is its riskiest unit's. Real labeled copy taught why: most
+labeled violations are short claims and most lawful texts are long, so a whole-text model learns
+length, and L2-normalized n-grams dilute a claim placed inside an ordinary listing. A unit is
+about as long whether it stands alone or inside a 500-character detail page.
 """
 
 from __future__ import annotations
@@ -29,7 +35,54 @@ from .types import CONTENT_TYPES, LEXICON_CATEGORIES, PRODUCT_CATEGORIES, Findin
 
 CHAR_BITS = 18
 CHAR_DIM = 1 << CHAR_BITS
-FEATURIZER_VERSION = "2"
+FEATURIZER_VERSION = "3"
+# Units longer than this are cut at commas; a claim is rarely longer, a detail page's sentence often.
+UNIT_MAX = 40
+_SENTENCE = re.compile(r"[^。!?;\n…]+")
+_SENTENCE_MARK = re.compile(r"[。!?;\n…]")
+_PIECE = re.compile(r"[^,:、]+[,:、]?")
+
+
+def units(text: str) -> list[tuple[int, int]]:
+    """Half-open spans of the units the model scores in a normalized text: its sentences, a
+    sentence longer than ``UNIT_MAX`` cut at commas into runs of whole clauses of at most that
+    length; a clause longer than twice that is read in overlapping windows. Never empty: a
+    text with nothing to score (all noise once normalized) is one empty unit.
+
+    >>> t = "温和配方,清爽不油腻。三天祛痘"
+    >>> [t[a:b] for a, b in units(t)]
+    ['温和配方,清爽不油腻', '三天祛痘']
+    """
+    n = len(text)
+    if n <= UNIT_MAX and _SENTENCE_MARK.search(text) is None:
+        return [(0, n)]
+    out: list[tuple[int, int]] = []
+    for m in _SENTENCE.finditer(text):
+        a, b = m.span()
+        if b - a <= UNIT_MAX:
+            out.append((a, b))
+            continue
+        cur: tuple[int, int] | None = None
+        for piece in _PIECE.finditer(text, a, b):
+            pa, pb = piece.span()
+            if pb - pa > 2 * UNIT_MAX:
+                # A long run without punctuation (a pasted document, a keyword title) is read in
+                # overlapping windows, so that a claim inside it is not diluted by the rest.
+                if cur is not None:
+                    out.append(cur)
+                    cur = None
+                step = UNIT_MAX // 2
+                out.extend((s, min(s + UNIT_MAX, pb)) for s in range(pa, max(pa + 1, pb - step), step))
+                continue
+            if cur is not None and pb - cur[0] > UNIT_MAX:
+                out.append(cur)
+                cur = (pa, pb)
+            else:
+                cur = (pa, pb) if cur is None else (cur[0], pb)
+        if cur is not None:
+            out.append(cur)
+    # A unit of only punctuation says nothing; a text of only punctuation is still one unit.
+    return [(a, b) for a, b in out if text[a:b].strip(",:、 ")] or [(0, n)]
 
 # Suppression rules the engine reports (pipeline and screening.rules); a new rule only adds a
 # zero column to old models, so this list may grow but never reorder.

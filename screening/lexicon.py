@@ -144,6 +144,8 @@ class Lexicon:
     rules: dict[str, Any]
     digest: str
     path: Path | None = None
+    # The product-category cues the manifest names (``categories_file``; screening.categorize).
+    categories: Any = None
 
     @property
     def active_terms(self) -> list[Term]:
@@ -490,6 +492,16 @@ def load_lexicon(path: str | Path | None = None, user_dir: str | Path | None = N
         except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as e:
             problems.append(f"{rules_name}: cannot read rules: {e}")
 
+    categories = None
+    categories_name = manifest.get("categories_file")
+    if categories_name:
+        from .categorize import CategoryCues
+
+        try:
+            categories = CategoryCues.load(lexdir / categories_name)
+        except LexiconError as e:
+            problems.extend(e.problems)
+
     user_version = None
     if user_dir is not None:
         user_version = _load_user(Path(user_dir), terms, lawful, problems, digest)
@@ -526,4 +538,5 @@ def load_lexicon(path: str | Path | None = None, user_dir: str | Path | None = N
         rules=rules,
         digest=hexdigest,
         path=lexdir,
+        categories=categories,
     )

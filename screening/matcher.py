@@ -7,6 +7,7 @@ start-up optimisation: any problem with it falls back to building the automaton 
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import logging
 import os
@@ -14,32 +15,43 @@ import re
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import ahocorasick
 import numpy as np
 
 from .about import __version__
 from .cache import OnFirstUse, cache_dir
+from .evasion import evasion_forms
 from .lexicon import Lexicon, compile_pattern
 from .normalize import joined, normalize
 
 logger = logging.getLogger(__name__)
 
-CACHE_FORMAT = "2"
+CACHE_FORMAT = "3"
 # How far from its literal anchor a numeric pattern may reach (年化收益12.5%: the number).
 PATTERN_REACH = 16
+# Key.edges: an evasion form that starts (1) or ends (2) in a Latin letter, which the text must
+# not continue with another letter or a digit (``最h``, for 最好, is no find in ``最hot``, nor
+# ``s白``, for 速白, in ``R11S白色``).
+LATIN_START, LATIN_END = 1, 2
+# A term split by a line break (最\n好) is found across it; more than this many breaks in a row
+# is a paragraph, across which nothing is joined.
+BRIDGE_BREAKS = 2
 
 
-@dataclass(frozen=True)
-class Key:
+class Key(NamedTuple):
     """What one normalized string means: forms of terms, allow contexts, lawful phrases, and
-    the literal anchors of numeric patterns (天见效 for X天见效)."""
+    the literal anchors of numeric patterns (天见效 for X天见效). A named tuple, not a frozen
+    dataclass: the evasion forms make a lexicon's keys ten times as many, and a named tuple is
+    built several times faster."""
 
     text: str
     term_ids: tuple[str, ...] = ()
     allow_for: tuple[str, ...] = ()
     lawful_ids: tuple[str, ...] = ()
     pattern_ids: tuple[str, ...] = ()
+    edges: int = 0
 
 
 # Not frozen: a frozen dataclass costs five times as much to build, and a batch builds one per match.
@@ -68,30 +80,56 @@ class TermMatcher:
 
     @staticmethod
     def _build_keys(lexicon: Lexicon) -> list[Key]:
-        acc: dict[str, dict[str, list[str]]] = {}
+        acc: dict[str, tuple[list[str], list[str], list[str], list[str]]] = {}
+        TERM, ALLOW, LAWFUL, PATTERN = range(4)
 
-        def add(text: str, kind: str, ident: str) -> None:
-            slot = acc.setdefault(text, {"term": [], "allow": [], "lawful": [], "pattern": []})
+        def add(text: str, kind: int, ident: str) -> None:
+            slot = acc.get(text)
+            if slot is None:
+                slot = acc[text] = ([], [], [], [])
             if ident not in slot[kind]:
                 slot[kind].append(ident)
 
+        evasions: list[tuple[str, int, str, tuple[str, ...]]] = []
         for t in lexicon.active_terms:
+            own: list[str] = []
             for form in t.forms:
                 if t.is_pattern:
                     # A pattern is searched only near its longest literal part: one automaton pass
                     # finds the anchors, and a regex runs in a small window around each.
                     anchor = max((normalize(p).text for p in form.split("X")), key=len)
-                    add(anchor, "pattern", t.id)
+                    add(anchor, PATTERN, t.id)
                 else:
-                    add(normalize(form).text, "term", t.id)
+                    text = normalize(form).text
+                    add(text, TERM, t.id)
+                    own.append(text)
+                    evasions.append((text, TERM, t.id, ()))
             for ctx in t.allow_contexts:
-                add(normalize(ctx).text, "allow", t.id)
+                text = normalize(ctx).text
+                add(text, ALLOW, t.id)
+                evasions.append((text, ALLOW, t.id, tuple(own)))
         for lp in lexicon.lawful:
-            add(normalize(lp.phrase).text, "lawful", lp.id)
-        return [
-            Key(text, tuple(v["term"]), tuple(v["allow"]), tuple(v["lawful"]), tuple(v["pattern"]))
-            for text, v in sorted(acc.items())
-        ]
+            add(normalize(lp.phrase).text, LAWFUL, lp.id)
+        # Evasion forms (zhi疗, 冶疗, 第1) of terms and of their allow contexts, so that 第1次 is
+        # allowed where 第一次 is. A written form of another term or context keeps its meaning.
+        written = set(acc)
+        for text, kind, ident, within in evasions:
+            if kind == ALLOW and not within:
+                continue  # a pattern's allow context: its evasions are the pattern's business
+            for ev in evasion_forms(text, within):
+                if ev not in written:
+                    add(ev, kind, ident)
+        keys = []
+        for text in sorted(acc):
+            v = acc[text]
+            edges = 0
+            if text not in written:
+                if "a" <= text[0] <= "z":
+                    edges = LATIN_START
+                if "a" <= text[-1] <= "z":
+                    edges |= LATIN_END
+            keys.append(Key(text, tuple(v[0]), tuple(v[1]), tuple(v[2]), tuple(v[3]), edges))
+        return keys
 
     def _digest(self) -> str:
         h = hashlib.sha256()
@@ -143,7 +181,40 @@ class TermMatcher:
             return []
         # pyahocorasick's end index is inclusive; it reports by end, the longest key first.
         keys = self.keys
-        return self._hits(text, ((e + 1 - len(keys[i].text), e + 1, i) for e, i in self.automaton.iter(text)))
+        found = [(e + 1 - len(keys[i].text), e + 1, i) for e, i in self.automaton.iter(text)]
+        if "\n" in text:
+            found += self._bridged(text)
+        return self._hits(text, found)
+
+    def _bridged(self, text: str) -> list[tuple[int, int, int]]:
+        """Occurrences of keys that a line break splits (最\n好, 根\n治), as (start, end, key index)
+        in ``text``: the text is searched once more with its short runs of line breaks taken out,
+        and only what runs across one is kept."""
+        pieces, starts, origin = [], [], []
+        prev = n = 0
+        for m in _BREAKS.finditer(text):
+            a, b = m.span()
+            if b - a > BRIDGE_BREAKS or a == 0 or b == len(text):
+                continue
+            pieces.append(text[prev:a])
+            n += a - prev
+            starts.append(n)
+            origin.append(b)
+            prev = b
+        if not starts:
+            return []
+        pieces.append(text[prev:])
+        glued = "".join(pieces)
+        keys = self.keys
+        out = []
+        for e, i in self.automaton.iter(glued):
+            s = e + 1 - len(keys[i].text)
+            k = bisect.bisect_right(starts, s)  # the first join after the key's start
+            if k < len(starts) and starts[k] <= e:  # the key runs across it
+                shift = origin[k - 1] - starts[k - 1] if k else 0
+                end_k = bisect.bisect_right(starts, e) - 1
+                out.append((s + shift, e + 1 + origin[end_k] - starts[end_k], i))
+        return out
 
     def find_many(self, texts: Sequence[str]) -> list[list[Hit]]:
         """``[self.find(t) for t in texts]`` for a batch of normalized texts, in one array pass.
@@ -162,6 +233,11 @@ class TermMatcher:
         found = self._hashes.occurrences(texts)
         if found is None:
             return [self.find(t) for t in texts]
+        for k, t in enumerate(texts):
+            if "\n" in t:
+                bridged = self._bridged(t)
+                if bridged:
+                    found[k] = found.get(k, []) + bridged
         for k, occurrences in found.items():
             out[k] = self._hits(texts[k], occurrences)
         return out
@@ -172,6 +248,11 @@ class TermMatcher:
         found: set[tuple[int, int, str]] = set()
         for start, end, i in occurrences:
             key = keys[i]
+            if key.edges and (
+                (key.edges & LATIN_START and start > 0 and _latin(text[start - 1]))
+                or (key.edges & LATIN_END and end < len(text) and _latin(text[end]))
+            ):
+                continue
             if key.term_ids or key.allow_for or key.lawful_ids:
                 hits.append(Hit(start, end, key))
             for tid in key.pattern_ids:
@@ -182,6 +263,13 @@ class TermMatcher:
                         hits.append(Hit(m.start(), m.end(), Key(m.group(), (tid,))))
         hits.sort(key=lambda h: (h.start, -h.end))
         return hits
+
+
+_BREAKS = re.compile("\n+")
+
+
+def _latin(ch: str) -> bool:
+    return "a" <= ch <= "z" or "0" <= ch <= "9"  # normalized text is lower case
 
 
 _BASE = 0x100000001B3  # odd, so the hash of a window is a bijection of its last character

@@ -18,11 +18,14 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable
 
+import numpy as np
+
 from . import heap
 from .about import __version__
 from .classifier import ModelLoadError, RiskModel, load_model
+from .categorize import Inference
 from .errors import InputError
-from .features import Featurizer, ModelCues, char_scores
+from .features import Featurizer, ModelCues, char_scores, units
 from .lexicon import Lexicon, Term, load_lexicon
 from .matcher import Hit, Key, TermMatcher
 from .normalize import Normalized, NormalizedBatch, normalize, tables
@@ -93,14 +96,6 @@ class _Cover:
         return span if span[1] >= end else None
 
 
-CLAUSE_RE = re.compile(r"[^,;:!?。、…\n]+")
-
-
-def clauses(text: str) -> list[tuple[int, int]]:
-    """Half-open spans of the clauses of a normalized text (between clause punctuation)."""
-    return [m.span() for m in CLAUSE_RE.finditer(text)] or [(0, len(text))]
-
-
 def _glued(left: str, right: str) -> bool:
     """Two ASCII letters or two digits side by side belong to one token (desktop1, top10);
     a letter next to a digit does not (SPF30, 5G)."""
@@ -150,6 +145,10 @@ class Screener:
             "model": model_label,
             "policy": self.policy.label,
         }
+        # Product-category cues (lexicons/categories.toml): a "general" record gets its category
+        # inferred from its text, for sector rules (capped) and routing (screening/categorize.py).
+        self.categories = self.lexicon.categories
+        self.versions["categories"] = self.categories.version if self.categories is not None else "none"
 
     def warm(self) -> Screener:
         """Load now what screening otherwise loads on first need — jieba's dictionary, the word
@@ -213,8 +212,14 @@ class Screener:
         if not text.strip():
             raise InputError("text is empty")
         self._check_fields(content_type, product_category)
-        p = self._pass(normalize(text), product_category, content_type)
-        return self._result(id, [p], content_type, product_category, now)
+        norm = normalize(text)
+        hits = self.matcher.find(norm.text)
+        # The category is inferred where it can change the outcome (see _result): a text with a
+        # hit, whose sector terms it decides, now; a clean text only if it goes to a person.
+        inferred = self._infer([norm], product_category) if hits else None
+        p = self._pass(norm, product_category, content_type, hits=hits, inferred=inferred)
+        return self._result(id, [p], content_type, product_category, now, inferred=inferred,
+                            infer_from=None if hits else ([norm], None))
 
     def screen_batch(
         self, jobs: Sequence[tuple[Any, Any, Any, str | None]], *, now: datetime | None = None
@@ -248,10 +253,8 @@ class Screener:
         scores = None
         if self.model is not None and clean:
             assert self._engine_w is not None
-            texts = [normed[k] for k in clean]
-            scores = (char_scores(texts, self.model.weights) + self.model.bias
-                      + self.featurizer.clean_engine_scores(texts, [jobs[todo[k]][2] for k in clean],
-                                                            [jobs[todo[k]][1] for k in clean], self._engine_w))
+            scores = self._clean_scores([normed[k] for k in clean], [jobs[todo[k]][2] for k in clean],
+                                        [jobs[todo[k]][1] for k in clean])
         decided: dict[tuple[str, str], Any] = {}
         for j, k in enumerate(clean):
             i = todo[k]
@@ -263,26 +266,31 @@ class Screener:
             else:
                 risk = self.model.probability(float(scores[j]))  # type: ignore[union-attr]
                 if self.policy.model_flags(risk, ()):
-                    continue  # the model's finding needs the clause-by-clause pass below
+                    continue  # the model's finding needs the unit-by-unit pass below
                 d = self.policy.decide((), risk=risk, content_type=ct, product_category=pc, now=now)
+            if d.decision != "pass":
+                continue  # routed: its category is inferred there, as screen() does
             out[i] = ScreeningResult(rid, d.decision, d.risk, d.severity, (), d.route, dict(self.versions))
         # Texts with a hit take the full pass each; the model scores all their passes at once.
         passes: list[tuple[int, _Pass]] = []
+        inferences: dict[int, Inference | None] = {}
         for k, hits in enumerate(found):
             if not hits:
                 continue
             i = todo[k]
             _, ct, pc, _ = jobs[i]
             try:
-                passes.append((i, self._pass(batch.get(k), pc, ct, hits=hits)))
+                norm = batch.get(k)
+                inferences[i] = self._infer([norm], pc)
+                passes.append((i, self._pass(norm, pc, ct, hits=hits, inferred=inferences[i])))
             except Exception:  # isolated below, one by one
                 pass
-        risks: Sequence[float | None] = [None] * len(passes)
+        risks: Sequence[tuple[float, tuple[int, int]] | None] = [None] * len(passes)
         if self.model is not None and passes:
             risks = self._risks([p for _, p in passes], [jobs[i][2] for i, _ in passes], [jobs[i][1] for i, _ in passes])
         for (i, p), risk in zip(passes, risks):
             _, ct, pc, rid = jobs[i]
-            out[i] = self._result(rid, [p], ct, pc, now, None if risk is None else [risk])
+            out[i] = self._result(rid, [p], ct, pc, now, None if risk is None else [risk], inferred=inferences.get(i))
         for i, job in enumerate(jobs):
             if out[i] is None:
                 out[i] = self._one(job, now)
@@ -306,18 +314,26 @@ class Screener:
             InputError: a field is not text, every field is empty, or a value is unknown.
         """
         self._check_fields(content_type, product_category)
-        passes = []
+        fields: list[tuple[str, Normalized]] = []
         for name, text in texts.items():
             if text is None:
                 continue
             if not isinstance(text, str):
                 raise InputError(f"field {name!r} is not text ({type(text).__name__})")
             if text.strip():
-                passes.append(self._pass(normalize(text), product_category, content_type, field=name))
-        if not passes:
+                fields.append((name, normalize(text)))
+        if not fields:
             names = ", ".join(texts) or "none given"
             raise InputError("text is empty" if len(texts) == 1 else f"all text fields are empty ({names})")
-        return self._result(id, passes, content_type, product_category, now)
+        # One category for the record, from all its fields together (evidence names its field),
+        # inferred where it can change the outcome, as in screen().
+        found = [self.matcher.find(n.text) for _, n in fields]
+        infer_from = ([n for _, n in fields], [name for name, _ in fields])
+        inferred = self._infer(infer_from[0], product_category, infer_from[1]) if any(found) else None
+        passes = [self._pass(n, product_category, content_type, field=name, hits=hits, inferred=inferred)
+                  for (name, n), hits in zip(fields, found)]
+        return self._result(id, passes, content_type, product_category, now, inferred=inferred,
+                            infer_from=None if any(found) else infer_from)
 
     def _check_fields(self, content_type: Any, product_category: Any) -> None:
         if content_type not in CONTENT_TYPES:
@@ -332,20 +348,32 @@ class Screener:
         content_type: str,
         product_category: str,
         now: datetime | None,
-        risks: Sequence[float] | None = None,
+        risks: Sequence[tuple[float, tuple[int, int]]] | None = None,
+        inferred: Inference | None = None,
+        infer_from: tuple[Sequence[Normalized], Sequence[str] | None] | None = None,
     ) -> ScreeningResult:
+        """The result of a record's passes. ``infer_from`` (texts and field names) is given when
+        the category was not inferred yet because no text had a hit: it is inferred then only if
+        the record goes to a person, for its route."""
         findings = [f for p in passes for f in p.findings]
         suppressed = [s for p in passes for s in p.suppressed]
         risk = None
         if self.model is not None:
             if risks is None:
                 risks = self._risks(passes, [product_category] * len(passes), [content_type] * len(passes))
-            risk, riskiest = max(zip(risks, passes), key=lambda x: x[0])
+            (risk, unit), riskiest = max(zip(risks, passes), key=lambda x: x[0][0])
             if self.policy.model_flags(risk, findings):
-                findings.append(self._model_finding(riskiest, risk, product_category, content_type))
-        d = self.policy.decide(
-            findings, risk=risk, content_type=content_type, product_category=product_category, now=now or self.clock()
-        )
+                findings.append(self._model_finding(riskiest, risk, unit))
+        # An inferred category routes like a given one (high findings of a regulated sector go to
+        # risk_control); the model above still sees the category the caller gave.
+        route_pc = inferred.category if inferred is not None else product_category
+        now = now or self.clock()
+        d = self.policy.decide(findings, risk=risk, content_type=content_type, product_category=route_pc, now=now)
+        if d.decision != "pass" and infer_from is not None:
+            inferred = self._infer(infer_from[0], product_category, infer_from[1])
+            if inferred is not None:
+                d = self.policy.decide(findings, risk=risk, content_type=content_type,
+                                       product_category=inferred.category, now=now)
         return ScreeningResult(
             id=rid,
             decision=d.decision,
@@ -356,6 +384,7 @@ class Screener:
             versions=dict(self.versions),
             error=None,
             suppressed=tuple(suppressed),
+            inferred_category=inferred,
         )
 
     def screen_record(self, record: Any, *, require_id: bool = False, now: datetime | None = None) -> ScreeningResult:
@@ -469,8 +498,30 @@ class Screener:
                 sev = cap
         return sev
 
+    def _infer(self, norms: Sequence[Normalized], product_category: str,
+               fields: Sequence[str] | None = None) -> Inference | None:
+        """The category inferred from the text(s) of a record given as ``general``, else None."""
+        if product_category != "general" or self.categories is None:
+            return None
+        if fields is None:
+            return self.categories.infer(norms[0])
+        return self.categories.infer_fields(list(zip(fields, norms)))
+
+    def _inferred_severity(self, term: Term, inferred: str, general: str | None) -> str:
+        """A term's severity for an inferred category: the category's, but never above the
+        unknown-category cap unless the record as general already said so (inference alone
+        never raises a finding above medium), and never below the general severity."""
+        sev = term.severity_for(inferred)
+        cap = self.rules.unknown_category_cap
+        ceiling = general if general is not None and SEVERITY_RANK[general] > SEVERITY_RANK[cap] else cap
+        if SEVERITY_RANK[sev] > SEVERITY_RANK[ceiling]:
+            sev = ceiling
+        if general is not None and SEVERITY_RANK[general] > SEVERITY_RANK[sev]:
+            sev = general
+        return sev
+
     def _candidates(
-        self, text: str, hits: list[Hit], product_category: str
+        self, text: str, hits: list[Hit], product_category: str, inferred: str | None = None
     ) -> tuple[list[_Candidate], dict[str, list[tuple[int, int, str]]], list[tuple[int, int, str]]]:
         allow: dict[str, list[tuple[int, int, str]]] = {}
         lawful: list[tuple[int, int, str]] = []
@@ -483,22 +534,28 @@ class Screener:
                 if self._lawful[lid].applies(product_category):
                     lawful.append((h.start, h.end, lid))
             if key.term_ids:
-                choice = self._term_choice.get((key.text, product_category), _UNSEEN)
+                ck = (key.text, product_category if inferred is None else f"{product_category}>{inferred}")
+                choice = self._term_choice.get(ck, _UNSEEN)
                 if choice is _UNSEEN:
-                    choice = self._term_choice[key.text, product_category] = self._choose_term(key, product_category)
+                    choice = self._term_choice[ck] = self._choose_term(key, product_category, inferred)
                 if choice is not None:
                     candidates.append(_Candidate(h.start, h.end, *choice))
         return candidates, allow, lawful
 
-    def _choose_term(self, key: Key, product_category: str) -> tuple[Term, str] | None:
+    def _choose_term(self, key: Key, product_category: str, inferred: str | None = None) -> tuple[Term, str] | None:
         # A form can belong to several terms: the one of highest severity for the category
         # speaks for the hit. The same for every hit of the form, so worked out once per pair.
+        # With an inferred category, a term of that sector applies too (capped: _inferred_severity).
         best: tuple[Term, str] | None = None
         for tid in key.term_ids:
             term = self.lexicon.terms[tid]
-            if not term.applies(product_category):
+            general = self._severity(term, product_category) if term.applies(product_category) else None
+            if inferred is not None and term.applies(inferred):
+                sev = self._inferred_severity(term, inferred, general)
+            elif general is None:
                 continue
-            sev = self._severity(term, product_category)
+            else:
+                sev = general
             if best is None or SEVERITY_RANK[sev] > SEVERITY_RANK[best[1]]:
                 best = (term, sev)
         return best
@@ -519,7 +576,7 @@ class Screener:
                 {tid: _Cover(spans) for tid, spans in by_term.items()})
 
     def _pass(self, norm: Normalized, product_category: str, content_type: str, field: str | None = None,
-              hits: list[Hit] | None = None) -> _Pass:
+              hits: list[Hit] | None = None, inferred: Inference | None = None) -> _Pass:
         """The lexicon pass over one text: findings and suppressed hits (``hits``: the matcher's,
         when a batch has found them already)."""
         text = norm.text
@@ -527,7 +584,8 @@ class Screener:
             hits = self.matcher.find(text)
         if not hits:
             return _Pass(norm, field, [], [])
-        candidates, allow, lawful = self._candidates(text, hits, product_category)
+        inferred_pc = inferred.category if inferred is not None else None
+        candidates, allow, lawful = self._candidates(text, hits, product_category, inferred_pc)
         covers = self._covers(allow, lawful) if allow or lawful else None
         suppressed: list[tuple[_Candidate, str, str]] = []
         kept: list[_Candidate] = []
@@ -549,36 +607,69 @@ class Screener:
         kept = self._word_check(text, kept, suppressed)
         if len(kept) + len(suppressed) > 1:  # one hit alone is inside no other
             kept = self._drop_contained(kept, [c for c, _, _ in suppressed], suppressed)
-        findings = [self._finding(norm, c, product_category, field) for c in kept]
+        findings = [self._finding(norm, c, product_category, field, inferred_pc) for c in kept]
         return _Pass(
             norm, field, findings, [self._suppressed(norm, c, rule, reason) for c, rule, reason in suppressed]
         )
 
     # ------------------------------------------------------------------ the model
+    def _unit_decisions(self, texts: Sequence[str], engine: np.ndarray) -> np.ndarray:
+        """The model's uncalibrated score of each unit text, given its engine features' dot product."""
+        model = self.model
+        assert model is not None
+        return char_scores(texts, model.weights) + engine + model.bias
+
+    def _clean_scores(self, texts: Sequence[str], product_categories: Sequence[str],
+                      content_types: Sequence[str]) -> np.ndarray:
+        """The uncalibrated score of each text the lexicon found nothing in: its riskiest unit's,
+        every unit of the batch scored as one array."""
+        assert self._engine_w is not None
+        spans = [units(t) for t in texts]
+        owner = np.repeat(np.arange(len(texts)), [len(u) for u in spans])
+        flat = [t[a:b] for t, u in zip(texts, spans) for a, b in u]
+        pcs = [product_categories[k] for k in owner]
+        cts = [content_types[k] for k in owner]
+        d = self._unit_decisions(flat, self.featurizer.clean_engine_scores(flat, pcs, cts, self._engine_w))
+        starts = np.concatenate([[0], np.cumsum([len(u) for u in spans])[:-1]]).astype(np.int64)
+        return np.maximum.reduceat(d, starts)
+
     def _risks(self, passes: Sequence[_Pass], product_categories: Sequence[str],
-               content_types: Sequence[str]) -> list[float]:
-        """The model's calibrated risk of each pass, scored as one batch."""
+               content_types: Sequence[str]) -> list[tuple[float, tuple[int, int]]]:
+        """Each pass's calibrated risk, its riskiest unit's, with that unit's span in the normalized
+        text; every unit of every pass scored as one batch."""
         model, fz, w = self.model, self.featurizer, self._engine_w
         assert model is not None and w is not None
-        char = char_scores([p.norm.text for p in passes], model.weights)
-        engine = fz.engine_rows([p.norm.text for p in passes], [p.findings for p in passes],
-                                [p.suppressed for p in passes], product_categories, content_types) @ w
-        return [model.probability(float(c) + float(e) + model.bias) for c, e in zip(char, engine)]
+        flat: list[str] = []
+        spans: list[tuple[int, int]] = []
+        owner: list[int] = []
+        fs: list[list[Finding]] = []
+        ss: list[list[Suppressed]] = []
+        for k, p in enumerate(passes):
+            text = p.norm.text
+            us = units(text)
+            for a, b in us:
+                flat.append(text[a:b])
+                spans.append((a, b))
+                owner.append(k)
+                if len(us) == 1:
+                    fs.append(p.findings)
+                    ss.append(p.suppressed)
+                else:  # findings carry the caller's offsets: compare with the unit's there
+                    oa, ob = p.norm.to_original(a, b)
+                    fs.append([f for f in p.findings if f.start < ob and f.end > oa])
+                    ss.append([x for x in p.suppressed if x.start < ob and x.end > oa])
+        pcs = [product_categories[k] for k in owner]
+        cts = [content_types[k] for k in owner]
+        d = self._unit_decisions(flat, fz.engine_rows(flat, fs, ss, pcs, cts) @ w)
+        best: list[tuple[float, tuple[int, int]]] = [(-math.inf, (0, 0))] * len(passes)
+        for k, score, span in zip(owner, d.tolist(), spans):
+            if score > best[k][0]:
+                best[k] = (score, span)
+        return [(model.probability(score), span) for score, span in best]
 
-    def _model_finding(self, p: _Pass, risk: float, product_category: str, content_type: str) -> Finding:
-        """A model_risk finding on the clause the model scores highest."""
-        model, fz = self.model, self.featurizer
-        assert model is not None and self._engine_w is not None
-        text = p.norm.text
-        engine = fz.engine_part(text, p.findings, p.suppressed, product_category, content_type)
-        base = float(self._engine_w @ engine) + model.bias
-        best, best_score = (0, len(text)), -math.inf
-        for a, b in clauses(text):
-            idx, vals = fz.text_part(text[a:b])
-            score = float(model.weights[idx] @ vals) + base
-            if score > best_score:
-                best, best_score = (a, b), score
-        start, end = p.norm.to_original(*best)
+    def _model_finding(self, p: _Pass, risk: float, unit: tuple[int, int]) -> Finding:
+        """A model_risk finding on the unit the model scored highest."""
+        start, end = p.norm.to_original(*unit)
         return Finding(
             start=start,
             end=end,
@@ -690,14 +781,16 @@ class Screener:
                 reach = c
         return out
 
-    def _finding(self, norm: Normalized, c: _Candidate, product_category: str, field: str | None) -> Finding:
+    def _finding(self, norm: Normalized, c: _Candidate, product_category: str, field: str | None,
+                 inferred: str | None = None) -> Finding:
         start, end = c.original
         t = c.term
         explanation = t.explanation or f"{CATEGORY_ZH[t.category]}（{t.basis}）"
         if c.rule:
             explanation = f"{explanation}；{c.rule_reason}"
         elif product_category == "general" and t.sector_specific():
-            explanation = f"{explanation}；行业规则（{'/'.join(sorted(t.applies_to))}），请确认商品类目"
+            guess = f"，按文案推断的类目 {inferred} 判断" if inferred is not None and t.applies(inferred) else ""
+            explanation = f"{explanation}；行业规则（{'/'.join(sorted(t.applies_to))}）{guess}，请确认商品类目"
         return Finding(
             start=start,
             end=end,

@@ -57,9 +57,16 @@ class Policy:
             self.block_risk = float(decision.get("block_risk", 0.5))
             self.finding_review_risk = float(decision.get("finding_review_risk", 0.15))
             self.review_risk = float(decision.get("review_risk", 0.5))
+            # 0 keeps every high finding in front of a person, whatever the model says.
+            self.high_review_risk = float(decision.get("high_review_risk", 0.0))
         except (TypeError, ValueError):
             problems.append("decision thresholds must be numbers")
             self.block_risk = self.finding_review_risk = self.review_risk = 0.5
+            self.high_review_risk = 0.0
+        for key in ("block_risk", "finding_review_risk", "review_risk", "high_review_risk"):
+            if not 0.0 <= getattr(self, key) <= 1.0:
+                problems.append(f"decision.{key} must be a number in 0..1")
+        self.derivation = dict(decision.get("derivation", {}))
         self.model_severity = str(decision.get("model_severity", "medium"))
         if self.model_severity not in SEVERITIES[1:]:
             problems.append(f"decision.model_severity must be one of {list(SEVERITIES[1:])}")
@@ -140,7 +147,10 @@ class Policy:
                 risk = min(0.99, risk + 0.02 * (worst - 1))
         elif severity == "high":
             clear = any(f.severity == "high" and f.category in self.block_categories for f in findings)
-            decision = "block" if clear and risk >= self.block_risk else "review"
+            if clear and risk >= self.block_risk:
+                decision = "block"
+            else:
+                decision = "review" if risk >= self.high_review_risk else "pass"
         elif severity == "medium":
             decision = "review" if risk >= self.finding_review_risk else "pass"
         else:

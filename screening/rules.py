@@ -165,6 +165,9 @@ class RuleSet:
         self.composition_reach = int(cues.value("composition", "reach", 6))
         self.min_frequency = int(cues.value("part_of_word", "min_frequency", 5))
         self.registration_categories = frozenset(cues.value("registration", "categories", []))
+        self.work_categories = frozenset(cues.value("work_subject", "categories", []))
+        self.work_products = frozenset(cues.value("work_subject", "product_categories", []))
+        self.work_reach = int(cues.value("work_subject", "reach", 40))
         self.registration_max = cues.value("registration", "max_severity", "medium")
         self.rules: list[tuple[str, Callable[[HitContext], Outcome | None]]] = [
             ("requires_context", self.requires_context),
@@ -173,14 +176,20 @@ class RuleSet:
             ("advice", self.advice),
             ("usage_tip", self.usage_tip),
             ("composition", self.composition),
+            ("setting", self.setting),
+            ("evaluative_detail", self.evaluative_detail),
             ("negation", self.negation),
             ("negative_emphasis", self.negative_emphasis),
+            ("slang", self.slang),
             ("aspiration", self.aspiration),
             ("standard_grade", self.standard_grade),
             ("title", self.title),
+            ("service_term", self.service_term),
+            ("work_subject", self.work_subject),
             ("registration", self.registration),
             ("self_comparison", self.self_comparison),
             ("ranking_with_source", self.ranking_with_source),
+            ("emphasis_adverb", self.emphasis_adverb),
         ]
         self._gates = self._gate_table()
         self._applicable: dict[tuple[str, str, str], tuple[Callable[[HitContext], Outcome | None], ...]] = {}
@@ -231,6 +240,12 @@ class RuleSet:
             return lambda term, hit, pc: hit in self.cue(section, "terms")
 
         return {
+            "setting": listed("setting"),
+            "evaluative_detail": listed("evaluative_detail"),
+            "slang": listed("slang"),
+            "service_term": listed("service_term"),
+            "work_subject": lambda term, hit, pc: term.category in self.work_categories and pc in self.work_products,
+            "emphasis_adverb": listed("emphasis"),
             "requires_context": lambda term, hit, pc: term.requires_context is not None,
             "time_ordinal": lambda term, hit, pc: term.category == "absolute_claim"
             and hit.endswith(self.cue("time_ordinal", "terms")),
@@ -269,6 +284,9 @@ class RuleSet:
         if ctx.term.category != "absolute_claim" or not _ends_with_any(ctx.hit, self.cue("time_ordinal", "terms")):
             return None
         following = ctx.text[ctx.end : ctx.end + 6]
+        ordinal = _ending(ctx.hit, self.cue("time_ordinal", "terms")) or ""
+        if _ends_with_any(ctx.before + ctx.hit[: len(ctx.hit) - len(ordinal)], self.cue("time_ordinal", "scope_before")):
+            return None
         cue = _starts_with_any(following, self.cue("time_ordinal", "next"))
         if cue:
             return Outcome("time_ordinal", NOT_VIOLATION, f"序数/时间义：“{ctx.hit}{cue}”")
@@ -292,6 +310,9 @@ class RuleSet:
         term = next((t for t in self.cue("advice", "terms") if ctx.hit.startswith(t)), None)
         # 最好用/最好吃 are terms of their own; read them as 最好 + verb.
         if term is None or len(ctx.hit) > len(term) + 1:
+            return None
+        # 中国最好吃的, 全网最好用: a scope before 最好 makes a ranking, not advice.
+        if ctx.before and _ends_with_any(ctx.before, self.cue("advice", "scope_before")):
             return None
         following = ctx.hit[len(term) :] + ctx.text[ctx.end : ctx.end + 8]
         cue = _starts_with_any(following, self.cue("advice", "next"))
@@ -330,6 +351,31 @@ class RuleSet:
                 return Outcome("composition", NOT_VIOLATION, f"成分含量标示：“{m}{ctx.hit}”")
         return None
 
+    def setting(self, ctx: HitContext) -> Outcome | None:
+        """音量开到最大, 亮度调到最低: a setting of the device, not a ranking of the goods."""
+        if ctx.hit not in self.cue("setting", "terms"):
+            return None
+        cue = _ending(ctx.before, self.cue("setting", "before"))
+        if cue:
+            return Outcome("setting", NOT_VIOLATION, f"档位/设置描述：“{cue}{ctx.hit}”")
+        return None
+
+    def evaluative_detail(self, ctx: HitContext) -> Outcome | None:
+        """唯一的缺点, 唯一值得称道的是, 最大的亮点在于: an evaluation of one detail of the goods,
+        not a claim that the goods are unique or the greatest."""
+        if ctx.hit not in self.cue("evaluative_detail", "terms"):
+            return None
+        after = ctx.after
+        for _ in range(3):  # 唯一的一个小缺点, 唯一一点不满意
+            gap = _starts_with_any(after, self.cue("evaluative_detail", "gap"))
+            if gap is None:
+                break
+            after = after[len(gap) :]
+        cue = _starts_with_any(after, self.cue("evaluative_detail", "next"))
+        if cue:
+            return Outcome("evaluative_detail", NOT_VIOLATION, f"评价某一细节：“{ctx.hit}…{cue}”")
+        return None
+
     # R1: negation, quotation, questions --------------------------------------------------
     def negation(self, ctx: HitContext) -> Outcome | None:
         """不是最便宜的; 广告法不让说最好; questions."""
@@ -357,6 +403,19 @@ class RuleSet:
         cue = self.found("negative_emphasis", "cues", ctx.text[ctx.clause_start : ctx.clause_end])
         if cue:
             return Outcome("negative_emphasis", NOT_VIOLATION, f"强调负面评价：“{cue}”")
+        return None
+
+    def slang(self, ctx: HitContext) -> Outcome | None:
+        """极品卖家, 真是个极品: slang about a person, not a grade of the goods."""
+        if ctx.hit not in self.cue("slang", "terms"):
+            return None
+        cue = _starts_with_any(ctx.after, self.cue("slang", "next"))
+        if cue:
+            return Outcome("slang", NOT_VIOLATION, f"俚语，指人：“{ctx.hit}{cue}”")
+        if _ends_with_any(ctx.before, self.cue("slang", "before")) and (
+            not ctx.after or _starts_with_any(ctx.after, self.cue("slang", "closing"))
+        ):
+            return Outcome("slang", NOT_VIOLATION, f"俚语，指人：“…{ctx.hit}”")
         return None
 
     # R2: not aimed at the goods ----------------------------------------------------------
@@ -396,6 +455,27 @@ class RuleSet:
         if opened >= 0 and "》" not in before[opened:] and "》" in after and "《" not in after[: after.find("》")]:
             name = before[opened:] + ctx.original[a:b] + after[: after.find("》") + 1]
             return Outcome("title", EXEMPT, f"作品/商品名称{name}中的用语，须核实名称属实")
+        return None
+
+    def service_term(self, ctx: HitContext) -> Outcome | None:
+        """永久会员, 永久免费更新: the term of a service or membership, a promise to keep rather
+        than a claim about the goods' quality; kept as a low finding (it must be true)."""
+        if ctx.hit not in self.cue("service_term", "terms"):
+            return None
+        cue = _starts_with_any(ctx.after, self.cue("service_term", "next"))
+        if cue:
+            return Outcome("service_term", EXEMPT, f"服务/权益期限（{ctx.hit}{cue}），须属实并写明条件")
+        return None
+
+    def work_subject(self, ctx: HitContext) -> Outcome | None:
+        """这本书讲心理治疗, 纪录片讲癌症治疗: a medical word naming the subject of a book or film,
+        not an efficacy claim for goods; kept as a low finding (a person checks the goods)."""
+        if ctx.term.category not in self.work_categories or ctx.product_category not in self.work_products:
+            return None
+        window = ctx.text[max(0, ctx.start - self.work_reach) : ctx.end + self.work_reach]
+        cue = self.found("work_subject", "cues", window)
+        if cue:
+            return Outcome("work_subject", EXEMPT, f"书籍/影视作品的主题（{cue}），须确认商品为出版物")
         return None
 
     def registration(self, ctx: HitContext) -> Outcome | None:
@@ -438,3 +518,19 @@ class RuleSet:
         ):
             return Outcome("ranking_with_source", EXEMPT, "限定时间与范围并注明来源的排名，须核验数据")
         return None
+
+    def emphasis_adverb(self, ctx: HitContext) -> Outcome | None:
+        """绝对会回购, 绝对不建议, 百分百满意: the buyer's intent or satisfaction; otherwise a bare
+        degree adverb (绝对好看) that claims nothing checkable is kept as a low finding, unless a
+        claim follows it (绝对安全, 绝对没有, 绝对是最…)."""
+        if ctx.hit not in self.cue("emphasis", "terms"):
+            return None
+        after = ctx.after
+        cue = _starts_with_any(after, self.cue("emphasis", "intent"))
+        if cue and not self.found("emphasis", "promise_before", ctx.before):
+            return Outcome("emphasis_adverb", NOT_VIOLATION, f"消费者意向/满意度：“{ctx.hit}{cue}”")
+        if ctx.hit not in self.cue("emphasis", "adverbs") or not after:
+            return None
+        if _starts_with_any(after.lstrip("是的"), self.cue("emphasis", "claim_next")):
+            return None
+        return Outcome("emphasis_adverb", EXEMPT, "程度副词强调，未接可核实的商品宣称，须人工判断")

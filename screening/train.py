@@ -4,6 +4,21 @@ Training data is labeled JSONL with the fields of ../shared/data/labeled.jsonl: 
 ``label`` (violation / ok / unclear; unclear rows are left out), ``content_type``,
 ``product_category``, ``spans``. Every figure reported is cross-validated: the rows a prediction
 is made for never took part in fitting the model, nor its calibration, that made it.
+
+Three choices keep the figures honest and the model from learning length:
+
+- **units, not texts**: the model scores the units of :func:`screening.features.units` and a
+  text's risk is its riskiest unit's. A violation's positive units are those holding one of its
+  labeled ``spans`` (all its units when no span is found in the text); its other units are left
+  out, since they are neither claims nor known to be lawful. Every unit of a lawful text is a
+  negative;
+- **grouped folds**: claims quoted from one case notice (ids ``CASE-c0``, ``CASE-c1`` …) and
+  texts that are the same once punctuation is dropped fall in one group, and a group never
+  straddles folds;
+- **two kinds of data**: ``data`` rows are the real copy the figures are about; ``extra`` rows
+  (the project's own writing) are in every fold's training set with a weight, and never scored;
+- **no base rates of the file**: the content type and product category features are not fitted
+  (``UNFITTED``), since the labeled file's mix of them is not a catalogue's.
 """
 
 from __future__ import annotations
@@ -11,6 +26,7 @@ from __future__ import annotations
 import hashlib
 import json
 import platform
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -22,12 +38,20 @@ import numpy as np
 from .about import __version__
 from .classifier import RiskModel
 from .evaluate import score
-from .features import CHAR_DIM, FEATURIZER_VERSION
+from .features import CHAR_DIM, FEATURIZER_VERSION, units
 from .normalize import normalize
 from .pipeline import Screener
 from .types import CONTENT_TYPES, PRODUCT_CATEGORIES
 
-C_GRID = (0.5, 2.0, 8.0)
+C_DEFAULT = 4.0
+EXTRA_WEIGHT = 0.3
+# Engine features the model is not fitted on: the labeled file's content types and product
+# categories carry its own base rates (most of its live-script lines and drug claims are
+# violations, quoted from case notices), which a catalogue does not share; fitted, they made
+# every ordinary live-script line look risky.
+UNFITTED = ("pc:", "ct:")
+_CASE_ID = re.compile(r"^(.+)-c\d+$")
+_NOT_WORD = re.compile(r"\W+")
 
 
 def _sklearn() -> Any:
@@ -51,9 +75,10 @@ class Example:
     content_type: str
     product_category: str
     row: dict[str, Any]
+    weight: float = 1.0
 
 
-def load_examples(paths: Sequence[str | Path]) -> tuple[list[Example], list[dict[str, Any]]]:
+def load_examples(paths: Sequence[str | Path], weight: float = 1.0) -> tuple[list[Example], list[dict[str, Any]]]:
     """Read labeled JSONL files; returns the usable examples and a description of each file.
 
     Raises:
@@ -81,43 +106,116 @@ def load_examples(paths: Sequence[str | Path]) -> tuple[list[Example], list[dict
             ct = row.get("content_type") if row.get("content_type") in CONTENT_TYPES else "listing"
             pc = row.get("product_category") if row.get("product_category") in PRODUCT_CATEGORIES else "general"
             rid = str(row.get("id") or f"{path.stem}:{n}")
-            examples.append(Example(rid, text, int(label == "violation"), ct, pc, row))
+            examples.append(Example(rid, text, int(label == "violation"), ct, pc, row, weight))
         sources.append({"path": str(path), "sha256": hashlib.sha256(raw).hexdigest(), **counts})
     return examples, sources
 
 
+def groups(examples: Sequence[Example]) -> np.ndarray:
+    """A group number per example: one case notice's claims, and texts equal up to punctuation,
+    share a group (union-find over both keys)."""
+    parent = list(range(len(examples)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    first: dict[str, int] = {}
+    for i, ex in enumerate(examples):
+        m = _CASE_ID.match(ex.id)
+        keys = ["text:" + _NOT_WORD.sub("", normalize(ex.text).text)]
+        if m:
+            keys.append("case:" + m.group(1))
+        for key in keys:
+            j = first.setdefault(key, i)
+            parent[find(i)] = find(j)
+    roots = [find(i) for i in range(len(examples))]
+    _, numbered = np.unique(roots, return_inverse=True)
+    return numbered
+
+
 class Design:
-    """Builds the feature matrix of examples with a lexicon-only screener."""
+    """The unit rows of examples, featurized once with a lexicon-only screener.
 
-    def __init__(self, screener: Screener) -> None:
-        self.base = screener
-        self.fz = screener.featurizer
+    ``X`` has one CSR row per unit; ``owner[u]`` is the example a unit belongs to and
+    ``positive[u]`` whether it holds a labeled span of a violation (see the module doc).
+    """
 
-    def rows(self, examples: Sequence[Example]) -> Any:
-        """A CSR matrix, one row per example, columns as in ``screening.features``."""
+    def __init__(self, screener: Screener, examples: Sequence[Example]) -> None:
         from scipy import sparse
 
+        self.base = screener
+        self.fz = screener.featurizer
+        fitted = np.array([not n.startswith(UNFITTED) for n in self.fz.engine_names])
         indptr, indices, data = [0], [], []
-        offset = CHAR_DIM
-        for ex in examples:
+        owner: list[int] = []
+        positive: list[bool] = []
+        for k, ex in enumerate(examples):
             norm = normalize(ex.text)
-            p = self.base._pass(norm, ex.product_category, ex.content_type)
-            idx, vals = self.fz.text_part(norm.text)
-            eng = self.fz.engine_part(norm.text, p.findings, p.suppressed, ex.product_category, ex.content_type)
-            nz = np.flatnonzero(eng)
-            indices.append(np.concatenate([idx, nz + offset]))
-            data.append(np.concatenate([vals, eng[nz]]))
-            indptr.append(indptr[-1] + len(indices[-1]))
-        return sparse.csr_matrix(
+            p = screener._pass(norm, ex.product_category, ex.content_type)
+            text = norm.text
+            spans = _span_offsets(ex)
+            for a, b in units(text):
+                oa, ob = norm.to_original(a, b)
+                fs = [f for f in p.findings if f.start < ob and f.end > oa]
+                ss = [x for x in p.suppressed if x.start < ob and x.end > oa]
+                idx, vals = self.fz.text_part(text[a:b])
+                eng = self.fz.engine_part(text[a:b], fs, ss, ex.product_category, ex.content_type)
+                nz = np.flatnonzero(eng * fitted)
+                indices.append(np.concatenate([idx, nz + CHAR_DIM]))
+                data.append(np.concatenate([vals, eng[nz]]))
+                indptr.append(indptr[-1] + len(indices[-1]))
+                owner.append(k)
+                positive.append(any(s < ob and e > oa for s, e in spans))
+        self.X = sparse.csr_matrix(
             (np.concatenate(data) if data else [], np.concatenate(indices) if indices else [], indptr),
-            shape=(len(examples), offset + self.fz.n_engine),
+            shape=(len(owner), CHAR_DIM + self.fz.n_engine),
         )
+        self.owner = np.array(owner, dtype=np.int64)
+        self.positive = np.array(positive, dtype=bool)
+        self.y = np.array([e.y for e in examples], dtype=np.int64)
+        self.weight = np.array([e.weight for e in examples], dtype=np.float64)
+
+    def training_units(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Unit indices, unit labels and unit weights for training on examples ``rows``."""
+        chosen = np.zeros(len(self.y), dtype=bool)
+        chosen[rows] = True
+        in_rows = chosen[self.owner]
+        viol = self.y[self.owner] == 1
+        # A violation whose spans were found in none of its units lends every unit its label.
+        has_pos = np.zeros(len(self.y), dtype=bool)
+        has_pos[self.owner[self.positive]] = True
+        pos = viol & (self.positive | ~has_pos[self.owner])
+        keep = in_rows & (~viol | pos)
+        u = np.flatnonzero(keep)
+        return u, pos[u].astype(np.int64), self.weight[self.owner[u]]
+
+    def text_scores(self, decision: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """Each example's score from its units' ``decision`` (given for all units): the maximum."""
+        best = np.full(len(self.y), -np.inf)
+        np.maximum.at(best, self.owner, decision)
+        return best[rows]
 
 
-def _folds(y: np.ndarray, k: int, seed: int) -> Any:
-    from sklearn.model_selection import StratifiedKFold
+def _span_offsets(ex: Example) -> list[tuple[int, int]]:
+    out = []
+    if ex.y != 1:
+        return out
+    for s in ex.row.get("spans") or []:
+        t = s.get("text") if isinstance(s, dict) else None
+        if t:
+            i = ex.text.find(t)
+            if i >= 0:
+                out.append((i, i + len(t)))
+    return out
 
-    return StratifiedKFold(n_splits=k, shuffle=True, random_state=seed)
+
+def _folds(y: np.ndarray, g: np.ndarray, k: int, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    from sklearn.model_selection import StratifiedGroupKFold
+
+    return list(StratifiedGroupKFold(n_splits=k, shuffle=True, random_state=seed).split(np.zeros(len(y)), y, g))
 
 
 def _lr(c: float) -> Any:
@@ -126,41 +224,71 @@ def _lr(c: float) -> Any:
     return LogisticRegression(C=c, class_weight="balanced", solver="liblinear", max_iter=5000)
 
 
-def fit(X: Any, y: np.ndarray, *, folds: int = 5, seed: int = 0, c: float | None = None) -> tuple[np.ndarray, float, float, float, float]:
-    """Fit weights and Platt calibration on ``X, y``; returns (weights, bias, a, b, C).
+def _fit_units(design: Design, rows: np.ndarray, c: float) -> Any:
+    u, yu, wu = design.training_units(rows)
+    return _lr(c).fit(design.X[u], yu, sample_weight=wu)
 
-    C is chosen by cross-validated AUC on ``X, y`` when not given; calibration is fitted on
-    cross-validated decision values, then applied to the model fitted on all of ``X``.
+
+def fit(design: Design, rows: np.ndarray, g: np.ndarray, *, folds: int = 5, seed: int = 0,
+        c: float = C_DEFAULT) -> tuple[np.ndarray, float, float, float]:
+    """Fit unit weights on examples ``rows`` and a Platt calibration of text scores; returns
+    (weights, bias, a, b).
+
+    The calibration is fitted on text scores cross-validated within ``rows`` (grouped folds),
+    then applied to the model fitted on all of them.
     """
     from sklearn.linear_model import LogisticRegression
-    from sklearn.metrics import roc_auc_score
-    from sklearn.model_selection import cross_val_predict
 
-    cv = _folds(y, folds, seed)
-    best_c, best_auc, best_d = None, -1.0, None
-    for cand in (c,) if c is not None else C_GRID:
-        d = cross_val_predict(_lr(cand), X, y, cv=cv, method="decision_function")
-        a = roc_auc_score(y, d)
-        if a > best_auc:
-            best_c, best_auc, best_d = cand, a, d
-    platt = LogisticRegression(C=1e4, solver="lbfgs").fit(best_d.reshape(-1, 1), y)
-    model = _lr(best_c).fit(X, y)
-    return model.coef_.ravel(), float(model.intercept_[0]), float(platt.coef_[0, 0]), float(platt.intercept_[0]), best_c
+    y = design.y[rows]
+    held = np.zeros(len(rows))
+    for tr, te in _folds(y, g[rows], folds, seed):
+        model = _fit_units(design, rows[tr], c)
+        held[te] = design.text_scores(model.decision_function(design.X), rows[te])
+    platt = LogisticRegression(C=1e4, solver="lbfgs").fit(held.reshape(-1, 1), y,
+                                                          sample_weight=design.weight[rows])
+    model = _fit_units(design, rows, c)
+    return model.coef_.ravel(), float(model.intercept_[0]), float(platt.coef_[0, 0]), float(platt.intercept_[0])
 
 
-def cross_validated_results(
-    screener: Screener, examples: Sequence[Example], *, folds: int = 5, seed: int = 0, c: float | None = None
-) -> list[dict[str, Any]]:
-    """Whole-pipeline results for every example from a model that never saw its fold."""
-    design = Design(screener)
-    X = design.rows(examples)
-    y = np.array([e.y for e in examples])
-    results: list[dict[str, Any] | None] = [None] * len(examples)
-    for train_idx, test_idx in _folds(y, folds, seed).split(np.zeros(len(y)), y):
-        w, b, pa, pb, _ = fit(X[train_idx], y[train_idx], folds=folds, seed=seed, c=c)
+def fold_screeners(
+    screener: Screener,
+    examples: Sequence[Example],
+    *,
+    extra: Sequence[Example] = (),
+    folds: int = 5,
+    seed: int = 0,
+    c: float = C_DEFAULT,
+) -> list[tuple[Screener, list[int]]]:
+    """One screener per grouped fold, with a model fitted (and calibrated) without the fold, and
+    the indices of the ``examples`` it may score. ``extra`` examples join every fold's training
+    set and are never in a fold."""
+    everything = [*examples, *extra]
+    design = Design(screener, everything)
+    g = groups(everything)
+    n = len(examples)
+    extra_rows = np.arange(n, len(everything))
+    out = []
+    for train_idx, test_idx in _folds(design.y[:n], g[:n], folds, seed):
+        w, b, pa, pb = fit(design, np.concatenate([train_idx, extra_rows]), g, folds=folds, seed=seed, c=c)
         model = RiskModel(w, b, pa, pb, tuple(design.fz.engine_names), {"version": "cv"})
         fold = Screener(screener.lexicon, screener.policy, matcher=screener.matcher, segmenter=screener.segmenter,
                         model=model, clock=screener.clock)
+        out.append((fold, [int(i) for i in test_idx]))
+    return out
+
+
+def cross_validated_results(
+    screener: Screener,
+    examples: Sequence[Example],
+    *,
+    extra: Sequence[Example] = (),
+    folds: int = 5,
+    seed: int = 0,
+    c: float = C_DEFAULT,
+) -> list[dict[str, Any]]:
+    """Whole-pipeline results for every example, each from a model that never saw its group."""
+    results: list[dict[str, Any] | None] = [None] * len(examples)
+    for fold, test_idx in fold_screeners(screener, examples, extra=extra, folds=folds, seed=seed, c=c):
         for i in test_idx:
             ex = examples[i]
             r = fold.screen(ex.text, content_type=ex.content_type, product_category=ex.product_category, id=ex.id)
@@ -181,34 +309,44 @@ def calibration_table(y: Sequence[int], p: Sequence[float], bins: int = 5) -> li
     return out
 
 
+def gold_rows(examples: Sequence[Example]) -> list[dict[str, Any]]:
+    """The examples as score.py's gold rows."""
+    return [{**e.row, "id": e.id, "label": "violation" if e.y else "ok"} for e in examples]
+
+
 def train(
     paths: Sequence[str | Path],
     out_dir: str | Path,
     *,
     version: str,
+    extra_paths: Sequence[str | Path] = (),
+    extra_weight: float = EXTRA_WEIGHT,
     description: str = "",
     folds: int = 5,
     seed: int = 0,
+    c: float = C_DEFAULT,
     screener: Screener | None = None,
 ) -> dict[str, Any]:
     """Train on labeled JSONL files, write the model and its card; returns the card.
 
     The card's metrics are cross-validated over the whole pipeline (lexicon, rules, model,
-    policy) with ``folds`` folds.
+    policy) with ``folds`` grouped folds of the ``paths`` rows; ``extra_paths`` rows train with
+    ``extra_weight`` and are not scored.
     """
     sklearn = _sklearn()
     examples, sources = load_examples(paths)
-    if len({e.y for e in examples}) < 2:
+    extra, extra_sources = load_examples(extra_paths, weight=extra_weight)
+    if len({e.y for e in examples + extra}) < 2:
         raise ValueError("training needs both violation and ok rows")
     base = screener or Screener(model=None)
-    design = Design(base)
-    X = design.rows(examples)
-    y = np.array([e.y for e in examples])
-    cv_results = cross_validated_results(base, examples, folds=folds, seed=seed)
-    gold = [{**e.row, "id": e.id, "label": "violation" if e.y else "ok"} for e in examples]
-    metrics = score(gold, cv_results)
+    cv_results = cross_validated_results(base, examples, extra=extra, folds=folds, seed=seed, c=c)
+    metrics = score(gold_rows(examples), cv_results)
+    everything = [*examples, *extra]
+    design = Design(base, everything)
+    g = groups(everything)
+    weights, bias, pa, pb = fit(design, np.arange(len(everything)), g, folds=folds, seed=seed, c=c)
+    y = [e.y for e in examples]
     risks = [r["risk"] for r in cv_results]
-    weights, bias, pa, pb, c = fit(X, y, folds=folds, seed=seed)
     card = {
         "name": "risk_clf",
         "version": version,
@@ -221,15 +359,18 @@ def train(
         "lexicon": base.lexicon.version,
         "rules": base.rules.version,
         "policy": base.policy.label,
-        "estimator": f"LogisticRegression(C={c}, class_weight=balanced, liblinear) + Platt calibration on "
-        f"{folds}-fold cross-validated decision values",
-        "training_data": sources,
-        "n_examples": len(examples),
-        "n_violation": int(y.sum()),
+        "estimator": f"LogisticRegression(C={c}, class_weight=balanced, liblinear) over units, a text scored by "
+        f"its riskiest unit; Platt calibration on {folds}-fold grouped cross-validated text scores",
+        "training_data": [{**s, "role": "data", "weight": 1.0} for s in sources]
+        + [{**s, "role": "extra", "weight": extra_weight} for s in extra_sources],
+        "n_examples": len(everything),
+        "n_violation": int(sum(e.y for e in everything)),
         "cross_validated": {
             "folds": folds,
             "seed": seed,
-            "note": "whole pipeline: each row screened by a model fitted (and calibrated) without its fold",
+            "grouped": "case notice id (CASE-cN) and text equal up to punctuation",
+            "note": "whole pipeline on the role=data rows: each row screened by a model fitted (and calibrated) "
+            "without its group; role=extra rows are in every fold's training set and never scored",
             "metrics": {k: (round(v, 4) if isinstance(v, float) else v) for k, v in metrics.items() if k != "per_category"},
             "per_category": metrics["per_category"],
             "calibration": calibration_table(y, risks),

@@ -190,6 +190,9 @@ class ScreeningResult:
     versions: dict[str, str]
     error: str | None = None
     suppressed: tuple[Suppressed, ...] = field(default=(), compare=False)
+    # The category inferred from the text of a record given as "general" (a
+    # screening.categorize.Inference), or None.
+    inferred_category: Any = None
 
     def to_dict(self, explain: bool = False) -> dict[str, Any]:
         """Return exactly the contract's JSON object (plus ``suppressed`` when ``explain``)."""
@@ -203,6 +206,8 @@ class ScreeningResult:
             "versions": dict(self.versions),
             "error": self.error,
         }
+        if self.inferred_category is not None:
+            d["inferred_category"] = self.inferred_category.to_dict()
         if explain:
             d["suppressed"] = [s.to_dict() for s in self.suppressed]
         return d

@@ -15,7 +15,9 @@ CSV and the xlsx sheet ``results`` have the columns :data:`COLUMNS`:
 - ``n_findings``; ``categories``: the findings' categories, unique, in finding order, ``;``-joined;
 - ``terms``: ``text→suggestion`` (or ``text`` without a suggestion) per finding, unique, ``;``-joined;
 - ``text``: the copy; with several text fields one ``field: text`` line per field;
-- ``findings_json``: the findings list as JSON; ``versions``: the versions as JSON.
+- ``findings_json``: the findings list as JSON; ``versions``: the versions as JSON;
+- ``inferred_category``: the product category inferred from the text of a record given as
+  ``general`` (empty when none was; the evidence offsets are in the JSONL output only).
 
 The xlsx workbook also has a sheet ``summary``, written at close: records, records with errors, and
 records per decision, per finding category (records with at least one finding of it) and per
@@ -35,6 +37,7 @@ Parquet schema (nullable columns, typed for SQL)::
     versions  map<string, string>
     error     string
     text      string    (the copy, joined as for CSV)
+    inferred_category  string    (as for CSV; null when none was inferred)
 
 Finding keys outside that struct (and a result's ``suppressed`` explain list) are not written to
 Parquet. Text that cannot be encoded (lone surrogates from undecodable input) is written with
@@ -84,6 +87,7 @@ COLUMNS = (
     "text",
     "findings_json",
     "versions",
+    "inferred_category",
 )
 EXCEL_MAX_CELL = 32_767
 TRUNCATED = "…(truncated)"
@@ -205,6 +209,7 @@ def result_row(item: dict[str, Any], result: dict[str, Any]) -> dict[str, Any]:
         "text": joined_text(item.get("texts") or {}),
         "findings_json": json.dumps(findings, ensure_ascii=False),
         "versions": json.dumps(result.get("versions") or {}, ensure_ascii=False),
+        "inferred_category": (result.get("inferred_category") or {}).get("category"),
     }
 
 
@@ -507,6 +512,7 @@ def parquet_schema() -> Any:
             ("versions", pa.map_(pa.string(), pa.string())),
             ("error", pa.string()),
             ("text", pa.string()),
+            ("inferred_category", pa.string()),
         ]
     )
 
@@ -575,6 +581,7 @@ def parquet_row(item: dict[str, Any], result: dict[str, Any]) -> dict[str, Any]:
         "versions": [(_pq_str(k), _pq_str(v)) for k, v in (result.get("versions") or {}).items()],
         "error": _pq_str(result.get("error")),
         "text": _pq_str(joined_text(item.get("texts") or {})),
+        "inferred_category": _pq_str((result.get("inferred_category") or {}).get("category")),
     }
 
 

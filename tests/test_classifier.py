@@ -39,12 +39,14 @@ def test_risk_is_a_probability_that_ranks(screener) -> None:
 
 
 def test_the_model_alone_flags_a_claim_with_no_listed_term(screener) -> None:
-    text = "腰疼了十年，戴了一个礼拜就能下地干活了"
+    claim = "腰疼了十年，戴了一个礼拜就能下地干活了"
+    # The claim inside an ordinary script: the finding is on the claim's sentence, not the page.
+    text = f"家人们晚上好，今天给大家带来这款护腰带。{claim}！尺码有M和L两个，拍的时候备注身高体重。"
     r = screener.screen(text, content_type="live_script", product_category="general")
     assert r.decision == "review"
     (f,) = r.findings
     assert (f.category, f.detector, f.severity) == ("model_risk", "model", "medium")
-    assert text[f.start : f.end] == f.text and f.text in ("腰疼了十年", "戴了一个礼拜就能下地干活了")
+    assert text[f.start : f.end] == f.text == claim
     assert f.confidence == r.risk >= screener.policy.review_risk
 
 

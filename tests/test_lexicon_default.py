@@ -57,3 +57,44 @@ def test_sources_name_every_lexicon_file() -> None:
     sources = (lexdir / "SOURCES.md").read_text(encoding="utf-8")
     for path in lexdir.glob("*.jsonl"):
         assert path.name in sources, path.name
+
+
+def test_claim_classes_added_in_2026_11_4(engine) -> None:
+    """Disease and efficacy claims, guarantees, authority and open superlatives that regulators
+    cite: each class is caught; lawful names and low-risk evaluations are not."""
+    claims = [
+        ("杜仲茶补肝肾", "food"), ("每天一杯强筋健骨", "food"), ("孕期喝它能安胎", "food"),
+        ("护垫防感染", "general"), ("喷一喷抗真菌", "general"), ("车载净化器防病毒", "general"),
+        ("益生菌杀死癌细胞", "food"), ("帮助修复受损神经", "food"), ("一杯降四高", "food"),
+        ("化石排石茶", "food"), ("溶解血栓的纳豆", "food"), ("清理血管就喝它", "food"),
+        ("牙膏修复蛀牙", "cosmetics"), ("牙膏促进牙齿生长", "cosmetics"),
+        ("三个月不易复发", "device"), ("一次治疗彻底治好", "medical_service"),
+        ("常年服用零危害", "general"), ("电子烟无致癌物质", "general"), ("没有副作用放心用", "general"),
+        ("形成习惯不会反弹", "general"), ("国家有关部门批准发行的纪念册", "general"),
+        ("国家特批限量纪念币", "general"), ("药监局认证的洗发水", "cosmetics"), ("国礼级好茶", "food"),
+        ("精华抑制黑色素生成", "cosmetics"), ("精华淡化色斑", "cosmetics"), ("一抹抚平皱纹", "cosmetics"),
+        ("喝出细胞再生", "food"), ("奶粉调节免疫", "food"),
+        ("这件裙子最显气质", "general"), ("本季最吸睛的单品", "general"), ("行业龙头企业出品", "general"),
+        ("有史以来最轻的一代", "general"), ("店铺人气王", "general"), ("夏季出行的上上之选", "general"),
+        ("更年期失眠喝它就改善", "food"), ("喝了老寒腿好转", "food"),
+    ]
+    for text, pc in claims:
+        assert engine.screen(text, product_category=pc).findings, (text, pc)
+    lawful = [
+        "周末去国家级森林公园露营", "半永久纹眉工具套装", "通宵玩极品飞车", "敏捷开发的最佳实践",
+        "电脑装了防病毒软件", "更年期的妈妈也能穿的宽松款",
+    ]
+    for text in lawful:
+        r = engine.screen(text)
+        assert r.decision == "pass", (text, r.findings)
+    r = engine.screen("透气性极佳的面料")
+    assert r.decision == "pass" and [f.severity for f in r.findings] == ["low"]
+
+
+def test_low_terms_that_are_claims_in_their_sector(engine) -> None:
+    """祛痘 needs an efficacy evaluation in cosmetics (medium, like 美白); claiming a 保健 effect for
+    a food or a liquor is a function claim, the bare word stays low."""
+    assert engine.screen("祛痘精华液", product_category="cosmetics").decision == "review"
+    assert engine.screen("这款黄酒有保健作用", product_category="alcohol").decision != "pass"
+    assert engine.screen("坚持喝有预防保健的效果", product_category="food").decision != "pass"
+    assert engine.screen("养生保健茶礼盒", product_category="food").decision == "pass"

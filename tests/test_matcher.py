@@ -102,3 +102,72 @@ _MATCHERS: dict[int, TermMatcher] = {}
 def _matcher(lexicon) -> TermMatcher:
     return _MATCHERS.setdefault(id(lexicon), TermMatcher(lexicon, use_cache=False))
 
+
+
+# ---------------------------------------------------------------- evasion forms and line breaks
+@pytest.mark.parametrize(
+    ("text", "term", "found"),
+    [
+        ("zhi疗脚气", "治疗", "zhi疗"),  # pinyin for one character, generated from the table
+        ("好用到z疗", "治疗", "z疗"),  # its initial
+        ("冶疗", "治疗", "冶疗"),  # a look-alike
+        ("全网第1的面霜", "全网第一", "全网第1"),  # a digit
+        ("蕞好的", "最好", "蕞好"),  # a homophone
+        ("国家ji的", "国家级", "国家ji"),
+    ],
+)
+def test_evasion_forms_are_found_with_exact_offsets(tiny_lexicon, text: str, term: str, found: str) -> None:
+    m = TermMatcher(tiny_lexicon, use_cache=False)
+    hits = [h for h in m.find(normalize(text).text) if term in [tiny_lexicon.terms[t].term for t in h.key.term_ids]]
+    assert hits, text
+    n = normalize(text)
+    a, b = n.to_original(hits[0].start, hits[0].end)
+    assert text[a:b] == found
+
+
+def test_evasion_forms_keep_their_allow_contexts(tiny_lexicon) -> None:
+    m = TermMatcher(tiny_lexicon, use_cache=False)
+    keys = [h.key for h in m.find("第1季度")]
+    assert any(k.allow_for == ("ABS-0002",) for k in keys)
+
+
+@pytest.mark.parametrize("text", ["最hot单品", "型号r11s白色", "2z疗", "abcdi一"])
+def test_a_latin_evasion_edge_must_not_run_on_into_more_latin(tiny_lexicon, text: str) -> None:
+    m = TermMatcher(tiny_lexicon, use_cache=False)
+    assert not [h for h in m.find(normalize(text).text) if not h.key.text.isascii() and h.key.edges]
+
+
+def test_written_forms_never_get_an_edge_check(tiny_lexicon) -> None:
+    m = TermMatcher(tiny_lexicon, use_cache=False)
+    assert all(k.edges == 0 for k in m.keys if k.text in {"zui好", "no1", "top1", "di一"})
+
+
+@pytest.mark.parametrize(("text", "found"), [("根\n治脚气", "根\n治"), ("全网\n第一", "全网\n第一"), ("美\r\n白", "美\r\n白")])
+def test_a_line_break_inside_a_term_does_not_split_it(tiny_lexicon, text: str, found: str) -> None:
+    m = TermMatcher(tiny_lexicon, use_cache=False)
+    n = normalize(text)
+    spans = [n.to_original(h.start, h.end) for h in m.find(n.text) if h.key.term_ids]
+    assert found in [text[a:b] for a, b in spans]
+    # The batch path finds the same.
+    assert [[(h.start, h.end, h.key.text) for h in hs] for hs in m.find_many([n.text, "无关", n.text])] == [
+        [(h.start, h.end, h.key.text) for h in m.find(t)] for t in (n.text, "无关", n.text)]
+
+
+@pytest.mark.parametrize("text", ["最\n\n\n好", "根\n\n\n治", "保湿\n补水", "\n第一\n"])
+def test_a_paragraph_break_joins_nothing_and_lines_of_separate_words_stay_apart(tiny_lexicon, text: str) -> None:
+    m = TermMatcher(tiny_lexicon, use_cache=False)
+    n = normalize(text)
+    bridged = [h for h in m.find(n.text) if "\n" in n.text[h.start:h.end]]
+    assert bridged == []
+
+
+def test_the_engine_holds_against_evasions_and_leaves_look_alike_lawful_text_alone(engine) -> None:
+    for text, term, found in [("z疗脚气", "治疗", "z疗"), ("根\n治脚气", "根治", "根\n治"),
+                              ("全网第1的面霜", "全网第一", "全网第1"), ("ding级面霜", "顶级", "ding级"),
+                              ("减月巴茶", "减肥", "减月巴"), ("独1无2的设计", "独一无二", "独1无2")]:
+        r = engine.screen(text, product_category="cosmetics")
+        f = next(f for f in r.findings if f.term == term)
+        assert text[f.start:f.end] == f.text == found
+    for lawful in ["第1次用这款面霜", "小弟一直用这款", "陶冶情操的好书", "最hot的颜色是黑色", "型号R11S白色",
+                   "颜色：黑\n最好冷藏"]:
+        assert engine.screen(lawful).decision == "pass", lawful

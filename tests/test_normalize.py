@@ -110,3 +110,12 @@ def test_batch_normalization_matches_normalize_on_any_mix(texts: list[str]) -> N
 def test_a_batch_gives_each_text_the_offset_map_normalize_gives(texts: list[str]) -> None:
     batch = NormalizedBatch(texts)
     assert [batch.get(k) for k in range(len(texts))] == [normalize(t) for t in texts]
+
+
+def test_an_emoji_inside_a_term_is_noise_and_a_line_break_stays() -> None:
+    # Emoji (with a variation selector) inside a term are dropped; a line break ends a clause in
+    # normalized text, and the matcher alone joins a term it splits (test_matcher).
+    n = normalize("最❤️好\n用")
+    assert n.text == "最好\n用"
+    assert n.to_original(0, 2) == (0, 4)
+    assert normalize("根🔥治").text == "根治"

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from screening import PolicyError
+from screening import PolicyError, Screener
 from screening.policy import Policy
+from screening.types import LEXICON_CATEGORIES
 
 NOW = datetime(2026, 11, 21, 2, 0, tzinfo=timezone.utc)  # 10:00 in Asia/Shanghai
 
@@ -22,22 +23,52 @@ def _findings(engine, text: str, **kw):
     return engine.screen(text, **kw).findings
 
 
+# Risks are given relative to the policy's derived thresholds ("above"/"below" the one that
+# applies), so the table states the policy's logic whatever the data put the numbers at.
 @pytest.mark.parametrize(
-    ("text", "kw", "risk", "decision", "severity"),
+    ("text", "kw", "where", "decision", "severity"),
     [
-        ("这款茶降血压，喝了就见效", {"product_category": "food"}, 0.95, "block", "high"),  # clear: medical claim, model agrees
-        ("这款茶降血压，喝了就见效", {"product_category": "food"}, 0.2, "review", "high"),  # model doubts: a person decides
-        ("这是最好的洗发水", {"product_category": "cosmetics"}, 0.7, "review", "medium"),
-        ("这是最好的洗发水", {"product_category": "cosmetics"}, 0.1, "pass", "medium"),  # model confident it is lawful
-        ("全网同款 纯棉T恤", {}, 0.1, "pass", "low"),
-        ("纯棉短袖T恤", {}, 0.05, "pass", "none"),
+        ("这款茶降血压，喝了就见效", {"product_category": "food"}, ("block_risk", +1), "block", "high"),  # clear, model sure
+        ("这款茶降血压，喝了就见效", {"product_category": "food"}, ("block_risk", -1), "review", "high"),  # a person decides
+        ("这是最好的洗发水", {"product_category": "cosmetics"}, ("finding_review_risk", +1), "review", "medium"),
+        ("这是最好的洗发水", {"product_category": "cosmetics"}, ("finding_review_risk", -1), "pass", "medium"),
+        ("全网同款 纯棉T恤", {}, ("review_risk", -1), "pass", "low"),
+        ("纯棉短袖T恤", {}, ("review_risk", -1), "pass", "none"),
     ],
 )
-def test_outcomes(engine, policy: Policy, text, kw, risk, decision, severity) -> None:
+def test_outcomes(engine, policy: Policy, text, kw, where, decision, severity) -> None:
+    name, side = where
+    if side < 0 and getattr(policy, name) == 0.0:
+        pytest.skip(f"the derived policy has {name} = 0: no risk is below it")
+    risk = round(min(max(getattr(policy, name) + 0.01 * side, 0.0), 1.0), 4)
     d = policy.decide(_findings(engine, text, **kw), risk=risk, content_type="listing",
                       product_category=kw.get("product_category", "general"), now=NOW)
     assert (d.decision, d.severity, d.risk) == (decision, severity, risk)
     assert (d.route is None) == (decision == "pass")
+
+
+def test_thresholds_are_ordered_and_record_their_derivation(policy: Policy) -> None:
+    assert 0.0 <= policy.high_review_risk <= policy.finding_review_risk <= policy.review_risk <= 1.0
+    assert policy.block_risk > policy.finding_review_risk
+    d = policy.derivation
+    assert d["data"] and len(d["data_sha256"]) == 64 and "cross-validation" in d["method"]
+    assert d["block_precision"] >= 0.97 and d["fpr"] <= 0.05
+
+
+def test_a_high_finding_passes_only_below_high_review_risk() -> None:
+    raw = {"name": "t", "version": "1", "decision": {"high_review_risk": 0.05, "block_risk": 0.9,
+                                                       "block_categories": list(LEXICON_CATEGORIES),
+                                                       "without_model": {"none": "pass", "low": "pass",
+                                                                         "medium": "review", "high": "block"}},
+           "risk": {"none": 0.05, "low": 0.2, "medium": 0.6, "high": 0.9},
+           "routing": {ct: "content_review" for ct in ("listing", "ad", "live_script", "short_video", "post")},
+           "sla_hours": {ct: 24 for ct in ("listing", "ad", "live_script", "short_video", "post")}}
+    p = Policy(raw)
+    findings = Screener(model=None).screen("根治脚气", product_category="drug").findings
+    assert any(f.severity == "high" for f in findings)
+    assert p.decide(findings, risk=0.04, content_type="ad", product_category="drug", now=NOW).decision == "pass"
+    assert p.decide(findings, risk=0.05, content_type="ad", product_category="drug", now=NOW).decision == "review"
+    assert p.decide(findings, risk=0.95, content_type="ad", product_category="drug", now=NOW).decision == "block"
 
 
 def test_model_alone_sends_to_review_above_its_threshold(policy: Policy) -> None:
