@@ -40,7 +40,7 @@ FEATURIZER_VERSION = "3"
 UNIT_MAX = 40
 _SENTENCE = re.compile(r"[^。!?;\n…]+")
 _SENTENCE_MARK = re.compile(r"[。!?;\n…]")
-_PIECE = re.compile(r"[^,:、]+[,:、]?")
+_COMMA = re.compile(r"[,:、]")
 
 
 def units(text: str) -> list[tuple[int, int]]:
@@ -57,32 +57,36 @@ def units(text: str) -> list[tuple[int, int]]:
     if n <= UNIT_MAX and _SENTENCE_MARK.search(text) is None:
         return [(0, n)]
     out: list[tuple[int, int]] = []
+    step = UNIT_MAX // 2
     for m in _SENTENCE.finditer(text):
         a, b = m.span()
         if b - a <= UNIT_MAX:
             out.append((a, b))
             continue
-        cur: tuple[int, int] | None = None
-        for piece in _PIECE.finditer(text, a, b):
-            pa, pb = piece.span()
-            if pb - pa > 2 * UNIT_MAX:
+        # Clause ends (just after each comma, and the sentence's end); the unit being built is
+        # [start, prev), extended clause by clause while it stays within UNIT_MAX.
+        ends = [c.end() for c in _COMMA.finditer(text, a, b)]
+        if not ends or ends[-1] != b:
+            ends.append(b)
+        start = prev = a
+        for e in ends:
+            if e - prev > 2 * UNIT_MAX:
                 # A long run without punctuation (a pasted document, a keyword title) is read in
                 # overlapping windows, so that a claim inside it is not diluted by the rest.
-                if cur is not None:
-                    out.append(cur)
-                    cur = None
-                step = UNIT_MAX // 2
-                out.extend((s, min(s + UNIT_MAX, pb)) for s in range(pa, max(pa + 1, pb - step), step))
+                if prev > start:
+                    out.append((start, prev))
+                out.extend((s, min(s + UNIT_MAX, e)) for s in range(prev, max(prev + 1, e - step), step))
+                start = prev = e
                 continue
-            if cur is not None and pb - cur[0] > UNIT_MAX:
-                out.append(cur)
-                cur = (pa, pb)
-            else:
-                cur = (pa, pb) if cur is None else (cur[0], pb)
-        if cur is not None:
-            out.append(cur)
-    # A unit of only punctuation says nothing; a text of only punctuation is still one unit.
-    return [(a, b) for a, b in out if text[a:b].strip(",:、 ")] or [(0, n)]
+            if prev > start and e - start > UNIT_MAX:
+                out.append((start, prev))
+                start = prev
+            prev = e
+        if prev > start:
+            out.append((start, prev))
+    # A unit of only punctuation (",,") says nothing; a text of only punctuation is still one unit.
+    return [(a, b) for a, b in out if b - a > 2 or text[a:b].strip(",:、 ")] or [(0, n)]
+
 
 # Suppression rules the engine reports (pipeline and screening.rules); a new rule only adds a
 # zero column to old models, so this list may grow but never reorder.
@@ -305,18 +309,23 @@ class Featurizer:
         return _normalized_counts(char_ngram_ids(text))
 
     def clean_engine_scores(
-        self, texts: Sequence[str], product_categories: Sequence[str], content_types: Sequence[str], w: np.ndarray
+        self, texts: Sequence[str], product_categories: Sequence[str], content_types: Sequence[str], w: np.ndarray,
+        owner: np.ndarray | None = None,
     ) -> np.ndarray:
         """``w · engine_part(text, (), (), pc, ct)`` for each text the lexicon pass found nothing in.
 
         Such a row has only its length, the cue counts and the one-hot fields set, so a batch
-        needs no row of its own: the same sum as the dot product, term by term.
+        needs no row of its own: the same sum as the dot product, term by term. With ``owner``,
+        ``texts`` are units and the fields are given once per record, ``owner[u]`` the record of
+        unit ``u``.
         """
         idx = self._index
         cues = self.cues.counts_many(texts)
         lengths = np.fromiter(map(len, texts), dtype=np.float64, count=len(texts))
         one_hot = np.array([w[idx[f"pc:{pc}"]] if f"pc:{pc}" in idx else 0.0 for pc in product_categories])
         one_hot += np.array([w[idx[f"ct:{ct}"]] if f"ct:{ct}" in idx else 0.0 for ct in content_types])
+        if owner is not None:
+            one_hot = one_hot[owner] if one_hot.size else np.zeros(len(texts))
         cue_w = w[[idx["symptoms"], idx["symptom_near_outcome"], idx["duration_near_outcome"]]]
         return (w[idx["log_len"]] * (np.log1p(lengths) / 8.0) + np.log1p(cues) @ cue_w + one_hot
                 + w[idx["bias_term"]])

@@ -132,6 +132,12 @@ class Screener:
         self.clock = clock
         self._lawful = {lp.id: lp for lp in self.lexicon.lawful}
         self._forms = {k.text for k in self.matcher.keys if k.term_ids}
+        # Forms whose finding can depend on the product category: only a hit of one of them needs
+        # the category inferred before the lexicon pass.
+        terms = self.lexicon.terms
+        self._sector_forms = frozenset(
+            k.text for k in self.matcher.keys
+            if any(terms[t].applies_to != {"all"} or terms[t].sector_severity for t in k.term_ids))
         self._term_choice: dict[tuple[str, str], tuple[Term, str] | None] = {}
         self._fold = tables()[0]
         self._word_index_cache: WordIndex | None = None
@@ -214,12 +220,13 @@ class Screener:
         self._check_fields(content_type, product_category)
         norm = normalize(text)
         hits = self.matcher.find(norm.text)
-        # The category is inferred where it can change the outcome (see _result): a text with a
-        # hit, whose sector terms it decides, now; a clean text only if it goes to a person.
-        inferred = self._infer([norm], product_category) if hits else None
+        # The category is inferred where it can change the outcome: before the lexicon pass for a
+        # hit whose finding depends on the sector, else in _result for the route of a high finding.
+        early = self._sector_hit(hits)
+        inferred = self._infer([norm], product_category) if early else None
         p = self._pass(norm, product_category, content_type, hits=hits, inferred=inferred)
         return self._result(id, [p], content_type, product_category, now, inferred=inferred,
-                            infer_from=None if hits else ([norm], None))
+                            infer_from=None if early else ([norm], None))
 
     def screen_batch(
         self, jobs: Sequence[tuple[Any, Any, Any, str | None]], *, now: datetime | None = None
@@ -256,6 +263,7 @@ class Screener:
             scores = self._clean_scores([normed[k] for k in clean], [jobs[todo[k]][2] for k in clean],
                                         [jobs[todo[k]][1] for k in clean])
         decided: dict[tuple[str, str], Any] = {}
+        flagged: list[int] = []  # clean texts the model sends to a person: scored with the hits below
         for j, k in enumerate(clean):
             i = todo[k]
             _, ct, pc, rid = jobs[i]
@@ -266,23 +274,24 @@ class Screener:
             else:
                 risk = self.model.probability(float(scores[j]))  # type: ignore[union-attr]
                 if self.policy.model_flags(risk, ()):
-                    continue  # the model's finding needs the unit-by-unit pass below
+                    flagged.append(k)  # its model finding needs the unit-by-unit pass below
+                    continue
                 d = self.policy.decide((), risk=risk, content_type=ct, product_category=pc, now=now)
             if d.decision != "pass":
                 continue  # routed: its category is inferred there, as screen() does
             out[i] = ScreeningResult(rid, d.decision, d.risk, d.severity, (), d.route, dict(self.versions))
-        # Texts with a hit take the full pass each; the model scores all their passes at once.
+        # Texts with a hit, and clean ones the model flagged, take the full pass each; the model
+        # scores all their passes at once.
         passes: list[tuple[int, _Pass]] = []
         inferences: dict[int, Inference | None] = {}
-        for k, hits in enumerate(found):
-            if not hits:
-                continue
+        for k in sorted(flagged + [k for k, hits in enumerate(found) if hits]):
             i = todo[k]
             _, ct, pc, _ = jobs[i]
             try:
                 norm = batch.get(k)
-                inferences[i] = self._infer([norm], pc)
-                passes.append((i, self._pass(norm, pc, ct, hits=hits, inferred=inferences[i])))
+                if self._sector_hit(found[k]):
+                    inferences[i] = self._infer([norm], pc)
+                passes.append((i, self._pass(norm, pc, ct, hits=found[k], inferred=inferences.get(i))))
             except Exception:  # isolated below, one by one
                 pass
         risks: Sequence[tuple[float, tuple[int, int]] | None] = [None] * len(passes)
@@ -290,7 +299,8 @@ class Screener:
             risks = self._risks([p for _, p in passes], [jobs[i][2] for i, _ in passes], [jobs[i][1] for i, _ in passes])
         for (i, p), risk in zip(passes, risks):
             _, ct, pc, rid = jobs[i]
-            out[i] = self._result(rid, [p], ct, pc, now, None if risk is None else [risk], inferred=inferences.get(i))
+            out[i] = self._result(rid, [p], ct, pc, now, None if risk is None else [risk], inferred=inferences.get(i),
+                                  infer_from=None if i in inferences else ([p.norm], None))
         for i, job in enumerate(jobs):
             if out[i] is None:
                 out[i] = self._one(job, now)
@@ -329,11 +339,12 @@ class Screener:
         # inferred where it can change the outcome, as in screen().
         found = [self.matcher.find(n.text) for _, n in fields]
         infer_from = ([n for _, n in fields], [name for name, _ in fields])
-        inferred = self._infer(infer_from[0], product_category, infer_from[1]) if any(found) else None
+        early = any(self._sector_hit(hits) for hits in found)
+        inferred = self._infer(infer_from[0], product_category, infer_from[1]) if early else None
         passes = [self._pass(n, product_category, content_type, field=name, hits=hits, inferred=inferred)
                   for (name, n), hits in zip(fields, found)]
         return self._result(id, passes, content_type, product_category, now, inferred=inferred,
-                            infer_from=None if any(found) else infer_from)
+                            infer_from=None if early else infer_from)
 
     def _check_fields(self, content_type: Any, product_category: Any) -> None:
         if content_type not in CONTENT_TYPES:
@@ -353,8 +364,8 @@ class Screener:
         infer_from: tuple[Sequence[Normalized], Sequence[str] | None] | None = None,
     ) -> ScreeningResult:
         """The result of a record's passes. ``infer_from`` (texts and field names) is given when
-        the category was not inferred yet because no text had a hit: it is inferred then only if
-        the record goes to a person, for its route."""
+        the category was not inferred yet because no hit depended on it: it is inferred then only
+        where it can change the route, a high finding going to a person (policy.route)."""
         findings = [f for p in passes for f in p.findings]
         suppressed = [s for p in passes for s in p.suppressed]
         risk = None
@@ -369,7 +380,7 @@ class Screener:
         route_pc = inferred.category if inferred is not None else product_category
         now = now or self.clock()
         d = self.policy.decide(findings, risk=risk, content_type=content_type, product_category=route_pc, now=now)
-        if d.decision != "pass" and infer_from is not None:
+        if d.severity == "high" and d.decision != "pass" and infer_from is not None:
             inferred = self._infer(infer_from[0], product_category, infer_from[1])
             if inferred is not None:
                 d = self.policy.decide(findings, risk=risk, content_type=content_type,
@@ -498,6 +509,11 @@ class Screener:
                 sev = cap
         return sev
 
+    def _sector_hit(self, hits: Sequence[Hit]) -> bool:
+        """Whether a hit's finding could depend on the product category."""
+        forms = self._sector_forms
+        return any(h.key.text in forms for h in hits)
+
     def _infer(self, norms: Sequence[Normalized], product_category: str,
                fields: Sequence[str] | None = None) -> Inference | None:
         """The category inferred from the text(s) of a record given as ``general``, else None."""
@@ -625,13 +641,12 @@ class Screener:
         every unit of the batch scored as one array."""
         assert self._engine_w is not None
         spans = [units(t) for t in texts]
-        owner = np.repeat(np.arange(len(texts)), [len(u) for u in spans])
+        counts = np.fromiter(map(len, spans), dtype=np.int64, count=len(spans))
+        owner = np.repeat(np.arange(len(texts)), counts)
         flat = [t[a:b] for t, u in zip(texts, spans) for a, b in u]
-        pcs = [product_categories[k] for k in owner]
-        cts = [content_types[k] for k in owner]
-        d = self._unit_decisions(flat, self.featurizer.clean_engine_scores(flat, pcs, cts, self._engine_w))
-        starts = np.concatenate([[0], np.cumsum([len(u) for u in spans])[:-1]]).astype(np.int64)
-        return np.maximum.reduceat(d, starts)
+        engine = self.featurizer.clean_engine_scores(flat, product_categories, content_types, self._engine_w, owner)
+        starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+        return np.maximum.reduceat(self._unit_decisions(flat, engine), starts)
 
     def _risks(self, passes: Sequence[_Pass], product_categories: Sequence[str],
                content_types: Sequence[str]) -> list[tuple[float, tuple[int, int]]]:

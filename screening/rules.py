@@ -22,6 +22,10 @@ from .normalize import normalize
 from .segment import Segmenter
 
 CLAUSE_END = frozenset(",;:!?。、…\n")
+# An enumeration (改善水肿、黄疸、哮喘) is one clause for the verb that governs its items; a sentence
+# (服用三个月,心脏病明显好转) is the reach of a narrative's subject.
+LIST_END = CLAUSE_END - {"、"}
+SENTENCE_END = frozenset(";!?。…\n")
 _CLAUSE_MARK = re.compile("[" + re.escape("".join(sorted(CLAUSE_END))) + "]")
 # The last clause mark before a position: a mark with none after it up to the (end)pos.
 _LAST_CLAUSE_MARK = re.compile("[{0}][^{0}]*\\Z".format(re.escape("".join(sorted(CLAUSE_END)))))
@@ -104,6 +108,21 @@ class HitContext:
         return self.text[self.end : self.clause_end]
 
 
+_MARKS: dict[frozenset[str], tuple[re.Pattern[str], re.Pattern[str]]] = {}
+
+
+def _span(text: str, start: int, end: int, marks: frozenset[str]) -> tuple[int, int]:
+    """The stretch around ``start:end`` bounded by ``marks`` (at most CLAUSE_LIMIT either side)."""
+    pats = _MARKS.get(marks)
+    if pats is None:
+        cls = re.escape("".join(sorted(marks)))
+        pats = _MARKS[marks] = (re.compile(f"[{cls}][^{cls}]*\\Z"), re.compile(f"[{cls}]"))
+    lo, hi = max(0, start - CLAUSE_LIMIT), min(len(text), end + CLAUSE_LIMIT)
+    m = pats[0].search(text, lo, start)
+    n = pats[1].search(text, end, hi)
+    return (lo if m is None else m.start() + 1), (hi if n is None else n.start())
+
+
 class Cues:
     """The cue lists of ``rules.toml``, normalized like the text they are compared with."""
 
@@ -169,6 +188,9 @@ class RuleSet:
         self.work_products = frozenset(cues.value("work_subject", "product_categories", []))
         self.work_reach = int(cues.value("work_subject", "reach", 40))
         self.registration_max = cues.value("registration", "max_severity", "medium")
+        self.sentence_scoped = frozenset(cues.value("requires_context_scope", "sentence", []))
+        self.list_min_items = int(cues.value("disease_list", "min_items", 3))
+        self.list_content_types = frozenset(cues.value("disease_list", "content_types", []))
         self.rules: list[tuple[str, Callable[[HitContext], Outcome | None]]] = [
             ("requires_context", self.requires_context),
             ("time_ordinal", self.time_ordinal),
@@ -176,9 +198,14 @@ class RuleSet:
             ("advice", self.advice),
             ("usage_tip", self.usage_tip),
             ("composition", self.composition),
+            ("gm_variety", self.gm_variety),
+            ("disinfectant", self.disinfectant),
+            ("garment_fit", self.garment_fit),
+            ("garment_function", self.garment_function),
             ("setting", self.setting),
             ("evaluative_detail", self.evaluative_detail),
             ("negation", self.negation),
+            ("measure_level", self.measure_level),
             ("negative_emphasis", self.negative_emphasis),
             ("slang", self.slang),
             ("aspiration", self.aspiration),
@@ -253,6 +280,11 @@ class RuleSet:
             "advice": advice,
             "usage_tip": listed("usage_tip"),
             "composition": listed("composition"),
+            "measure_level": listed("measure_level"),
+            "gm_variety": listed("gm_variety"),
+            "disinfectant": listed("disinfectant"),
+            "garment_fit": listed("garment_fit"),
+            "garment_function": listed("garment_function"),
             "negative_emphasis": absolute,
             "aspiration": absolute,
             "standard_grade": listed("standard_grade"),
@@ -263,11 +295,15 @@ class RuleSet:
         }
 
     def requires_context(self, ctx: HitContext) -> Outcome | None:
-        """A disease name alone (糖尿病的朋友别买) is no claim; next to 降/治/改善 it is."""
+        """A disease name alone (糖尿病的朋友别买) is no claim; next to 降/治/改善 it is. The cue is
+        looked for in the clause, an enumeration counting as one (改善水肿、黄疸、哮喘), or in the
+        sentence for lists read that way (服用三个月,心脏病明显好转). A listing of three or more
+        disease names in sales copy (咽炎、鼻炎、支气管炎) names indications even without a verb."""
         name = ctx.term.requires_context
         if name is None:
             return None
-        clause = ctx.text[ctx.clause_start : ctx.clause_end]
+        lo, hi = _span(ctx.text, ctx.start, ctx.end, SENTENCE_END if name in self.sentence_scoped else LIST_END)
+        clause = ctx.text[lo:hi]
         negators = self.cue("negation", "direct")
         for cue in self.cue("requires_context", name):
             i = clause.find(cue)
@@ -276,7 +312,23 @@ class RuleSet:
                 if not _ends_with_any(clause[:i], negators):
                     return None
                 i = clause.find(cue, i + 1)
+        if name == "efficacy" and self._disease_list(ctx, lo, hi):
+            return None
         return Outcome("requires_context", NOT_VIOLATION, "仅提及，未与功效/治疗用语连用")
+
+    def _disease_list(self, ctx: HitContext, lo: int, hi: int) -> bool:
+        """咽炎、鼻炎、支气管炎 in an ad or listing: an enumeration of disease names is a list of
+        indications, unless the sentence warns (高血压、糖尿病、心脏病患者慎用)."""
+        if ctx.content_type not in self.list_content_types:
+            return False
+        items = ctx.text[lo:hi].split("、")
+        if len(items) < self.list_min_items:
+            return False
+        pattern = self._patterns["disease_list", "endings"]
+        if pattern is None or sum(1 for it in items if pattern.search(it)) < self.list_min_items:
+            return False
+        a, b = _span(ctx.text, ctx.start, ctx.end, SENTENCE_END)
+        return self.found("disease_list", "warning", ctx.text[a:b]) is None
 
     # R1: ordinal and time senses --------------------------------------------------------
     def time_ordinal(self, ctx: HitContext) -> Outcome | None:
@@ -349,6 +401,66 @@ class RuleSet:
         for m in (*materials, *self.cue("composition", "before")):
             if before.endswith(m):
                 return Outcome("composition", NOT_VIOLATION, f"成分含量标示：“{m}{ctx.hit}”")
+        return None
+
+    def measure_level(self, ctx: HitContext) -> Outcome | None:
+        """CPU占用达到100%, 0-100%充电用时, 100%翻新机: a reading on a scale or a disclosed state,
+        not a claim that the goods are perfect."""
+        if ctx.hit not in self.cue("measure_level", "terms"):
+            return None
+        cue = _ending(ctx.before, self.cue("measure_level", "before"))
+        if cue is None and ctx.before.endswith("0") and not ctx.before[-2:-1].isdigit():
+            cue = "0-"  # 0-100% (the dash is dropped by normalization; SPF50 100% is no range)
+        if cue is None:
+            cue = _starts_with_any(ctx.after, self.cue("measure_level", "next"))
+        if cue:
+            return Outcome("measure_level", NOT_VIOLATION, f"读数/状态描述：“{cue}”")
+        return None
+
+    def _sentence(self, ctx: HitContext) -> str:
+        a, b = _span(ctx.text, ctx.start, ctx.end, SENTENCE_END)
+        return ctx.text[a:b]
+
+    def gm_variety(self, ctx: HitContext) -> Outcome | None:
+        """非转基因大豆油: a crop with genetically modified varieties on the market may be labelled
+        非转基因 if true (evidence kept); on rice or wheat, which have none, the label misleads."""
+        if ctx.hit not in self.cue("gm_variety", "terms"):
+            return None
+        window = ctx.text[max(0, ctx.start - CLAUSE_LIMIT) : ctx.end + CLAUSE_LIMIT]
+        cue = self.found("gm_variety", "crops", window)
+        if cue:
+            return Outcome("gm_variety", EXEMPT, f"有转基因品种的作物（{cue}）标注非转基因，须有检测/溯源证明")
+        return None
+
+    def disinfectant(self, ctx: HitContext) -> Outcome | None:
+        """消毒柜杀菌, 消毒液杀灭病毒: the function of a disinfecting appliance or product, kept as a
+        low finding that names the evidence."""
+        if ctx.hit not in self.cue("disinfectant", "terms"):
+            return None
+        cue = self.found("disinfectant", "products", self._sentence(ctx))
+        if cue:
+            return Outcome("disinfectant", EXEMPT, f"消毒器械/产品的功能（{cue}），须有卫生安全评价或检测报告")
+        return None
+
+    def garment_fit(self, ctx: HitContext) -> Outcome | None:
+        """修饰腿型显得瘦腿, V领有瘦脸的效果: the look of a garment, not a slimming efficacy; kept
+        when the sentence speaks of fat or weight (塑身衣燃脂瘦腿)."""
+        if ctx.hit not in self.cue("garment_fit", "terms"):
+            return None
+        sentence = self._sentence(ctx)
+        cue = self.found("garment_fit", "garments", sentence)
+        if cue and not self.found("garment_fit", "efficacy", sentence):
+            return Outcome("garment_fit", NOT_VIOLATION, f"服装版型的视觉修饰（{cue}）")
+        return None
+
+    def garment_function(self, ctx: HitContext) -> Outcome | None:
+        """防晒衣, 防辐射服: a textile function with its own test standard (UPF, shielding rate),
+        kept as a low finding that names the evidence."""
+        if ctx.hit not in self.cue("garment_function", "terms"):
+            return None
+        cue = self.found("garment_function", "garments", self._sentence(ctx))
+        if cue:
+            return Outcome("garment_function", EXEMPT, f"纺织品功能（{cue}），须有检测报告（如UPF值、屏蔽率）")
         return None
 
     def setting(self, ctx: HitContext) -> Outcome | None:
@@ -465,6 +577,10 @@ class RuleSet:
         cue = _starts_with_any(ctx.after, self.cue("service_term", "next"))
         if cue:
             return Outcome("service_term", EXEMPT, f"服务/权益期限（{ctx.hit}{cue}），须属实并写明条件")
+        # 7天/30天/永久 as rental tiers, 某武器永久 in a game-item listing: the term of a virtual item.
+        cue = self.found("service_term", "virtual", self._sentence(ctx))
+        if cue:
+            return Outcome("service_term", EXEMPT, f"虚拟物品/租期（{cue}），须属实并写明条件")
         return None
 
     def work_subject(self, ctx: HitContext) -> Outcome | None:

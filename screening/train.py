@@ -43,7 +43,7 @@ from .normalize import normalize
 from .pipeline import Screener
 from .types import CONTENT_TYPES, PRODUCT_CATEGORIES
 
-C_DEFAULT = 4.0
+C_DEFAULT = 8.0
 EXTRA_WEIGHT = 0.3
 # Engine features the model is not fitted on: the labeled file's content types and product
 # categories carry its own base rates (most of its live-script lines and drug claims are
@@ -258,12 +258,13 @@ def fold_screeners(
     folds: int = 5,
     seed: int = 0,
     c: float = C_DEFAULT,
+    design: Design | None = None,
 ) -> list[tuple[Screener, list[int]]]:
     """One screener per grouped fold, with a model fitted (and calibrated) without the fold, and
     the indices of the ``examples`` it may score. ``extra`` examples join every fold's training
-    set and are never in a fold."""
+    set and are never in a fold; ``design``, if given, is theirs (examples first)."""
     everything = [*examples, *extra]
-    design = Design(screener, everything)
+    design = design or Design(screener, everything)
     g = groups(everything)
     n = len(examples)
     extra_rows = np.arange(n, len(everything))
@@ -285,10 +286,12 @@ def cross_validated_results(
     folds: int = 5,
     seed: int = 0,
     c: float = C_DEFAULT,
+    design: Design | None = None,
 ) -> list[dict[str, Any]]:
     """Whole-pipeline results for every example, each from a model that never saw its group."""
     results: list[dict[str, Any] | None] = [None] * len(examples)
-    for fold, test_idx in fold_screeners(screener, examples, extra=extra, folds=folds, seed=seed, c=c):
+    for fold, test_idx in fold_screeners(screener, examples, extra=extra, folds=folds, seed=seed, c=c,
+                                         design=design):
         for i in test_idx:
             ex = examples[i]
             r = fold.screen(ex.text, content_type=ex.content_type, product_category=ex.product_category, id=ex.id)
@@ -339,10 +342,10 @@ def train(
     if len({e.y for e in examples + extra}) < 2:
         raise ValueError("training needs both violation and ok rows")
     base = screener or Screener(model=None)
-    cv_results = cross_validated_results(base, examples, extra=extra, folds=folds, seed=seed, c=c)
-    metrics = score(gold_rows(examples), cv_results)
     everything = [*examples, *extra]
     design = Design(base, everything)
+    cv_results = cross_validated_results(base, examples, extra=extra, folds=folds, seed=seed, c=c, design=design)
+    metrics = score(gold_rows(examples), cv_results)
     g = groups(everything)
     weights, bias, pa, pb = fit(design, np.arange(len(everything)), g, folds=folds, seed=seed, c=c)
     y = [e.y for e in examples]

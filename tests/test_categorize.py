@@ -254,24 +254,16 @@ def test_writers_carry_the_inferred_category(engine: Screener) -> None:
     assert result_row(item, res)["inferred_category"] is None
 
 
-def test_a_clean_text_that_passes_is_not_categorized_but_one_sent_to_a_person_is(engine: Screener) -> None:
-    # Inference only where it can change the outcome: sector terms of a text with a hit, or the
-    # route of a text that goes to a person. A catalogue's clean rows skip it.
+def test_the_category_is_inferred_only_where_it_can_change_the_outcome(engine: Screener) -> None:
+    # Sector terms of a hit, or the route of a high finding (policy.route reads the category only
+    # for those): a catalogue's clean rows, and hits that mean the same in every sector, skip it.
     assert engine.screen("保湿面霜 50ml").inferred_category is None
-    flagged = Screener(engine.lexicon, model=None, policy=_policy_reviewing_everything())
-    r = flagged.screen("保湿面霜 50ml", id="x", now=NOW)
-    assert r.decision == "review" and r.inferred_category is not None
-    assert r.inferred_category.category == "cosmetics"
-    batch = flagged.screen_batch([("保湿面霜 50ml", "listing", "general", "x")], now=NOW)[0]
-    assert batch == r
+    high = "婴儿配方奶粉 全网第一"
+    r = engine.screen(high, id="x", now=NOW)
+    assert r.severity == "high" and r.decision != "pass"
+    assert r.inferred_category is not None and r.inferred_category.category == "infant_formula"
+    assert r.route is not None and r.route.role == "risk_control"  # a regulated sector, inferred
+    assert engine.screen_batch([(high, "listing", "general", "x")], now=NOW)[0] == r
 
 
 NOW = datetime(2026, 12, 1, 2, 0, tzinfo=timezone.utc)
-
-
-def _policy_reviewing_everything():
-    from screening.policy import Policy
-
-    p = Policy.load()
-    p.by_severity = {**p.by_severity, "none": "review"}
-    return p

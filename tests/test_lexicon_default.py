@@ -98,3 +98,50 @@ def test_low_terms_that_are_claims_in_their_sector(engine) -> None:
     assert engine.screen("这款黄酒有保健作用", product_category="alcohol").decision != "pass"
     assert engine.screen("坚持喝有预防保健的效果", product_category="food").decision != "pass"
     assert engine.screen("养生保健茶礼盒", product_category="food").decision == "pass"
+
+
+def test_claim_classes_added_in_2026_12_1(engine) -> None:
+    """Cure narratives, organs next to a repair word, epidemic claims, education score and admission
+    promises, property returns, non-GM labels, recovery guarantees of medical aesthetics, weight
+    lost with a product, farm yields and grey-hair claims: each class is caught in its sector, and
+    the same words in lawful copy are not."""
+    claims = [
+        # outcome of a cure narrative with a health subject in the sentence
+        ("坚持服用两个月,血脂指标恢复正常", "drug"), ("用了半年,腰椎的老病明显好转", "device"),
+        ("喝了一周,失眠的症状逐渐消失", "health_food"), ("老伴的高血压现在都没问题了", "drug"),
+        ("偏瘫三年的患者用后能生活自理", "device"), ("胃病吃这个半个月就能治好", "food"),
+        # organ or tissue next to a repair word, words between
+        ("胶囊可修复受损的视神经", "food"), ("每天一杯激活衰老的脑细胞", "food"),
+        ("按摩仪让视力回到1.0", "general"), ("枕头帮助恢复颈椎曲度", "general"),
+        # epidemic
+        ("板蓝根冲剂预防新冠", "drug"), ("喷雾预防流感病毒", "general"), ("香薰精油预防甲流", "cosmetics"),
+        # education: score gains and admissions, exam officials
+        ("暑期班数学提高20分", "education"), ("冲刺营多考15分不是梦", "education"), ("去年学员考入清北十余人", "education"),
+        ("留学申请包offer", "education"), ("阅卷老师亲自批改作文", "education"),
+        # real estate: returns
+        ("商铺售后包租十年", "real_estate"), ("公寓年收益8%", "real_estate"), ("小户型稳定回报", "real_estate"),
+        # non-GM on a crop with no GM variety
+        ("非转基因东北大米", "food"), ("非转基因花生油", "food"),
+        # medical aesthetics
+        ("双眼皮埋线创伤小恢复快", "medical_service"), ("隆鼻不开刀", "medical_service"),
+        # weight lost with the product
+        ("喝了3盒瘦了8斤", "food"), ("吃代餐一个月减重12斤", "food"),
+        # farm inputs
+        ("这款复合肥每亩增产15%", "general"), ("种子高产稳产", "general"),
+        # hair
+        ("洗发水让白发自然变黑", "cosmetics"), ("精华液固发防落", "cosmetics"),
+    ]
+    for text, pc in claims:
+        r = engine.screen(text, product_category=pc)
+        assert r.decision != "pass", (text, pc, r.findings)
+    lawful = [
+        ("网络故障已修复，服务恢复正常", "general"), ("快递停了两天，今天物流恢复正常", "general"),
+        ("换了新路由器，卡顿明显好转", "general"), ("孕妇、高血压、糖尿病患者慎用", "food"),
+        ("视力表挂在墙上很清楚", "general"), ("新冠疫苗接种点在二楼", "general"),
+        ("模拟面试考官由讲师扮演", "education"), ("非转基因大豆压榨的豆油", "food"),
+        ("最近瘦了5斤，这条裤子腰有点大", "general"), ("学员平均每天练习两小时", "education"),
+        ("小区绿化率高，步行到公园", "real_estate"),
+    ]
+    for text, pc in lawful:
+        r = engine.screen(text, product_category=pc)
+        assert r.decision == "pass", (text, pc, r.findings)

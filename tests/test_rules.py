@@ -227,3 +227,88 @@ def test_usage_classes_left_as_low_findings(engine: Screener, text: str, rule: s
 )
 def test_claims_of_the_same_shape_stay_claims(engine: Screener, text: str, kw: dict) -> None:
     assert _flagged(engine, text, **kw), (text, engine.screen(text, **kw))
+
+
+@pytest.mark.parametrize(
+    ("text", "kw", "rule"),
+    [
+        # a garment's cut makes the wearer look slim: no slimming efficacy
+        ("阔腿裤的版型能修饰腿型，视觉上瘦腿", {}, "garment_fit"),
+        ("小V领口衬托脸型，有瘦脸的效果", {}, "garment_fit"),
+        ("收腰剪裁的连衣裙，上身瘦身又显高", {}, "garment_fit"),
+        # a reading on a scale, a disclosed state
+        ("跑分时内存占用达到100%", {}, "measure_level"),
+        ("从0-100%充电大约一个半小时", {}, "measure_level"),
+        ("商品说明写了是100%翻新机", {}, "measure_level"),
+    ],
+)
+def test_usage_classes_of_2026_12_1_that_are_not_claims(engine: Screener, text: str, kw: dict, rule: str) -> None:
+    r = engine.screen(text, **kw)
+    assert r.decision == "pass", (text, r.findings)
+    assert rule in {x.rule for x in r.suppressed} | {f.rule for f in r.findings}, (text, r.suppressed)
+
+
+@pytest.mark.parametrize(
+    ("text", "kw", "rule"),
+    [
+        # textile functions with a test standard of their own
+        ("这件皮肤衣面料轻薄防晒", {}, "garment_function"),
+        ("孕妇防辐射服金属纤维面料", {}, "garment_function"),
+        # the function of a disinfecting appliance or product
+        ("家用消毒柜高温杀菌", {}, "disinfectant"),
+        ("消毒液可杀灭病毒", {}, "disinfectant"),
+        # rental tiers and virtual items in game listings
+        ("手游皮肤出租 3天 30天 永久", {}, "service_term"),
+        ("游戏账号出售 英雄武器永久", {}, "service_term"),
+        # a crop with GM varieties labelled non-GM (must be true)
+        ("非转基因黄豆 东北产", {"product_category": "food"}, "gm_variety"),
+    ],
+)
+def test_usage_classes_of_2026_12_1_left_as_low_findings(engine: Screener, text: str, kw: dict, rule: str) -> None:
+    r = engine.screen(text, **kw)
+    assert r.decision == "pass", (text, r.findings)
+    assert rule in {f.rule for f in r.findings}, (text, r.findings)
+    assert {f.severity for f in r.findings} == {"low"}, (text, r.findings)
+
+
+@pytest.mark.parametrize(
+    ("text", "kw"),
+    [
+        # slimming in the garment's sentence with fat or weight keeps the claim
+        ("塑身衣燃烧脂肪瘦腿", {"product_category": "cosmetics"}),
+        ("穿上这款束身裤，压力瘦腿一周瘦3斤", {"product_category": "health_food"}),
+        # 100% that is a claim
+        ("100%有效，无效退款", {}),
+        ("百分百安全无副作用", {}),
+        # 防晒 as a cosmetic efficacy, 防辐射 as a food claim
+        ("防晒霜高倍防晒", {"product_category": "cosmetics"}),
+        ("螺旋藻防辐射", {"product_category": "food"}),
+        # 杀菌 for goods that are not disinfectants
+        ("干鞋器臭氧杀菌", {}),
+        # 永久 as a quality claim
+        ("染发效果永久不褪色", {}),
+        # non-GM on rice or peanut oil
+        ("非转基因五常大米", {"product_category": "food"}),
+    ],
+)
+def test_claims_of_the_2026_12_1_shapes_stay_claims(engine: Screener, text: str, kw: dict) -> None:
+    assert _flagged(engine, text, **kw), (text, engine.screen(text, **kw))
+
+
+@pytest.mark.parametrize(
+    ("text", "kw", "flagged"),
+    [
+        # an enumeration is one clause for its governing verb
+        ("可改善水肿、湿疹、哮喘", {"product_category": "food"}, True),
+        # three or more disease names listed in sales copy are indications
+        ("咽炎、鼻炎、支气管炎", {"product_category": "food", "content_type": "listing"}, True),
+        ("股癣、湿疹、荨麻疹都可以用", {"content_type": "ad"}, True),
+        # a warning is not; nor a buyer's post about the family
+        ("高血压、糖尿病、心脏病患者慎用", {"product_category": "food", "content_type": "listing"}, False),
+        ("家里老人有高血压、糖尿病、冠心病", {"product_category": "food", "content_type": "post"}, False),
+        # two names are no list
+        ("湿疹、哮喘", {"product_category": "food", "content_type": "listing"}, False),
+    ],
+)
+def test_disease_names_in_enumerations(engine: Screener, text: str, kw: dict, flagged: bool) -> None:
+    assert _flagged(engine, text, **kw) is flagged, (text, engine.screen(text, **kw))
