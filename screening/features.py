@@ -17,7 +17,8 @@ Featurizer 3 scores **units** rather than whole texts (:func:`units`: sentences,
 at commas), and a text's risk is its riskiest unit's. Real labeled copy taught why: most
 labeled violations are short claims and most lawful texts are long, so a whole-text model learns
 length, and L2-normalized n-grams dilute a claim placed inside an ordinary listing. A unit is
-about as long whether it stands alone or inside a 500-character detail page.
+about as long whether it stands alone or inside a 500-character detail page. The model reads a
+hit that a context rule found lawful masked (:func:`masked`).
 """
 
 from __future__ import annotations
@@ -41,6 +42,26 @@ UNIT_MAX = 40
 _SENTENCE = re.compile(r"[^。!?;\n…]+")
 _SENTENCE_MARK = re.compile(r"[。!?;\n…]")
 _COMMA = re.compile(r"[,:、]")
+
+
+# What the model reads in place of a hit that a context rule found lawful (第一 in 第一次, 最好 in
+# 最好冷藏): where a rule has decided, the model does not second-guess it on the same characters.
+# Cross-validated on the labeled copy it kept recall and lowered the false-positive rate, there
+# and on the project's own lawful copy. A symbol: normalization removes it from every text, so it
+# stands for nothing else.
+MASK = "□"
+
+
+def masked(text: str, spans: Sequence[tuple[int, int]]) -> str:
+    """``text`` with each span's characters replaced by ``MASK`` (same length, same offsets).
+
+    >>> masked("第一次用,最好冷藏", [(0, 2), (5, 7)])
+    '□□次用,□□冷藏'
+    """
+    chars = list(text)
+    for a, b in spans:
+        chars[a:b] = MASK * (b - a)
+    return "".join(chars)
 
 
 def units(text: str) -> list[tuple[int, int]]:

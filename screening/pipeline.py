@@ -25,7 +25,7 @@ from .about import __version__
 from .classifier import ModelLoadError, RiskModel, load_model
 from .categorize import Inference
 from .errors import InputError
-from .features import Featurizer, ModelCues, char_scores, units
+from .features import Featurizer, ModelCues, char_scores, masked, units
 from .lexicon import Lexicon, Term, load_lexicon
 from .matcher import Hit, Key, TermMatcher
 from .normalize import Normalized, NormalizedBatch, normalize, tables
@@ -72,6 +72,13 @@ class _Pass:
     field: str | None
     findings: list[Finding]
     suppressed: list[Suppressed]
+    # Normalized spans of hits a rule found lawful: the model reads them masked (features.masked).
+    lawful: tuple[tuple[int, int], ...] = ()
+
+    @property
+    def model_text(self) -> str:
+        """The normalized text as the model reads it."""
+        return masked(self.norm.text, self.lawful) if self.lawful else self.norm.text
 
 
 class _Cover:
@@ -624,8 +631,11 @@ class Screener:
         if len(kept) + len(suppressed) > 1:  # one hit alone is inside no other
             kept = self._drop_contained(kept, [c for c, _, _ in suppressed], suppressed)
         findings = [self._finding(norm, c, product_category, field, inferred_pc) for c in kept]
+        # A hit inside a longer reported term is not lawful, only spoken for by that term.
+        lawful_spans = tuple((c.start, c.end) for c, rule, _ in suppressed if rule != "contained")
         return _Pass(
-            norm, field, findings, [self._suppressed(norm, c, rule, reason) for c, rule, reason in suppressed]
+            norm, field, findings, [self._suppressed(norm, c, rule, reason) for c, rule, reason in suppressed],
+            lawful_spans,
         )
 
     # ------------------------------------------------------------------ the model
@@ -660,7 +670,7 @@ class Screener:
         fs: list[list[Finding]] = []
         ss: list[list[Suppressed]] = []
         for k, p in enumerate(passes):
-            text = p.norm.text
+            text = p.model_text
             us = units(text)
             for a, b in us:
                 flat.append(text[a:b])

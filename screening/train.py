@@ -155,7 +155,7 @@ class Design:
         for k, ex in enumerate(examples):
             norm = normalize(ex.text)
             p = screener._pass(norm, ex.product_category, ex.content_type)
-            text = norm.text
+            text = p.model_text
             spans = _span_offsets(ex)
             for a, b in units(text):
                 oa, ob = norm.to_original(a, b)
