@@ -672,11 +672,12 @@ class Screener:
         for k, p in enumerate(passes):
             text = p.model_text
             us = units(text)
+            whole = len(us) == 1 or not (p.findings or p.suppressed)
             for a, b in us:
                 flat.append(text[a:b])
                 spans.append((a, b))
                 owner.append(k)
-                if len(us) == 1:
+                if whole:  # one unit, or nothing to share out among them
                     fs.append(p.findings)
                     ss.append(p.suppressed)
                 else:  # findings carry the caller's offsets: compare with the unit's there
