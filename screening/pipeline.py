@@ -11,7 +11,6 @@ import itertools
 import logging
 import math
 import os
-import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -79,6 +78,24 @@ class _Pass:
     def model_text(self) -> str:
         """The normalized text as the model reads it."""
         return masked(self.norm.text, self.lawful) if self.lawful else self.norm.text
+
+    def units(self) -> list[tuple[tuple[int, int], tuple[int, int], str, list[Finding], list[Suppressed]]]:
+        """The units the model scores (features.units), each as (normalized span, span in the
+        caller's text, text as the model reads it, its findings, its suppressed hits). Training
+        (screening.train.Design) and scoring share this, so they see the same rows."""
+        text = self.model_text
+        us = units(text)
+        whole = len(us) == 1 or not (self.findings or self.suppressed)
+        out = []
+        for a, b in us:
+            oa, ob = self.norm.to_original(a, b)
+            if whole:  # one unit, or nothing to share out among them
+                fs, ss = self.findings, self.suppressed
+            else:  # findings carry the caller's offsets: compare with the unit's there
+                fs = [f for f in self.findings if f.start < ob and f.end > oa]
+                ss = [x for x in self.suppressed if x.start < ob and x.end > oa]
+            out.append(((a, b), (oa, ob), text[a:b], fs, ss))
+        return out
 
 
 class _Cover:
@@ -670,20 +687,12 @@ class Screener:
         fs: list[list[Finding]] = []
         ss: list[list[Suppressed]] = []
         for k, p in enumerate(passes):
-            text = p.model_text
-            us = units(text)
-            whole = len(us) == 1 or not (p.findings or p.suppressed)
-            for a, b in us:
-                flat.append(text[a:b])
-                spans.append((a, b))
+            for span, _, text, unit_findings, unit_suppressed in p.units():
+                flat.append(text)
+                spans.append(span)
                 owner.append(k)
-                if whole:  # one unit, or nothing to share out among them
-                    fs.append(p.findings)
-                    ss.append(p.suppressed)
-                else:  # findings carry the caller's offsets: compare with the unit's there
-                    oa, ob = p.norm.to_original(a, b)
-                    fs.append([f for f in p.findings if f.start < ob and f.end > oa])
-                    ss.append([x for x in p.suppressed if x.start < ob and x.end > oa])
+                fs.append(unit_findings)
+                ss.append(unit_suppressed)
         pcs = [product_categories[k] for k in owner]
         cts = [content_types[k] for k in owner]
         d = self._unit_decisions(flat, fz.engine_rows(flat, fs, ss, pcs, cts) @ w)

@@ -38,7 +38,7 @@ import numpy as np
 from .about import __version__
 from .classifier import RiskModel
 from .evaluate import score
-from .features import CHAR_DIM, FEATURIZER_VERSION, units
+from .features import CHAR_DIM, FEATURIZER_VERSION
 from .normalize import normalize
 from .pipeline import Screener
 from .types import CONTENT_TYPES, PRODUCT_CATEGORIES
@@ -153,16 +153,11 @@ class Design:
         owner: list[int] = []
         positive: list[bool] = []
         for k, ex in enumerate(examples):
-            norm = normalize(ex.text)
-            p = screener._pass(norm, ex.product_category, ex.content_type)
-            text = p.model_text
+            p = screener._pass(normalize(ex.text), ex.product_category, ex.content_type)
             spans = _span_offsets(ex)
-            for a, b in units(text):
-                oa, ob = norm.to_original(a, b)
-                fs = [f for f in p.findings if f.start < ob and f.end > oa]
-                ss = [x for x in p.suppressed if x.start < ob and x.end > oa]
-                idx, vals = self.fz.text_part(text[a:b])
-                eng = self.fz.engine_part(text[a:b], fs, ss, ex.product_category, ex.content_type)
+            for _, (oa, ob), text, fs, ss in p.units():
+                idx, vals = self.fz.text_part(text)
+                eng = self.fz.engine_part(text, fs, ss, ex.product_category, ex.content_type)
                 nz = np.flatnonzero(eng * fitted)
                 indices.append(np.concatenate([idx, nz + CHAR_DIM]))
                 data.append(np.concatenate([vals, eng[nz]]))
