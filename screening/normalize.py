@@ -176,6 +176,44 @@ class Normalized:
         return self.position(start), self.position(end - 1) + 1
 
 
+# What separates the keywords of a title (修护面霜 全网最好用 敏感肌救星, 保温杯/316不锈钢/最好用).
+# Normalization drops them like any noise, so the keywords run together in the normalized text.
+PHRASE_SEPARATORS = frozenset(" \t\u3000\xa0/／|｜丨\\【】[]［］")
+# A separator between single characters (最 好 用) is an evasion inside one word, not a break
+# between keywords: both neighbours must be at least this long.
+PHRASE_MIN_RUN = 2
+
+
+def phrase_breaks(norm: Normalized) -> tuple[int, ...]:
+    """Normalized positions where the caller's text broke between two keywords.
+
+    Context rules read neighbouring words (最好 + verb is advice, 不 + term is a denial); in a
+    keyword title the next keyword is no neighbour: 最好用 学生上班族 is a claim followed by an
+    audience, not advice to use the students.
+
+    >>> n = normalize("保温杯 316不锈钢 最好用 学生上班族")
+    >>> [n.text[i:i + 3] for i in phrase_breaks(n)]
+    ['316', '最好用', '学生上']
+    >>> phrase_breaks(normalize("最 好 用"))
+    ()
+    """
+    starts = norm._norm_starts
+    if not starts:
+        return ()
+    breaks = []
+    origs = norm._orig_starts
+    n = len(norm.text)
+    for k in range(1, len(starts)):
+        left = starts[k] - starts[k - 1]
+        right = (starts[k + 1] if k + 1 < len(starts) else n) - starts[k]
+        if left < PHRASE_MIN_RUN or right < PHRASE_MIN_RUN:
+            continue
+        gap = norm.original[origs[k - 1] + left : origs[k]]
+        if not PHRASE_SEPARATORS.isdisjoint(gap):
+            breaks.append(starts[k])
+    return tuple(breaks)
+
+
 def normalize(text: str) -> Normalized:
     """Normalize ``text`` for matching; see the module docstring.
 

@@ -27,7 +27,7 @@ from .errors import InputError
 from .features import Featurizer, ModelCues, char_scores, masked, units
 from .lexicon import Lexicon, Term, load_lexicon
 from .matcher import Hit, Key, TermMatcher
-from .normalize import Normalized, NormalizedBatch, normalize, tables
+from .normalize import Normalized, NormalizedBatch, normalize, phrase_breaks, tables
 from .policy import Policy
 from .rules import EXEMPT, HitContext, RuleSet
 from .segment import Segmenter, WordIndex, containing_token
@@ -63,6 +63,25 @@ class _Candidate:
     rule_reason: str = ""
     # The span in the caller's text, which the checks, the finding and the explain view all need.
     original: tuple[int, int] = (0, 0)
+
+
+def _phrase(breaks: Sequence[int], start: int, end: int, length: int) -> tuple[int, int]:
+    """The keyword (between two of a title's ``breaks``) holding ``start:end``; the whole text
+    for a hit that straddles a break (全网 最好 as one evasion)."""
+    k = bisect.bisect_right(breaks, start)
+    lo = breaks[k - 1] if k else 0
+    hi = breaks[k] if k < len(breaks) else length
+    return (lo, hi) if end <= hi else (0, length)
+
+
+def _crosses(breaks: Sequence[int], a: int, b: int, start: int, end: int) -> bool:
+    """Whether ``a:b`` runs across a break outside the hit ``start:end``."""
+    k = bisect.bisect_right(breaks, a)
+    while k < len(breaks) and breaks[k] < b:
+        if not start < breaks[k] < end:
+            return True
+        k += 1
+    return False
 
 
 @dataclass
@@ -629,12 +648,16 @@ class Screener:
         covers = self._covers(allow, lawful) if allow or lawful else None
         suppressed: list[tuple[_Candidate, str, str]] = []
         kept: list[_Candidate] = []
+        # Context rules read a hit's neighbours within its keyword, not across a title's spaces.
+        breaks = phrase_breaks(norm)
         for c in candidates:
             c.original = norm.to_original(c.start, c.end)
-            why = self._lawful_reason(norm, c, covers)
+            why = self._lawful_reason(norm, c, covers, breaks)
             if why is None:
                 ctx = HitContext(text, c.start, c.end, c.term, product_category, content_type, norm.original,
                                  c.original)
+                if breaks:
+                    ctx.phrase_start, ctx.phrase_end = _phrase(breaks, c.start, c.end, len(text))
                 out = self.rules.apply(ctx)
                 if out is not None and out.verdict != EXEMPT:
                     why = (out.rule, out.reason)
@@ -644,7 +667,7 @@ class Screener:
                 kept.append(c)
             else:
                 suppressed.append((c, *why))
-        kept = self._word_check(text, kept, suppressed)
+        kept = self._word_check(text, kept, suppressed, breaks)
         if len(kept) + len(suppressed) > 1:  # one hit alone is inside no other
             kept = self._drop_contained(kept, [c for c, _, _ in suppressed], suppressed)
         findings = [self._finding(norm, c, product_category, field, inferred_pc) for c in kept]
@@ -722,7 +745,8 @@ class Screener:
         )
 
     def _lawful_reason(
-        self, norm: Normalized, c: _Candidate, covers: tuple[dict[str, _Cover], _Cover, dict[str, _Cover]] | None
+        self, norm: Normalized, c: _Candidate, covers: tuple[dict[str, _Cover], _Cover, dict[str, _Cover]] | None,
+        breaks: Sequence[int] = (),
     ) -> tuple[str, str] | None:
         form = norm.text[c.start : c.end]
         # Letters and digits glued to the hit in the ORIGINAL text make it part of a longer
@@ -742,7 +766,9 @@ class Screener:
         allow, general, by_term = covers
         if c.term.id in allow:
             span = allow[c.term.id].covering(c.start, c.end)
-            if span is not None:
+            # 第一次 is a time sense, but 面膜 第一 次元周边 are two keywords: a context phrase
+            # read across a title's break is no context of the hit.
+            if span is not None and not (breaks and _crosses(breaks, span[0], span[1], c.start, c.end)):
                 return "allow_context", f"允许语境“{span[2]}”"
         span = general.covering(c.start, c.end)
         if span is None and c.term.id in by_term:
@@ -760,7 +786,8 @@ class Screener:
         return self._word_index_cache
 
     def _word_check(
-        self, text: str, kept: list[_Candidate], suppressed: list[tuple[_Candidate, str, str]]
+        self, text: str, kept: list[_Candidate], suppressed: list[tuple[_Candidate, str, str]],
+        breaks: Sequence[int] = (),
     ) -> list[_Candidate]:
         """Drop hits that jieba sees inside a longer everyday word (首饰, 安全网)."""
         # Segmenting costs more than the rest of a hit's checks; skip it wherever no longer word
@@ -779,6 +806,9 @@ class Screener:
         out = []
         for c in kept:
             tok = containing_token(tokens, c.start, c.end, starts)
+            # jieba reads 第一次 in 面膜 第一 次元周边, where the title's space ends the word
+            if tok is not None and breaks and _crosses(breaks, tok.start, tok.end, c.start, c.end):
+                tok = None
             if tok is not None and tok.text not in self._forms:
                 head = tok.text[: c.start - tok.start]
                 tail = tok.text[c.end - tok.start :]

@@ -77,6 +77,15 @@ class HitContext:
     # (《》 around a title) is read there.
     original: str = ""
     original_span: tuple[int, int] = (0, 0)
+    # The keyword of a title holding the hit (normalize.phrase_breaks): its neighbours are read
+    # within it. A sentence-wide rule (requires_context) still reads the whole sentence, since
+    # a post's spaces stand where a comma would.
+    phrase_start: int = 0
+    phrase_end: int = 1 << 62
+
+    def ahead(self, n: int) -> str:
+        """Up to ``n`` characters after the hit, within its keyword."""
+        return self.text[self.end : min(self.end + n, self.phrase_end)]
 
     @property
     def hit(self) -> str:
@@ -86,14 +95,14 @@ class HitContext:
     @_once
     def clause_start(self) -> int:
         """Start of the clause holding the hit."""
-        lo = max(0, self.start - CLAUSE_LIMIT)
+        lo = max(self.phrase_start, self.start - CLAUSE_LIMIT)
         m = _LAST_CLAUSE_MARK.search(self.text, lo, self.start)
         return lo if m is None else m.start() + 1
 
     @_once
     def clause_end(self) -> int:
         """End of the clause holding the hit (before its punctuation)."""
-        hi = min(len(self.text), self.end + CLAUSE_LIMIT)
+        hi = min(len(self.text), self.end + CLAUSE_LIMIT, self.phrase_end)
         m = _CLAUSE_MARK.search(self.text, self.end, hi)
         return hi if m is None else m.start()
 
@@ -335,7 +344,7 @@ class RuleSet:
         """第一次, 第一步, 第一批; 第一、… opening a numbered list."""
         if ctx.term.category != "absolute_claim" or not _ends_with_any(ctx.hit, self.cue("time_ordinal", "terms")):
             return None
-        following = ctx.text[ctx.end : ctx.end + 6]
+        following = ctx.ahead(6)
         ordinal = _ending(ctx.hit, self.cue("time_ordinal", "terms")) or ""
         if _ends_with_any(ctx.before + ctx.hit[: len(ctx.hit) - len(ordinal)], self.cue("time_ordinal", "scope_before")):
             return None
@@ -366,7 +375,7 @@ class RuleSet:
         # 中国最好吃的, 全网最好用: a scope before 最好 makes a ranking, not advice.
         if ctx.before and _ends_with_any(ctx.before, self.cue("advice", "scope_before")):
             return None
-        following = ctx.hit[len(term) :] + ctx.text[ctx.end : ctx.end + 8]
+        following = ctx.hit[len(term) :] + ctx.ahead(8)
         cue = _starts_with_any(following, self.cue("advice", "next"))
         if not cue:
             word, is_action = self.segmenter.next_word(following)
@@ -383,7 +392,7 @@ class RuleSet:
         """最佳赏味期, 最佳饮用温度: consumption tips (guideline Art. 6(2))."""
         if ctx.hit not in self.cue("usage_tip", "terms"):
             return None
-        cue = _starts_with_any(ctx.text[ctx.end : ctx.end + 8], self.cue("usage_tip", "next"))
+        cue = _starts_with_any(ctx.ahead(8), self.cue("usage_tip", "next"))
         if cue:
             return Outcome("usage_tip", NOT_VIOLATION, f"消费提示：“{ctx.hit}{cue}”")
         return None
@@ -397,7 +406,7 @@ class RuleSet:
         for m in materials:
             if 0 <= following.find(m) <= self.composition_reach - 1:
                 return Outcome("composition", NOT_VIOLATION, f"成分含量标示：“{ctx.hit}…{m}”")
-        before = ctx.text[max(0, ctx.start - 8) : ctx.start]
+        before = ctx.text[max(ctx.phrase_start, ctx.start - 8) : ctx.start]
         for m in (*materials, *self.cue("composition", "before")):
             if before.endswith(m):
                 return Outcome("composition", NOT_VIOLATION, f"成分含量标示：“{m}{ctx.hit}”")
@@ -551,7 +560,7 @@ class RuleSet:
         """特级初榨, 一级能效: a grade defined by a standard."""
         if ctx.hit not in self.cue("standard_grade", "terms"):
             return None
-        cue = self.found("standard_grade", "next", ctx.text[ctx.end : ctx.end + 4])
+        cue = self.found("standard_grade", "next", ctx.ahead(4))
         if cue:
             return Outcome("standard_grade", EXEMPT, f"标准分级名称（{ctx.hit}{cue}），须能注明标准编号")
         return None

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from screening.normalize import NormalizedBatch, normalize
+from screening.normalize import NormalizedBatch, normalize, phrase_breaks
 
 
 @pytest.mark.parametrize(
@@ -119,3 +119,13 @@ def test_an_emoji_inside_a_term_is_noise_and_a_line_break_stays() -> None:
     assert n.text == "最好\n用"
     assert n.to_original(0, 2) == (0, 4)
     assert normalize("根🔥治").text == "根治"
+
+
+def test_title_keyword_breaks_are_where_a_space_or_slash_parted_two_words() -> None:
+    n = normalize("修护面霜 全网最好用/敏感肌救星")
+    assert [n.text[i:] for i in phrase_breaks(n)] == ["全网最好用敏感肌救星", "敏感肌救星"]
+
+
+@pytest.mark.parametrize("text", ["最 好 用", "最*好", "面霜最好用", "第 一 名 面霜"])
+def test_no_break_inside_a_spaced_out_word_or_a_text_without_spaces(text: str) -> None:
+    assert phrase_breaks(normalize(text)) == ()

@@ -312,3 +312,43 @@ def test_claims_of_the_2026_12_1_shapes_stay_claims(engine: Screener, text: str,
 )
 def test_disease_names_in_enumerations(engine: Screener, text: str, kw: dict, flagged: bool) -> None:
     assert _flagged(engine, text, **kw) is flagged, (text, engine.screen(text, **kw))
+
+
+# Titles are not sentences: a rule that reads neighbouring words reads them within the title's
+# keyword. Each pair: the lawful sentence (the rule applies) and a keyword title where the same
+# cue stands in the NEXT keyword and so governs nothing (the claim stays).
+@pytest.mark.parametrize(
+    ("sentence", "title", "claim"),
+    [
+        ("保温杯最好用温水清洗", "保温杯 316不锈钢 最好用 学生上班族", "最好用"),  # advice
+        ("保温杯最好用温水清洗", "修护面霜 全网最好用 敏感肌救星", "最好用"),
+        ("这口锅不是第一", "不粘锅 不是 第一", "第一"),  # negation
+        ("垃圾中的极品", "洗面奶 极品 垃圾袋", "极品"),  # negative emphasis
+        ("第一次用这款面膜", "补水面膜 第一 次元周边", "第一"),  # time ordinal (allow context, word check)
+        ("吹风机最大功率2000W", "吹风机 最大 2000W", "最大"),  # parameter
+        ("最佳饮用温度18度", "进口红酒 最佳 饮用温度", "最佳"),  # usage tip
+        ("面料100%纯棉", "羊毛衫 100% 纯棉袜", "100%"),  # composition
+        ("充电宝电量100%", "充电宝 电量 100%", "100%"),  # measure level
+        ("音量开到最大", "蓝牙音响 开到 最大", "最大"),  # setting
+        ("唯一的缺点是有点重", "降噪耳机 唯一 缺点", "唯一"),  # evaluative detail
+        ("绝对会回购", "保湿面霜 绝对 回购", "绝对"),  # emphasis adverb
+    ],
+)
+def test_title_keywords_are_read_one_keyword_at_a_time(engine: Screener, sentence: str, title: str,
+                                                       claim: str) -> None:
+    assert not engine.screen(sentence).findings, sentence
+    assert claim in [f.text for f in engine.screen(title).findings], title
+
+
+def test_spaces_inside_a_word_are_an_evasion_not_a_title(engine: Screener) -> None:
+    # single characters spaced out are one word: the rules still read it whole
+    assert [f.text for f in engine.screen("这款面霜 最 好 用").findings] == ["最 好 用"]
+    assert not engine.screen("开封后最 好 冷藏保存").findings
+
+
+def test_a_post_s_spaces_still_leave_a_sentence_wide_rule_its_sentence(engine: Screener) -> None:
+    # requires_context reads the sentence (a post's spaces stand where commas would): the
+    # disease name and the efficacy word are in different keywords of one sentence
+    found = engine.screen("最近总是失眠 喝了这个茶 改善失眠", product_category="food").findings
+    assert found
+    assert not engine.screen("最近总是失眠 晚上睡不着", product_category="food").findings
