@@ -26,7 +26,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from .policy import Policy
-from .rules import CLAUSE_END
+from .proposals import shortest_phrase
 from .store import SQLiteStore, StoreError
 
 VERDICTS = ("confirmed", "false_positive", "needs_change")
@@ -191,12 +191,23 @@ class ReviewQueue:
         return d
 
     def decide(self, task_id: int, verdict: str, reviewer: str, *, note: str | None = None,
-               categories: list[str] | None = None, propose_allow: bool = False) -> dict[str, Any]:
+               categories: list[str] | None = None, propose_allow: bool = False,
+               allow_phrase: str | None = None) -> dict[str, Any]:
         """Record a reviewer's verdict on a task (claimed by that reviewer, or still pending).
 
+        A false positive with ``propose_allow`` proposes, for each false hit, the shortest phrase
+        around it (:func:`proposals.shortest_phrase`); ``allow_phrase`` is the reviewer's own
+        wording instead (it must hold a finding's text), for the findings it holds.
+
         Raises:
-            StoreError: unknown task or verdict, already decided, or claimed by someone else.
+            StoreError: unknown task or verdict, already decided, claimed by someone else, or an
+                allow phrase holding no finding.
         """
+        if allow_phrase is not None:
+            allow_phrase = allow_phrase.strip()
+            if verdict != "false_positive" or not allow_phrase:
+                raise StoreError("an allow phrase goes with a false_positive verdict and is not empty")
+            propose_allow = True
         if verdict == "escalate":
             raise StoreError("use escalate() to escalate a task")
         if verdict not in VERDICTS:
@@ -224,7 +235,7 @@ class ReviewQueue:
             if verdict != "false_positive" and t["merchant_id"]:
                 self._grade(conn, t["merchant_id"], now, reviewer)
             if verdict == "false_positive" and propose_allow:
-                self._propose(conn, task_id, json.loads(t["texts"]), result, reviewer, now)
+                self._propose(conn, task_id, json.loads(t["texts"]), result, reviewer, now, allow_phrase)
         return self.show(task_id)
 
     def escalate(self, task_id: int, to: str, reviewer: str, *, note: str | None = None) -> dict[str, Any]:
@@ -277,23 +288,27 @@ class ReviewQueue:
 
     # ------------------------------------------------------------------ learning
     def _propose(self, conn: Any, task_id: int, texts: dict[str, str], result: dict[str, Any], actor: str,
-                 now: float) -> None:
+                 now: float, edited: str | None = None) -> None:
+        proposed = 0
         for f in result["findings"]:
             if not f.get("term_id") or f.get("category") == "model_risk":
                 continue
-            text = texts.get(f.get("field") or "", None) or next(iter(texts.values()), "")
-            a, b = f["start"], f["end"]
-            while a > 0 and text[a - 1] not in CLAUSE_END and text[a - 1] not in "，。！？；：":
-                a -= 1
-            while b < len(text) and text[b] not in CLAUSE_END and text[b] not in "，。！？；：":
-                b += 1
-            phrase = text[a:b].strip()
-            if phrase:
-                cur = conn.execute(
-                    "INSERT INTO proposals(task_id, term_id, phrase, status, proposed_by, created_at)"
-                    " VALUES (?,?,?, 'proposed', ?, ?)", (task_id, f["term_id"], phrase, actor, now))
-                self.store.audit(conn, now, actor, "proposed_allow", task_id, None, proposal=cur.lastrowid,
-                                 term_id=f["term_id"], phrase=phrase)
+            if edited is not None:
+                phrase = edited if f.get("text") and f["text"] in edited else None
+            else:
+                text = texts.get(f.get("field") or "", None) or next(iter(texts.values()), "")
+                phrase = shortest_phrase(text, f["start"], f["end"])
+            if phrase is None:
+                continue
+            cur = conn.execute(
+                "INSERT INTO proposals(task_id, term_id, phrase, status, proposed_by, created_at)"
+                " VALUES (?,?,?, 'proposed', ?, ?)", (task_id, f["term_id"], phrase, actor, now))
+            self.store.audit(conn, now, actor, "proposed_allow", task_id, None, proposal=cur.lastrowid,
+                             term_id=f["term_id"], phrase=phrase)
+            proposed += 1
+        if edited is not None and not proposed:
+            # (raised inside the transaction: the verdict is not recorded either)
+            raise StoreError(f"the allow phrase {edited!r} holds none of the task's findings")
 
     def proposals(self, status: str = "proposed") -> list[dict[str, Any]]:
         """Allow-list proposals from false-positive verdicts."""

@@ -186,6 +186,36 @@ def test_export_and_allow_proposals_teach_the_lexicon(queue: ReviewQueue, tiny: 
     assert queue.proposals("accepted")[0]["decided_by"] == "lead"
 
 
+def test_an_accepted_phrase_clears_the_store_name_in_every_title(tmp_path: Path, clock: Clock) -> None:
+    from screening.curate import add_allow
+    from screening.lexicon import default_lexicon_dir
+
+    engine = Screener(model=None)
+    queue = ReviewQueue(SQLiteStore(tmp_path / "review.db"), clock=clock)
+    t = queue.intake(*screened(engine, "a", "上海第一百货 羊绒大衣 冬季新款", clock))
+    queue.decide(t, "false_positive", "alice", propose_allow=True)
+    [p] = queue.proposals()
+    assert (p["term_id"], p["phrase"]) == ("ABS-0067", "上海第一百货")
+    user = tmp_path / "user-lexicon"
+    queue.settle_proposal(p["id"], True, "lead", apply=lambda phrase, term, reason: add_allow(
+        user, phrase=phrase, term_id=term, reason=reason, lexicon_dir=default_lexicon_dir()))
+    taught = Screener(load_lexicon(None, user), model=None)
+    for title in ("上海第一百货 羊绒大衣 冬季新款", "上海第一百货 真丝围巾 送妈妈"):
+        assert engine.screen(title).findings, title
+        assert not taught.screen(title).findings, title
+    # the phrase is the store's name: 第一 elsewhere is still a claim
+    assert taught.screen("羊绒大衣 质量第一 全国第一").findings
+
+
+def test_an_edited_allow_phrase_must_hold_a_finding(queue: ReviewQueue, tiny: Screener, clock: Clock) -> None:
+    t = queue.intake(*screened(tiny, "b", "我们学校是第一中学，最好的老师", clock))
+    with pytest.raises(StoreError, match="holds none"):
+        queue.decide(t, "false_positive", "alice", allow_phrase="学校老师")
+    assert queue.show(t)["status"] == "pending"  # the verdict went with the failed proposal
+    queue.decide(t, "false_positive", "alice", allow_phrase="最好的老师们")
+    assert [p["phrase"] for p in queue.proposals()] == ["最好的老师们"]
+
+
 def _worker(db: str, n: int, name: str, out: str) -> None:
     q = ReviewQueue(SQLiteStore(db))
     done = []
