@@ -36,9 +36,14 @@ import numpy as np
 # and the context rules need them. Full-width forms are listed after NFKC (，→ ,).
 CLAUSE_PUNCTUATION = frozenset(",;:!?。、…\n\r%")
 
-# Emoji and symbol planes, tag characters, regional indicators: noise above the BMP, where the
-# table below does not look.
-_ASTRAL_NOISE_RANGES = ((0x1F000, 0x1FAFF), (0xE0000, 0xE007F), (0x1F1E6, 0x1F1FF))
+# Code points that render as nothing although their general category calls them letters (the
+# Hangul fillers) or marks: the Unicode property Default_Ignorable_Code_Point
+# (DerivedCoreProperties.txt), which unicodedata does not expose. Format, control, surrogate,
+# private-use and unassigned code points are noise by their category.
+_DEFAULT_IGNORABLE = ((0x00AD, 0x00AD), (0x034F, 0x034F), (0x061C, 0x061C), (0x115F, 0x1160), (0x17B4, 0x17B5),
+                      (0x180B, 0x180F), (0x200B, 0x200F), (0x202A, 0x202E), (0x2060, 0x206F), (0x3164, 0x3164),
+                      (0xFE00, 0xFE0F), (0xFEFF, 0xFEFF), (0xFFA0, 0xFFA0), (0xFFF0, 0xFFF8), (0x1BCA0, 0x1BCA3),
+                      (0x1D173, 0x1D17A), (0xE0000, 0xE0FFF))
 
 
 @lru_cache(maxsize=1)
@@ -56,23 +61,26 @@ def _t2s() -> dict[str, str]:
 def _is_noise(ch: str) -> bool:
     if ch in CLAUSE_PUNCTUATION:
         return False
-    cat = unicodedata.category(ch)
     # Letters, digits and CJK are content; everything else a merchant can slip inside a term
-    # (spaces, symbols, emoji, dashes, quotes, brackets, format and control characters) is noise.
-    return cat[0] in "ZPSMC" and cat != "Co"
+    # (spaces, symbols, emoji, dashes, quotes, brackets, format, control, private-use and
+    # unassigned code points, lone surrogates) is noise, and so is what renders blank.
+    cp = ord(ch)
+    return unicodedata.category(ch)[0] in "ZPSMC" or any(a <= cp <= b for a, b in _DEFAULT_IGNORABLE)
 
 
-TABLE_FORMAT = "1"
+TABLE_FORMAT = "3"
 
 
 def _build_tables() -> tuple[dict[int, str], list[tuple[int, int]]]:
     t2s = _t2s()
     table: dict[int, str] = {}
     noise: set[int] = set()
-    for cp in range(0x10000):
-        if 0xD800 <= cp <= 0xDFFF:
-            continue  # lone surrogates pass through untouched
+    for cp in range(0x110000):
         ch = chr(cp)
+        if 0xD800 <= cp <= 0xDFFF:
+            noise.add(cp)  # a lone surrogate (from a JSON \\ud800 escape) is no character at all
+            continue
+        # (mathematical and enclosed alphanumerics: 𝐓𝐎𝐏𝟏 folds to top1 like ＴＯＰ１)
         out = unicodedata.normalize("NFKC", ch)
         if len(out) != 1:
             out = ch  # expansions (⑴ → (1)) would break the one-to-one offset map
@@ -84,9 +92,12 @@ def _build_tables() -> tuple[dict[int, str], list[tuple[int, int]]]:
             table[cp] = out
         if _is_noise(out):
             noise.add(ord(out))
-    for trad, simp in t2s.items():
-        if ord(trad) > 0xFFFF:
-            table[ord(trad)] = simp
+    # Outside the BMP only the CJK extensions (planes 2 and 3) are content. Plane 1's letters
+    # are historic scripts, its digits and letters for styling (𝐓𝐎𝐏𝟏) are folded to ASCII
+    # above: the rest of it and planes 4-16 drop whole, as three ranges instead of hundreds
+    # (every range is a test per character in the noise regex).
+    noise.update(range(0x10000, 0x20000))
+    noise.update(range(0x40000, 0x110000))
     # \r is a line break like \n; translate it so the kept set stays small.
     table[ord("\r")] = "\n"
     noise.discard(ord("\n"))
@@ -103,7 +114,6 @@ def _build_tables() -> tuple[dict[int, str], list[tuple[int, int]]]:
 def tables() -> tuple[dict[int, str], re.Pattern[str]]:
     """The translate table and the noise pattern."""
     table, ranges = _table_data()
-    ranges = ranges + list(_ASTRAL_NOISE_RANGES)
     cls = "".join(re.escape(chr(a)) if a == b else f"{re.escape(chr(a))}-{re.escape(chr(b))}" for a, b in ranges)
     return table, re.compile("[" + cls + "]+")
 
@@ -142,7 +152,7 @@ def _arrays() -> tuple[np.ndarray, np.ndarray]:
     mapped[np.fromiter(table, dtype=np.int64, count=len(table))] = np.fromiter(
         map(ord, table.values()), dtype=np.uint32, count=len(table))
     noise = np.zeros(0x110000, dtype=bool)
-    for a, b in ranges + list(_ASTRAL_NOISE_RANGES):
+    for a, b in ranges:
         noise[a:b + 1] = True
     return mapped, noise
 
@@ -174,6 +184,34 @@ class Normalized:
             p = self.position(start) if start < len(self.text) else len(self.original)
             return p, p
         return self.position(start), self.position(end - 1) + 1
+
+
+@lru_cache(maxsize=1)
+def _visible() -> re.Pattern[str]:
+    blank = set()
+    for cp in range(0x10000):
+        if unicodedata.category(chr(cp)) in ("Zs", "Zl", "Zp", "Cc", "Cf", "Cs", "Co"):
+            blank.add(cp)
+    for a, b in (*_DEFAULT_IGNORABLE, (0xF0000, 0x10FFFF)):
+        blank.update(range(a, b + 1))
+    ranges: list[list[int]] = []
+    for cp in sorted(blank):
+        if ranges and cp == ranges[-1][1] + 1:
+            ranges[-1][1] = cp
+        else:
+            ranges.append([cp, cp])
+    cls = "".join(f"{re.escape(chr(a))}-{re.escape(chr(b))}" for a, b in ranges)
+    return re.compile(f"[^{cls}]")
+
+
+def has_visible(text: str) -> bool:
+    r"""Whether ``text`` shows anything: a text of zero-width, control, filler or private-use
+    characters alone is no copy to screen, however long.
+
+    >>> has_visible("\u200b\u3164\x00"), has_visible("\u200b好"), has_visible("👍")
+    (False, True, True)
+    """
+    return _visible().search(text) is not None
 
 
 # What separates the keywords of a title (修护面霜 全网最好用 敏感肌救星, 保温杯/316不锈钢/最好用).

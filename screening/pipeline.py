@@ -27,7 +27,7 @@ from .errors import InputError
 from .features import Featurizer, ModelCues, char_scores, masked, units
 from .lexicon import Lexicon, Term, load_lexicon
 from .matcher import Hit, Key, TermMatcher
-from .normalize import Normalized, NormalizedBatch, normalize, phrase_breaks, tables
+from .normalize import Normalized, NormalizedBatch, has_visible, normalize, phrase_breaks, tables
 from .policy import Policy
 from .rules import EXEMPT, HitContext, RuleSet
 from .segment import Segmenter, WordIndex, containing_token
@@ -63,6 +63,9 @@ class _Candidate:
     rule_reason: str = ""
     # The span in the caller's text, which the checks, the finding and the explain view all need.
     original: tuple[int, int] = (0, 0)
+
+
+_INVISIBLE = "text has nothing visible (only zero-width, control, filler or private-use characters)"
 
 
 def _phrase(breaks: Sequence[int], start: int, end: int, length: int) -> tuple[int, int]:
@@ -260,6 +263,8 @@ class Screener:
             raise InputError(f"text must be a string, got {type(text).__name__}")
         if not text.strip():
             raise InputError("text is empty")
+        if not has_visible(text):
+            raise InputError(_INVISIBLE)
         self._check_fields(content_type, product_category)
         norm = normalize(text)
         hits = self.matcher.find(norm.text)
@@ -295,7 +300,7 @@ class Screener:
         # (isspace: what strip() would say, without copying every text)
         todo = [i for i, (text, ct, pc, _) in enumerate(jobs)
                 if isinstance(text, str) and ct in CONTENT_TYPES and pc in PRODUCT_CATEGORIES and text
-                and not text.isspace()]
+                and not text.isspace() and has_visible(text)]
         batch = NormalizedBatch([jobs[i][0] for i in todo])
         normed = batch.texts
         found = self.matcher.find_many(normed)
@@ -378,6 +383,8 @@ class Screener:
         if not fields:
             names = ", ".join(texts) or "none given"
             raise InputError("text is empty" if len(texts) == 1 else f"all text fields are empty ({names})")
+        if not any(has_visible(n.original) for _, n in fields):
+            raise InputError(_INVISIBLE)
         # One category for the record, from all its fields together (evidence names its field),
         # inferred where it can change the outcome, as in screen().
         found = [self.matcher.find(n.text) for _, n in fields]

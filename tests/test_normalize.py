@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from screening.normalize import NormalizedBatch, normalize, phrase_breaks
+from screening.normalize import NormalizedBatch, has_visible, normalize, phrase_breaks
 
 
 @pytest.mark.parametrize(
@@ -65,9 +67,28 @@ def test_leading_noise_is_skipped_in_the_map() -> None:
     assert n.to_original(0, 2) == (4, 6)
 
 
-def test_lone_surrogates_and_private_use_pass_through() -> None:
-    n = normalize("最好\udc80的\ue000")
-    assert "最好" in n.text
+# What renders blank or as an ordinary letter, by property: Hangul fillers, private use, lone
+# surrogates (from JSON \\ud800 escapes), tags, variation selectors, format characters.
+INVISIBLE = ["\u3164", "\uffa0", "\u115f", "\ue000", "\U000f0001", "\ud800", "\udc80", "\U000e0041",
+             "\U000e007f", "\ufe0f", "\U000e0100", "\u200b", "\u2060", "\u00ad", "\u180e", "\x00", "\u202e"]
+
+
+@pytest.mark.parametrize("ch", INVISIBLE)
+def test_what_renders_blank_is_dropped_with_exact_offsets(ch: str) -> None:
+    n = normalize(f"最{ch}好的面霜")
+    assert n.text == "最好的面霜"
+    assert n.to_original(0, 2) == (0, 3)  # the reviewer sees the disguised term whole
+    assert n.to_original(2, 5) == (3, 6)
+
+
+@pytest.mark.parametrize(("styled", "plain"), [("𝐓𝐎𝐏𝟏", "top1"), ("𝕋𝕆ℙ𝟙", "top1"), ("🄰🄱", "ab"), ("①流", "1流")])
+def test_styled_letters_and_digits_fold_to_plain_ones(styled: str, plain: str) -> None:
+    assert normalize(styled).text == plain
+
+
+def test_a_text_with_nothing_visible_is_told_apart_from_copy() -> None:
+    assert not has_visible("\u200b\u3164\x00\ue000  \ud800")
+    assert has_visible("\u200b最好") and has_visible("👍")
 
 
 def test_empty_and_all_noise_text() -> None:
@@ -129,3 +150,26 @@ def test_title_keyword_breaks_are_where_a_space_or_slash_parted_two_words() -> N
 @pytest.mark.parametrize("text", ["最 好 用", "最*好", "面霜最好用", "第 一 名 面霜"])
 def test_no_break_inside_a_spaced_out_word_or_a_text_without_spaces(text: str) -> None:
     assert phrase_breaks(normalize(text)) == ()
+
+
+@functools.lru_cache(maxsize=1)
+def _forms() -> list[str]:
+    # (loaded in the test, not at collection: the lexicon cache lives in the tests' directory)
+    from screening.lexicon import load_lexicon
+
+    lex = load_lexicon()
+    return sorted({f for t in lex.terms.values() for f in t.forms if "X" not in f and len(f) > 1})
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.data())
+def test_invisible_insertions_into_any_term_form_normalize_to_the_form(data: st.DataObject) -> None:
+    form = data.draw(st.sampled_from(_forms()))
+    at = data.draw(st.lists(st.integers(1, len(form) - 1), min_size=1, max_size=3))
+    chars = data.draw(st.lists(st.sampled_from(INVISIBLE), min_size=len(at), max_size=len(at)))
+    disguised = form
+    for i, ch in sorted(zip(at, chars), reverse=True):
+        disguised = disguised[:i] + ch + disguised[i:]
+    n = normalize(disguised)
+    assert n.text == normalize(form).text
+    assert n.to_original(0, len(n.text)) == (0, len(disguised))

@@ -325,3 +325,20 @@ def test_warm_loads_now_what_a_first_hit_would_load(screener: Screener) -> None:
     assert cold.segmenter._dictionary is not None and cold._word_index_cache is not None
     assert cold.matcher._key_hashes is not None
     assert cold.screen("第一次用就爱上了，全网第一", now=BATCH_NOW) == before
+
+
+def test_a_text_with_nothing_visible_is_an_error_not_a_pass(engine: Screener) -> None:
+    for text in ("\u200b\u200b\u200b", "\x00\x00", "\u3164\uffa0\ue000"):
+        with pytest.raises(InputError, match="nothing visible"):
+            engine.screen(text)
+    [bad, good] = engine.screen_batch([("\u200b\u2060", "listing", "general", "a"),
+                                       ("最好的面霜", "listing", "general", "b")])
+    assert isinstance(bad, InputError) and "nothing visible" in str(bad)
+    assert good.findings
+
+
+@pytest.mark.parametrize("filler", ["\u3164", "\uffa0", "\ue000", "\ud800", "\U000e0041"])
+def test_a_term_split_by_a_blank_character_is_found_and_shown_whole(engine: Screener, filler: str) -> None:
+    text = f"这款面霜最{filler}好用"
+    [f] = engine.screen(text).findings
+    assert text[f.start : f.end] == f"最{filler}好用"
