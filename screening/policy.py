@@ -77,6 +77,10 @@ class Policy:
         self.legal_terms = frozenset(routing.pop("legal_terms", []))
         self.role_by_type = routing
         self.sla_hours = {k: float(v) for k, v in raw.get("sla_hours", {}).items()}
+        review = dict(raw.get("review", {}))
+        self.claim_lease_minutes = float(review.get("claim_lease_minutes", 30))
+        if not self.claim_lease_minutes > 0:
+            problems.append("review.claim_lease_minutes must be a positive number")
         grading = dict(raw.get("merchant_grading", {}))
         self.grading_window_days = float(grading.get("window_days", 90))
         self.grading_high_weight = float(grading.get("high_weight", 2))

@@ -137,6 +137,7 @@ class ReviewQueue:
     def list(self, *, role: str | None = None, overdue: bool = False, merchant: str | None = None,
              statuses: tuple[str, ...] = OPEN, limit: int = 200) -> list[dict[str, Any]]:
         """Open tasks (by default), soonest due first, with ``overdue`` set."""
+        self.release_expired()
         now = self._now()
         sql = ("SELECT t.*, i.decision, i.severity, i.risk FROM tasks t JOIN items i ON i.id=t.item_id"
                f" WHERE t.status IN ({','.join('?' * len(statuses))})")
@@ -162,10 +163,32 @@ class ReviewQueue:
             d[k] = _iso(d.get(k), tz)
         return d
 
+    def _release_expired(self, conn: Any, now: float) -> None:
+        # A claim is a lease: a reviewer who closes the browser or leaves for the day must not
+        # hold a task (and its deadline) forever. The lease lapses back to pending, audited.
+        lease = self.policy.claim_lease_minutes * 60
+        for row in conn.execute(
+            "UPDATE tasks SET status='pending', reviewer=NULL, claimed_at=NULL"
+            " WHERE status='claimed' AND claimed_at < ? RETURNING id, item_id, reviewer", (now - lease,),
+        ).fetchall():
+            self.store.audit(conn, now, "system", "claim_expired", row["id"], row["item_id"], reviewer=row["reviewer"],
+                             lease_minutes=self.policy.claim_lease_minutes)
+
+    def release_expired(self) -> None:
+        """Return every claim older than the policy's lease to the queue."""
+        with self.store.transaction() as conn:
+            self._release_expired(conn, self._now())
+
     def claim(self, role: str, reviewer: str) -> dict[str, Any] | None:
-        """Atomically take the pending task of ``role`` due soonest; None when there is none."""
+        """Atomically take the pending task of ``role`` due soonest; None when there is none.
+
+        The claim is a lease of ``review.claim_lease_minutes`` (policy): after it the task is
+        pending again for anyone, and the first reviewer can still decide it while nobody else
+        has claimed it.
+        """
         now = self._now()
         with self.store.transaction() as conn:
+            self._release_expired(conn, now)
             row = conn.execute(
                 "UPDATE tasks SET status='claimed', reviewer=?, claimed_at=? WHERE id=("
                 " SELECT id FROM tasks WHERE status='pending' AND role=? ORDER BY due_at, id LIMIT 1) RETURNING id",
@@ -214,6 +237,7 @@ class ReviewQueue:
             raise StoreError(f"verdict {verdict!r} is not one of {list(VERDICTS)} or escalate")
         now = self._now()
         with self.store.transaction() as conn:
+            self._release_expired(conn, now)
             t = conn.execute("SELECT t.*, i.result, i.texts, i.severity FROM tasks t JOIN items i ON i.id=t.item_id"
                              " WHERE t.id=?", (task_id,)).fetchone()
             if t is None:

@@ -216,6 +216,30 @@ def test_an_edited_allow_phrase_must_hold_a_finding(queue: ReviewQueue, tiny: Sc
     assert [p["phrase"] for p in queue.proposals()] == ["最好的老师们"]
 
 
+def test_a_claim_is_a_lease_that_lapses_back_to_the_queue(queue: ReviewQueue, tiny: Screener, clock: Clock) -> None:
+    t = queue.intake(*screened(tiny, "a", "全网最好的面霜", clock))
+    role = queue.show(t)["role"]
+    assert queue.claim(role, "alice")["id"] == t
+    clock.advance(minutes=29)
+    assert queue.claim(role, "bob") is None  # alice's lease still holds
+    clock.advance(minutes=2)
+    assert queue.claim(role, "bob")["id"] == t  # 31 minutes: back in the queue
+    with pytest.raises(StoreError, match="claimed by bob"):
+        queue.decide(t, "confirmed", "alice")
+    audit = [(r["action"], r["actor"]) for r in queue.store.query("SELECT * FROM audit WHERE task_id=? ORDER BY id", (t,))]
+    assert ("claim_expired", "system") in audit
+    assert audit.index(("claim_expired", "system")) < audit.index(("claimed", "bob"))
+
+
+def test_a_lapsed_claim_shows_as_pending_and_can_still_be_decided(queue: ReviewQueue, tiny: Screener,
+                                                                  clock: Clock) -> None:
+    t = queue.intake(*screened(tiny, "a", "全网最好的面霜", clock))
+    queue.claim(queue.show(t)["role"], "alice")
+    clock.advance(hours=2)
+    assert [x["status"] for x in queue.list()] == ["pending"]
+    assert queue.decide(t, "confirmed", "alice")["status"] == "decided"
+
+
 def _worker(db: str, n: int, name: str, out: str) -> None:
     q = ReviewQueue(SQLiteStore(db))
     done = []
