@@ -108,6 +108,11 @@ class RiskModel:
         return card_path
 
 
+# A regularized logistic model over hashed n-grams has weights of a few units (the shipped one
+# under 6); a value beyond this is a damaged or hand-edited file, not a model.
+MAX_ABS_PARAMETER = 100.0
+
+
 def load_model(directory: str | Path | None = None) -> RiskModel:
     """Load and verify a model directory (default: the packaged one).
 
@@ -138,6 +143,14 @@ def load_model(directory: str | Path | None = None) -> RiskModel:
         raise ModelLoadError(f"unreadable model arrays {arrays}: {e}") from None
     if weights.shape != (CHAR_DIM + len(names),):
         raise ModelLoadError(f"model weights have shape {weights.shape}, expected {CHAR_DIM + len(names)}")
+    # The checksum only proves the arrays are the ones the card names: a card edited along
+    # with them (NaN weights, checksum recomputed) would score every text 0 and pass it.
+    values = np.append(weights, (bias, a, b))
+    if not np.all(np.isfinite(values)):
+        raise ModelLoadError(f"{arrays}: weights or calibration are not finite numbers: refusing the model")
+    if np.abs(values).max() > MAX_ABS_PARAMETER or a == 0.0:
+        raise ModelLoadError(f"{arrays}: a weight or the calibration is out of bounds (|value| > "
+                             f"{MAX_ABS_PARAMETER:g}, or a zero calibration slope): refusing the model")
     trained_with = str(card.get("sklearn", ""))
     try:
         # Metadata only: scoring never imports scikit-learn, which would double start-up time.

@@ -88,6 +88,41 @@ def test_a_pickle_disguised_as_arrays_is_not_loaded(model_copy: Path) -> None:
         load_model(model_copy)
 
 
+def _rewrite_consistently(model_copy: Path, edit) -> None:
+    """Edit the arrays and recompute the checksum beside them, as a careful attacker would."""
+    import hashlib
+
+    arrays = model_copy / MODEL_FILE
+    with np.load(arrays) as z:
+        data = {k: z[k].copy() for k in z.files}
+    edit(data)
+    with arrays.open("wb") as f:
+        np.savez(f, **data)
+    card = json.loads((model_copy / CARD_FILE).read_text(encoding="utf-8"))
+    card["files"][MODEL_FILE]["sha256"] = hashlib.sha256(arrays.read_bytes()).hexdigest()
+    (model_copy / CARD_FILE).write_text(json.dumps(card), encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        lambda d: d["weights"].__setitem__(0, np.nan),
+        lambda d: d["weights"].__setitem__(slice(None), np.nan),
+        lambda d: d["scalars"].__setitem__(1, np.inf),
+        lambda d: d["weights"].__setitem__(5, 1e6),
+        lambda d: d["scalars"].__setitem__(1, 0.0),
+    ],
+    ids=["one-nan", "all-nan", "inf-slope", "huge-weight", "zero-slope"],
+)
+def test_a_consistently_edited_model_with_impossible_weights_is_refused(model_copy: Path, edit, screener) -> None:
+    load_model(model_copy)  # the copy is sound before the edit
+    _rewrite_consistently(model_copy, edit)
+    with pytest.raises(ModelLoadError, match="refusing the model"):
+        load_model(model_copy)
+    s = Screener(screener.lexicon, screener.policy, matcher=screener.matcher, model=model_copy)
+    assert s.model is None and s.screen("全网最好的面霜").decision != "pass"
+
+
 def test_another_sklearn_version_warns(model_copy: Path) -> None:
     card = json.loads((model_copy / CARD_FILE).read_text(encoding="utf-8"))
     card["sklearn"] = "0.1.0"
