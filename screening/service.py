@@ -537,9 +537,37 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
+# A key shorter than this is guessable from outside; the service refuses to start with one.
+MIN_API_KEY_LENGTH = 16
+# Reloading rebuilds the lexicon automaton and loads the model (seconds of CPU): one per this
+# many seconds, whoever asks.
+RELOAD_INTERVAL_SECONDS = 10.0
+
+
+def read_api_key_file(path: str | Path) -> str:
+    """The key in ``path`` (its first line, stripped): a file keeps it out of ``ps`` and shell history.
+
+    Raises:
+        ValueError: the file cannot be read or holds no key.
+    """
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as e:
+        raise ValueError(f"cannot read the API key file {path}: {e}") from None
+    key = lines[0].strip() if lines else ""
+    if not key:
+        raise ValueError(f"the API key file {path} is empty")
+    return key
+
+
 def _resolve_api_key(api_key: str | None) -> str | None:
     key = api_key if api_key is not None else os.environ.get(API_KEY_ENV)
-    return key or None
+    if not key:
+        return None
+    if len(key) < MIN_API_KEY_LENGTH:
+        raise ValueError(f"the API key is {len(key)} characters; use at least {MIN_API_KEY_LENGTH} "
+                         "(e.g. python -c 'import secrets; print(secrets.token_urlsafe(32))')")
+    return key
 
 
 def create_app(
@@ -552,6 +580,9 @@ def create_app(
     max_batch: int = 1000,
     max_body_bytes: int = 5_000_000,
     max_text_chars: int = 200_000,
+    max_concurrent: int | None = None,
+    docs: bool = False,
+    reload_interval: float = RELOAD_INTERVAL_SECONDS,
 ) -> FastAPI:
     """Build the HTTP app around a screener loaded from the given paths.
 
@@ -567,6 +598,14 @@ def create_app(
         max_batch: Most records in one ``/v1/screen/batch`` request.
         max_body_bytes: Largest request body accepted.
         max_text_chars: Longest ``text`` accepted in one record.
+        max_concurrent: Most screening requests worked on at once (default: the CPU count);
+            one more waits up to a second, then answers 503 with Retry-After, so a flood of
+            large requests queues at the door instead of exhausting memory.
+        docs: Serve the interactive ``/docs`` and ``/redoc`` pages. Off by default: their scripts
+            come from a CDN, which an offline or locked-down deployment cannot reach (and
+            should not be made to). ``/openapi.json`` is always served.
+        reload_interval: Seconds between two ``/v1/admin/reload`` requests served; one sooner
+            answers 429 with Retry-After (SIGHUP is the operator's and is not limited).
 
     Returns:
         The FastAPI app; ``app.state.screening`` is its :class:`ScreenerSlot`.
@@ -575,8 +614,9 @@ def create_app(
         ScreeningError: the lexicon or policy files are invalid.
         ValueError: a limit is not positive.
     """
+    max_concurrent = max_concurrent if max_concurrent is not None else (os.cpu_count() or 1)
     for name, value in (("max_batch", max_batch), ("max_body_bytes", max_body_bytes),
-                        ("max_text_chars", max_text_chars)):
+                        ("max_text_chars", max_text_chars), ("max_concurrent", max_concurrent)):
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise ValueError(f"{name} must be a positive integer, got {value!r}")
     # The pipeline recognises the packaged model by identity; a "default" read from a command
@@ -600,8 +640,22 @@ def create_app(
             + ("All endpoints but /healthz need `Authorization: Bearer <key>` or `X-API-Key: <key>`." if key else "")
         ),
         default_response_class=_ContractJSON,
+        docs_url="/docs" if docs else None,
+        redoc_url="/redoc" if docs else None,
     )
     app.state.screening = slot
+    busy = threading.BoundedSemaphore(max_concurrent)
+    last_reload = [-float(reload_interval)]
+    reload_lock = threading.Lock()
+
+    def working(run: Callable[[], JSONResponse]) -> JSONResponse:
+        if not busy.acquire(timeout=1.0):
+            return _error(503, f"the service is screening {max_concurrent} requests already; retry shortly",
+                          headers={"Retry-After": "1"})
+        try:
+            return run()
+        finally:
+            busy.release()
     app.add_exception_handler(RequestValidationError, _on_validation_error)
     # Added innermost first: _CatchAll sees everything, the key is checked before the body is read.
     app.add_middleware(_BodyLimit, limit=max_body_bytes)
@@ -630,11 +684,15 @@ def create_app(
         limit answers 422 with the reason.
         """
         screener = slot.screener  # this request's screener, whatever a reload does meanwhile
-        try:
-            result = _screen(screener, record, max_text_chars)
-        except InputError as e:
-            return _error(422, str(e))
-        return _ContractJSON(result.to_dict())
+
+        def run() -> JSONResponse:
+            try:
+                result = _screen(screener, record, max_text_chars)
+            except InputError as e:
+                return _error(422, str(e))
+            return _ContractJSON(result.to_dict())
+
+        return working(run)
 
     @app.post(
         "/v1/screen/batch",
@@ -653,8 +711,8 @@ def create_app(
         if len(batch.records) > max_batch:
             return _error(413, f"the batch has {len(batch.records)} records; the limit is {max_batch} per request")
         screener = slot.screener
-        results = [r.to_dict() for r in _screen_records(screener, list(batch.records), max_text_chars)]
-        return _ContractJSON({"results": results})
+        return working(lambda: _ContractJSON(
+            {"results": [r.to_dict() for r in _screen_records(screener, list(batch.records), max_text_chars)]}))
 
     @app.get("/healthz", response_model=HealthResponse, tags=["operations"], summary="Liveness")
     async def healthz() -> JSONResponse:
@@ -688,6 +746,12 @@ def create_app(
         Requests in flight finish on the old screener. If the files are invalid the old screener
         stays in service and the answer names the problems.
         """
+        with reload_lock:
+            wait = last_reload[0] + reload_interval - time.monotonic()
+            if wait > 0:
+                return _error(429, f"reloaded less than {reload_interval:g} s ago; retry in {wait:.0f} s",
+                              headers={"Retry-After": str(max(1, round(wait)))})
+            last_reload[0] = time.monotonic()
         started = time.perf_counter()
         try:
             previous, current = slot.reload()

@@ -122,7 +122,8 @@ def write_terms(user_dir: Path, *terms: dict[str, Any]) -> None:
 def reloadable(clean_env: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LiveServer, Path]]:
     user_dir = tmp_path_factory.mktemp("user-lexicon")
     write_terms(user_dir)
-    with LiveServer(create_app(model=None, user_lexicon=user_dir)) as server:
+    # (reload as often as the tests need: the rate limit has its own test)
+    with LiveServer(create_app(model=None, user_lexicon=user_dir, reload_interval=0)) as server:
         yield server, user_dir
 
 
@@ -295,11 +296,64 @@ def test_openapi_describes_the_contract(live: LiveServer) -> None:
     assert {"InputRecord", "ScreeningResult", "Finding", "Route", "ErrorBody"} <= schemas.keys()
     assert CONTRACT_KEYS <= schemas["ScreeningResult"]["properties"].keys()
     assert "cosmetics" in json.dumps(schemas["InputRecord"])
-    assert live.client.get("/docs").status_code == 200
+
+
+def test_the_cdn_backed_docs_page_is_off_unless_asked_for(live: LiveServer, clean_env: None) -> None:
+    assert live.client.get("/docs").status_code == 404  # an offline deployment fetches nothing
+    with LiveServer(create_app(model=None, docs=True)) as server:
+        assert server.client.get("/docs").status_code == 200
+
+
+def test_reload_is_rate_limited(clean_env: None) -> None:
+    with LiveServer(create_app(model=None, reload_interval=60)) as server:
+        assert server.client.post("/v1/admin/reload").status_code == 200
+        again = server.client.post("/v1/admin/reload")
+        assert again.status_code == 429 and int(again.headers["retry-after"]) > 0
+        assert "retry" in again.json()["detail"]
+
+
+@pytest.mark.parametrize("key", ["short", "fifteen-chars!!"])
+def test_a_short_api_key_is_refused(clean_env: None, key: str) -> None:
+    with pytest.raises(ValueError, match="at least 16"):
+        create_app(model=None, api_key=key)
+
+
+def test_the_api_key_can_come_from_a_file(tmp_path: Path) -> None:
+    from screening.service import read_api_key_file
+
+    (tmp_path / "key").write_text("k" * 32 + "\n", encoding="utf-8")
+    assert read_api_key_file(tmp_path / "key") == "k" * 32
+    (tmp_path / "empty").write_text("\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="empty"):
+        read_api_key_file(tmp_path / "empty")
+
+
+def test_heavy_requests_beyond_the_limit_wait_then_get_503(clean_env: None) -> None:
+    app = create_app(model=None, max_concurrent=1)
+    slot = app.state.screening
+    gate = threading.Event()
+    real = slot.screener.screen
+
+    def slow(*a: Any, **kw: Any) -> Any:
+        gate.wait(5)
+        return real(*a, **kw)
+
+    with LiveServer(app) as server:
+        slot.screener.screen = slow  # (the instance attribute shadows the method for this test)
+        try:
+            with ThreadPoolExecutor(max_workers=2) as pool:
+                first = pool.submit(server.client.post, "/v1/screen", json={"text": LAWFUL})
+                time.sleep(0.3)
+                second = server.client.post("/v1/screen", json={"text": LAWFUL})
+                gate.set()
+                assert first.result().status_code == 200
+            assert second.status_code == 503 and second.headers["retry-after"] == "1"
+        finally:
+            del slot.screener.screen
 
 
 def test_an_api_key_is_required_when_configured(clean_env: None) -> None:
-    app = create_app(model=None, api_key="s3cret-key")
+    app = create_app(model=None, api_key="s3cret-key-0123456789")
     with LiveServer(app) as server:
         c = server.client
         assert c.get("/healthz").status_code == 200
@@ -308,10 +362,10 @@ def test_an_api_key_is_required_when_configured(clean_env: None) -> None:
             r = c.request(method, path, json={"text": LAWFUL})
             assert r.status_code == 401 and "API key" in r.json()["detail"], path
         assert c.post("/v1/screen", json={"text": LAWFUL}, headers={"Authorization": "Bearer wrong"}).status_code == 401
-        ok = c.post("/v1/screen", json={"text": LAWFUL}, headers={"Authorization": "Bearer s3cret-key"})
+        ok = c.post("/v1/screen", json={"text": LAWFUL}, headers={"Authorization": "Bearer s3cret-key-0123456789"})
         assert ok.status_code == 200 and ok.json()["decision"] == "pass"
-        assert c.get("/v1/versions", headers={"X-API-Key": "s3cret-key"}).status_code == 200
-        spec = c.get("/openapi.json", headers={"X-API-Key": "s3cret-key"}).json()
+        assert c.get("/v1/versions", headers={"X-API-Key": "s3cret-key-0123456789"}).status_code == 200
+        spec = c.get("/openapi.json", headers={"X-API-Key": "s3cret-key-0123456789"}).json()
         assert spec["components"]["securitySchemes"]
 
 
