@@ -10,7 +10,7 @@ import hashlib
 import json
 import re
 import sys
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +46,7 @@ KNOWN_FIELDS = set(REQUIRED) | {
     "variants",
     "sector_severity",
     "suggestion",
+    "no_suggestion_reason",
     "allow_contexts",
     "explanation",
     "notes",
@@ -70,6 +71,9 @@ class Term:
     variants: tuple[str, ...] = ()
     sector_severity: tuple[tuple[str, str], ...] = ()
     suggestion: str | None = None
+    # Why a medium/high term has no lawful alternative (``"suggestion": null``), e.g. a disease name
+    # on non-medical goods: "删除：非医疗商品不得宣称疾病治疗，没有合法表述".
+    no_suggestion_reason: str = ""
     allow_contexts: tuple[str, ...] = ()
     explanation: str = ""
     notes: str = ""
@@ -85,6 +89,17 @@ class Term:
     def forms(self) -> tuple[str, ...]:
         """The written forms: the term and its variants."""
         return (self.term, *self.variants)
+
+    @property
+    def needs_alternative(self) -> bool:
+        """Whether the term must carry a suggestion or an explicit null with a reason: an active
+        term of severity medium or high (in any sector)."""
+        return self.status == "active" and self.max_severity in ("medium", "high")
+
+    @property
+    def lacks_alternative(self) -> bool:
+        """A medium/high active term with neither a suggestion nor a ``no_suggestion_reason``."""
+        return self.needs_alternative and not self.suggestion and not self.no_suggestion_reason
 
     def sector_specific(self) -> bool:
         """Whether the term applies only to named sectors."""
@@ -144,6 +159,10 @@ class Lexicon:
     rules: dict[str, Any]
     digest: str
     path: Path | None = None
+    # Problems that do not stop loading (``file:line: message``): a medium/high term with neither
+    # a lawful alternative nor the reason it has none. Shown by ``lexicon stats``; the packaged
+    # lexicons have none (tests/test_lexicon_default.py), a user's own lexicon may.
+    warnings: list[str] = field(default_factory=list)
     # The product-category cues the manifest names (``categories_file``; screening.categorize).
     categories: Any = None
 
@@ -157,7 +176,12 @@ class Lexicon:
         by_cat: dict[str, int] = {}
         by_sev: dict[str, int] = {}
         by_sector: dict[str, int] = {}
+        alternatives = {"medium_high": 0, "with_suggestion": 0, "null_with_reason": 0, "missing": 0}
         for t in self.active_terms:
+            if t.needs_alternative:
+                alternatives["medium_high"] += 1
+                key = "with_suggestion" if t.suggestion else "null_with_reason" if t.no_suggestion_reason else "missing"
+                alternatives[key] += 1
             by_cat[t.category] = by_cat.get(t.category, 0) + 1
             by_sev[t.severity] = by_sev.get(t.severity, 0) + 1
             for a in t.applies_to:
@@ -171,6 +195,9 @@ class Lexicon:
             "by_category": dict(sorted(by_cat.items())),
             "by_severity": dict(sorted(by_sev.items())),
             "by_applies_to": dict(sorted(by_sector.items())),
+            # Medium/high terms: with a lawful alternative, with an explicit null and its reason,
+            # and with neither (the packaged lexicons: 0).
+            "alternatives": alternatives,
         }
 
 
@@ -275,8 +302,14 @@ def _parse_term(where: str, obj: dict[str, Any], problems: list[str]) -> Term | 
         if k not in SECTORS or v not in SEVERITY_VALUES:
             problems.append(f"{where}: sector_severity {k}={v!r} is not a sector and a severity")
     suggestion = obj.get("suggestion")
-    if suggestion is not None and not isinstance(suggestion, str):
-        problems.append(f"{where}: suggestion must be a string or null")
+    if suggestion is not None and not (isinstance(suggestion, str) and suggestion.strip()):
+        problems.append(f"{where}: suggestion must be a non-empty string or null")
+    reason = obj.get("no_suggestion_reason")
+    if reason is not None:
+        if not (isinstance(reason, str) and reason.strip()):
+            problems.append(f"{where}: no_suggestion_reason must be a non-empty string")
+        elif suggestion is not None:
+            problems.append(f"{where}: no_suggestion_reason is only for \"suggestion\": null (the term has a suggestion)")
     for key in ("term", "basis", "provenance"):
         if not isinstance(obj[key], str):
             problems.append(f"{where}: {key} must be a string")
@@ -291,7 +324,8 @@ def _parse_term(where: str, obj: dict[str, Any], problems: list[str]) -> Term | 
         source=where,
         variants=_str_list(where, obj, "variants", problems),
         sector_severity=tuple(sorted(sector_sev.items())),
-        suggestion=suggestion if isinstance(suggestion, str) else None,
+        suggestion=suggestion if isinstance(suggestion, str) and suggestion.strip() else None,
+        no_suggestion_reason=reason.strip() if isinstance(reason, str) else "",
         allow_contexts=_str_list(where, obj, "allow_contexts", problems),
         explanation=str(obj.get("explanation") or ""),
         notes=str(obj.get("notes") or ""),
@@ -526,6 +560,11 @@ def load_lexicon(path: str | Path | None = None, user_dir: str | Path | None = N
     _check_forms(terms, problems)
     if problems:
         raise LexiconError(problems)
+    warnings = [
+        f"{t.source}: {t.max_severity} term {t.id} {t.term} has no suggestion; give a lawful alternative "
+        f"or \"suggestion\": null with a no_suggestion_reason"
+        for t in terms if t.lacks_alternative
+    ]
     hexdigest = digest.hexdigest()[:16]
     version = str(manifest["version"])
     if user_version is not None:
@@ -539,4 +578,5 @@ def load_lexicon(path: str | Path | None = None, user_dir: str | Path | None = N
         digest=hexdigest,
         path=lexdir,
         categories=categories,
+        warnings=warnings,
     )

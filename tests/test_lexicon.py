@@ -95,3 +95,56 @@ def test_digest_changes_with_content(tmp_path: Path) -> None:
     a = load_lexicon(_lexdir(tmp_path / "a", []))
     b = load_lexicon(_lexdir(tmp_path / "b", [GOOD]))
     assert a.digest != b.digest
+
+
+def test_a_medium_or_high_term_without_an_alternative_is_a_warning(tmp_path: Path) -> None:
+    """Neither a suggestion nor a no_suggestion_reason: the lexicon still loads (a user's own
+    lexicon must not break), and the term is listed as file:line among the warnings."""
+    rows = [
+        {**GOOD, "id": "ABS-0900", "term": "顶呱呱"},                                   # neither
+        {**GOOD, "id": "ABS-0901", "term": "顶呱", "suggestion": "口碑好"},
+        {**GOOD, "id": "ABS-0902", "term": "顶刮刮", "suggestion": None,
+         "no_suggestion_reason": "删除：没有合法表述"},
+        {**GOOD, "id": "ABS-0903", "term": "顶尖尖", "severity": "low"},                 # low: not needed
+        {**GOOD, "id": "ABS-0904", "term": "顶顶", "severity": "low", "sector_severity": {"food": "high"}},
+    ]
+    lex = load_lexicon(_lexdir(tmp_path, rows))
+    first = 18
+    mine = [w for w in lex.warnings if "ABS-09" in w]
+    tail = 'has no suggestion; give a lawful alternative or "suggestion": null with a no_suggestion_reason'
+    assert mine == [
+        f"terms.jsonl:{first}: medium term ABS-0900 顶呱呱 {tail}",
+        f"terms.jsonl:{first + 4}: high term ABS-0904 顶顶 {tail}",
+    ]
+    assert lex.terms["ABS-0902"].no_suggestion_reason == "删除：没有合法表述"
+    assert lex.terms["ABS-0902"].suggestion is None and not lex.terms["ABS-0902"].lacks_alternative
+    alt = lex.stats()["alternatives"]
+    assert alt["missing"] == len(lex.warnings) and alt["missing"] >= 2
+    assert alt["medium_high"] == alt["with_suggestion"] + alt["null_with_reason"] + alt["missing"]
+
+
+def test_a_reason_beside_a_suggestion_or_an_empty_one_is_an_error(tmp_path: Path) -> None:
+    problems = _problems(tmp_path, [
+        {**GOOD, "id": "ABS-0900", "term": "顶呱呱", "suggestion": "口碑好", "no_suggestion_reason": "删除"},
+        {**GOOD, "id": "ABS-0901", "term": "顶呱", "suggestion": None, "no_suggestion_reason": " "},
+        {**GOOD, "id": "ABS-0902", "term": "顶刮刮", "suggestion": ""},
+    ])
+    first = 18
+    assert problems == [
+        f'terms.jsonl:{first}: no_suggestion_reason is only for "suggestion": null (the term has a suggestion)',
+        f"terms.jsonl:{first + 1}: no_suggestion_reason must be a non-empty string",
+        f"terms.jsonl:{first + 2}: suggestion must be a non-empty string or null",
+    ]
+
+
+def test_lexicon_stats_counts_alternatives_and_lists_the_missing(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from screening.cli import cli
+
+    d = _lexdir(tmp_path, [{**GOOD, "id": "ABS-0900", "term": "顶呱呱"}])
+    r = CliRunner().invoke(cli, ["lexicon", "stats", str(d)])
+    assert r.exit_code == 0, r.output
+    out = json.loads(r.output)
+    assert out["alternatives"]["missing"] == len(out["warnings"]) >= 1
+    assert any("ABS-0900 顶呱呱 has no suggestion" in w for w in out["warnings"])

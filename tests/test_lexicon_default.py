@@ -145,3 +145,43 @@ def test_claim_classes_added_in_2026_12_1(engine) -> None:
     for text, pc in lawful:
         r = engine.screen(text, product_category=pc)
         assert r.decision == "pass", (text, pc, r.findings)
+
+
+def test_every_medium_and_high_term_has_an_alternative_or_the_reason_it_has_none() -> None:
+    """`python cli.py lexicon stats`: 0 medium/high terms with neither a suggestion nor an
+    explicit null with its no_suggestion_reason (tests/test_suggestions.py screens each one)."""
+    lex = load_lexicon()
+    assert lex.warnings == []
+    alt = lex.stats()["alternatives"]
+    assert alt["missing"] == 0
+    assert alt["medium_high"] == alt["with_suggestion"] + alt["null_with_reason"] >= 1000
+    assert alt["with_suggestion"] >= 600 and alt["null_with_reason"] >= 400
+    by_term = {t.term: t for t in lex.active_terms}
+    assert by_term["全网第一"].suggestion and by_term["稳赚不赔"].suggestion == "收益与风险并存"
+    assert by_term["根治"].suggestion is None and by_term["根治"].no_suggestion_reason.startswith("删除")
+    assert by_term["糖尿病"].suggestion is None and "非医疗商品" in by_term["糖尿病"].no_suggestion_reason
+
+
+def test_claim_classes_added_in_2026_12_2(engine) -> None:
+    """Political events as sales hooks, prescription injectables in aesthetics ads, traditional-
+    medicine syndromes next to an efficacy word, efficacy against common sense, beauty eaten or
+    drunk, negative-ion health claims and a count of efficacies: each class is caught, and the same
+    words in lawful copy are not."""
+    claims = [
+        ("喜迎二十大 全店满199减30", "general"), ("建党100周年纪念款白酒 限量发售", "alcohol"),
+        ("深入学习讲话精神 本店茶叶八折", "food"),
+        ("瘦脸针限时特价 一针见效", "medical_service"), ("肉毒素除皱 周末预约立减", "medical_service"),
+        ("每天两袋 调理气血两虚", "food"), ("改善阴阳失调的养生茶", "food"),
+        ("这款防晒霜越用越白", "cosmetics"), ("代餐奶昔 想瘦就瘦", "food"),
+        ("胶原蛋白饮 喝出水光肌", "food"), ("硅藻泥墙面 释放负氧离子 呼吸更健康", "general"),
+        ("一支精华 12种功效 全面护肤", "cosmetics"),
+    ]
+    for text, pc in claims:
+        assert engine.screen(text, product_category=pc).findings, text
+    lawful = [
+        ("气血两虚的人群请遵医嘱食用", "food"),  # a syndrome named for a warning, no efficacy word
+        ("负离子吹风机 速干不伤发", "general"),  # negative ions of a hair dryer, not 负氧离子 health claims
+        ("三种口味可选 独立小包装", "food"), ("这款面霜越用越喜欢", "cosmetics"),
+    ]
+    for text, pc in lawful:
+        assert not engine.screen(text, product_category=pc).findings, text
