@@ -217,6 +217,7 @@ def has_visible(text: str) -> bool:
 # What separates the keywords of a title (修护面霜 全网最好用 敏感肌救星, 保温杯/316不锈钢/最好用).
 # Normalization drops them like any noise, so the keywords run together in the normalized text.
 PHRASE_SEPARATORS = frozenset(" \t\u3000\xa0/／|｜丨\\【】[]［］")
+_SEPARATOR = re.compile("[" + re.escape("".join(sorted(PHRASE_SEPARATORS))) + "]")
 # A separator between single characters (最 好 用) is an evasion inside one word, not a break
 # between keywords: both neighbours must be at least this long.
 PHRASE_MIN_RUN = 2
@@ -236,18 +237,23 @@ def phrase_breaks(norm: Normalized) -> tuple[int, ...]:
     ()
     """
     starts = norm._norm_starts
-    if not starts:
+    if not starts or _SEPARATOR.search(norm.original) is None:
         return ()
     breaks = []
+    # Only the gaps holding a separator can break: find them in the original (one regex pass)
+    # and place each among the kept segments, instead of walking every segment of noise.
     origs = norm._orig_starts
     n = len(norm.text)
-    for k in range(1, len(starts)):
-        left = starts[k] - starts[k - 1]
-        right = (starts[k + 1] if k + 1 < len(starts) else n) - starts[k]
-        if left < PHRASE_MIN_RUN or right < PHRASE_MIN_RUN:
+    last = len(starts) - 1
+    seen = -1
+    for m in _SEPARATOR.finditer(norm.original):
+        k = bisect.bisect_right(origs, m.start())  # the segment after the gap holding it
+        if k > last or k == seen:
             continue
-        gap = norm.original[origs[k - 1] + left : origs[k]]
-        if not PHRASE_SEPARATORS.isdisjoint(gap):
+        seen = k
+        left = starts[k] - starts[k - 1]
+        right = (starts[k + 1] if k < last else n) - starts[k]
+        if left >= PHRASE_MIN_RUN and right >= PHRASE_MIN_RUN:
             breaks.append(starts[k])
     return tuple(breaks)
 

@@ -569,7 +569,7 @@ def _join_parts(parts: Path, output_path: str) -> Summary:
                     expected += len(rows)
                     table = pa.Table.from_batches([batch]).select(schema.names).cast(schema)
                     writer.write_table(table)
-                    for result in table.select(["decision", "error", "route", "findings"]).to_pylist():
+                    for result in table.select(["decision", "error", "route", "findings", "notes"]).to_pylist():
                         summary.add(result)
             finally:
                 pf.close()

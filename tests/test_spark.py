@@ -40,12 +40,12 @@ HAND_WRITTEN: list[tuple[int, dict[str, Any]]] = [
     (450, {"id": "e-null-text", "text": None}),
     (901, {"id": "e-empty-text", "text": ""}),
     (1333, {"id": "e-blank-text", "text": "  \n "}),
-    (1800, {"id": "e-category", "text": "最好的面霜", "product_category": "toys"}),
-    (2222, {"id": "e-content-type", "text": "根治失眠", "content_type": "tweet"}),
+    (1800, {"id": "unknown-category", "text": "最好的面霜", "product_category": "toys"}),  # general, noted
+    (2222, {"id": "unknown-type", "text": "根治失眠", "content_type": "tweet"}),  # the default type, noted
     (2500, {"id": "defaults", "text": "销量第一的蜂蜜", "content_type": None, "product_category": None}),
     (2999, {"id": "merchant", "text": "7天见效", "merchant_id": "m-42", "product_category": "cosmetics"}),
 ]
-N_ERRORS = 7
+N_ERRORS = 5
 
 
 def _records() -> list[dict[str, Any]]:
@@ -146,7 +146,10 @@ def test_errors_isolated_per_row(spark_rows) -> None:
     assert errors[1] == "row 1: record has no id"
     assert errors[18] == "row 18: record has no id"
     assert errors[451].startswith("row 451: ") and "empty" in errors[451]
-    assert "toys" in errors[1801] and "tweet" in errors[2223]
+    # an unknown category or type is screened under the default and says so, never left unscreened
+    by_id = {r["id"]: r for r in spark_rows}
+    assert by_id["unknown-category"]["findings"] and "toys" in by_id["unknown-category"]["notes"][0]["message"]
+    assert by_id["unknown-type"]["findings"] and "tweet" in by_id["unknown-type"]["notes"][0]["message"]
     assert all(spark_rows[n - 1]["decision"] == "review" for n in errors)
     by_id = {r["id"]: r for r in spark_rows}
     assert by_id["defaults"]["error"] is None and by_id["defaults"]["decision"] != "pass"
@@ -264,7 +267,9 @@ def test_cli_engine_spark_writes_the_local_engines_parquet(spark, catalogue: Pat
     res = runner.invoke(cli, ["scan", str(catalogue), "-o", str(tmp_path / "spark.parquet"), "--engine", "spark",
                               "--master", "local[2]", "--summary-json", str(sj)])
     assert res.exit_code == 0, res.output
-    assert res.stderr == local.stderr  # the same summary
+    # the same summary; the last line names each run's own output file
+    assert res.stderr.splitlines()[:-1] == local.stderr.splitlines()[:-1]
+    assert res.stderr.splitlines()[-1].endswith("spark.parquet")
     assert json.loads(sj.read_text(encoding="utf-8"))["errors"] == N_ERRORS
     want, got = pq.read_table(tmp_path / "local.parquet"), pq.read_table(tmp_path / "spark.parquet")
     assert got.schema.equals(parquet_schema()) and want.schema.equals(parquet_schema())
