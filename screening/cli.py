@@ -81,6 +81,27 @@ def lexicon_options(f: Any) -> Any:
     return f
 
 
+class _Named(click.ParamType):
+    """A content type or product category given as its code or as a name for it in the bundled
+    category names (化妆品 → cosmetics, 直播 → live_script; screening/vocabulary.py)."""
+
+    def __init__(self, field_name: str, codes: tuple[str, ...]) -> None:
+        self.name = field_name
+        self.codes = codes
+
+    def get_metavar(self, param: click.Parameter, ctx: click.Context | None = None) -> str:
+        return "[" + "|".join(self.codes) + "]"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        from .vocabulary import bundled_vocabulary
+
+        code = bundled_vocabulary().code(self.name, value)
+        if code is None:
+            self.fail(f"{value!r} is not a known {self.name}: use one of {', '.join(self.codes)} "
+                      f"or a Chinese name for one (e.g. 化妆品, 直播)", param, ctx)
+        return code
+
+
 @click.group(context_settings=CONTEXT, epilog="Exit codes: 0 below --fail-on, 1 at or above it, 2 usage or input error.")
 @click.version_option(__version__, prog_name="screening")
 def cli() -> None:
@@ -99,40 +120,131 @@ class ScreeningResultView:
         self.versions = result.get("versions", {})
 
 
+# A multi-line text longer than this is shown by the lines holding findings only (a 90-minute
+# live script printed whole would bury them).
+_FULL_TEXT_LINES = 20
+# A line longer than this is clipped to the finding and this many characters either side.
+_LINE_WIDTH, _LINE_CONTEXT = 100, 30
+
+
+def _mark_spans(text: str, spans: list[tuple[int, int]], color: bool, lo: int = 0, hi: int | None = None) -> str:
+    """``text[lo:hi]`` with the spans (offsets into ``text``) marked: red on a terminal, else 【】."""
+    hi = len(text) if hi is None else hi
+    marked, pos = [], lo
+    for start, end in sorted(spans):
+        start, end = max(start, lo), min(end, hi)
+        if start < pos or start >= end:
+            continue
+        marked.append(text[pos:start])
+        span = text[start:end]
+        marked.append(click.style(span, fg="red", bold=True) if color else f"【{span}】")
+        pos = end
+    marked.append(text[pos:hi])
+    return "".join(marked)
+
+
+def _finding_lines(ix: Any, start: int, end: int, color: bool) -> list[str]:
+    """The original line(s) of a finding, numbered, the finding marked (at most three lines)."""
+    first, last = ix.line_of(start), ix.line_of(max(start, end - 1))
+    width = len(str(ix.lines))
+    out = []
+    for n in range(first, min(last, first + 2) + 1):
+        a, b = ix.line_span(n)
+        s, e = max(a, start), min(b, end)
+        lo, hi = a, b
+        if b - a > _LINE_WIDTH:
+            lo, hi = max(a, min(s, b) - _LINE_CONTEXT), min(b, max(e, s) + _LINE_CONTEXT)
+        body = _mark_spans(ix.text, [(s, e)], color, lo, hi)
+        out.append(f"      {n:>{width}} | {'…' if lo > a else ''}{body}{'…' if hi < b else ''}")
+    if last > first + 2:
+        out.append(f"      {'':>{width}} | …")
+    return out
+
+
 def _render_text(text: str, r: Any, color: bool) -> str:
+    """A result for a person: the decision, the text with its findings marked, then each finding.
+
+    A multi-line text (a live script) gives each finding's ``line:column`` (1-based, characters,
+    CRLF one break) and the line itself with the finding marked; longer than ``_FULL_TEXT_LINES``
+    lines, the text is not printed whole.
+    """
+    from .lines import LineIndex, has_line_break
+
     out = []
     head = f"{r.decision.upper()}  severity={r.severity}  risk={r.risk:.2f}"
     if r.route:
         head += f"  → {r.route.role} due {r.route.due_at}"
     out.append(click.style(head, bold=True) if color else head)
-    marked, pos = [], 0
-    for f in sorted(r.findings, key=lambda f: f.start):
-        if f.start < pos:
-            continue
-        marked.append(text[pos : f.start])
-        span = text[f.start : f.end]
-        marked.append(click.style(span, fg="red", bold=True) if color else f"【{span}】")
-        pos = f.end
-    marked.append(text[pos:])
-    out.append("".join(marked))
+    ix = LineIndex(text) if has_line_break(text) else None
+    if ix is None or ix.lines <= _FULL_TEXT_LINES:
+        out.append(_mark_spans(text, [(f.start, f.end) for f in r.findings], color))
+    else:
+        out.append(f"（共 {ix.lines} 行，只列出有问题的行）")
     for f in r.findings:
+        placed = ix is not None and isinstance(f.start, int) and isinstance(f.end, int) \
+            and 0 <= f.start <= f.end <= len(text)
+        where = "{}:{} ".format(*ix.locate(f.start)) if placed else ""
         line = (
-            f"  [{f.start}:{f.end}] {f.text}  {CATEGORY_ZH[f.category]} {f.category}  {f.severity}  "
+            f"  {where}[{f.start}:{f.end}] {f.text}  {CATEGORY_ZH[f.category]} {f.category}  {f.severity}  "
             f"{f.term_id}  {f.basis}"
         )
         if f.suggestion:
             line += f"  → 建议：{f.suggestion}"
         out.append(line)
+        if placed:
+            out.extend(_finding_lines(ix, f.start, f.end, color))
         out.append(f"      {f.explanation}")
     out.append(f"  versions: {' · '.join(f'{k} {v}' for k, v in r.versions.items())}")
     return "\n".join(out)
 
 
+def _stdin_is_terminal() -> bool:
+    return sys.stdin.isatty()
+
+
+def _read_text_file(path: str) -> str:
+    """A UTF-8 (or UTF-8 with BOM) file's text with its line breaks as written: CRLF is not turned
+    into LF, so a finding's ``start``/``end`` are offsets into the file's own text."""
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as fh:
+            return fh.read()
+    except UnicodeDecodeError as e:
+        raise UsageFailure(f"{path}: not valid UTF-8 ({e.reason} at byte {e.start})") from None
+    except OSError as e:
+        raise UsageFailure(f"{path}: {e.strerror}") from None
+
+
+def _read_stdin() -> str:
+    """Standard input's text with its line breaks as sent (see :func:`_read_text_file`)."""
+    buffer = getattr(sys.stdin, "buffer", None)
+    if buffer is None:
+        return sys.stdin.read()
+    data = buffer.read()
+    try:
+        text = data.decode(sys.stdin.encoding or "utf-8")
+    except UnicodeDecodeError as e:
+        raise UsageFailure(f"standard input: not valid {sys.stdin.encoding} ({e.reason} at byte {e.start})") from None
+    return text.removeprefix("\ufeff")
+
+
+def _no_text_help() -> str:
+    """What ``check`` says when it was given no text: the three ways to give it."""
+    cmd = click.get_current_context().command_path
+    return (
+        "no text to check. Give it in one of three ways:\n"
+        f'  as an argument (quoted):  {cmd} "全网第一的面霜"\n'
+        f"  from a UTF-8 file:        {cmd} --file script.txt\n"
+        f"  piped on standard input:  cat script.txt | {cmd} -"
+    )
+
+
 @cli.command(context_settings=CONTEXT)
 @click.argument("text", required=False)
-@click.option("--file", "file_", type=click.File("r", encoding="utf-8-sig"), help="Read the text from a file.")
-@click.option("--content-type", type=click.Choice(CONTENT_TYPES), default="listing", show_default=True)
-@click.option("--product-category", type=click.Choice(PRODUCT_CATEGORIES), default="general", show_default=True)
+@click.option("--file", "file_", type=click.Path(exists=True, dir_okay=False, allow_dash=True),
+              help="Read the text from a UTF-8 file (its line breaks kept, so offsets are into the file's text).")
+@click.option("--content-type", type=_Named("content_type", CONTENT_TYPES), default="listing", show_default=True)
+@click.option("--product-category", type=_Named("product_category", PRODUCT_CATEGORIES), default="general",
+              show_default=True)
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--fail-on", type=click.Choice(["review", "block"]), default="review", show_default=True)
 @click.option("--explain", is_flag=True, help="Also show suppressed hits and why.")
@@ -159,24 +271,33 @@ def check(
         python cli.py check --file script.txt --content-type live_script
         echo "最好冷藏" | python cli.py check -
     """
-    if file_ is not None:
-        text = file_.read()
-    elif text is None or text == "-":
-        if sys.stdin is None or (text is None and sys.stdin.isatty()):
-            raise click.UsageError("give TEXT, --file F, or - for standard input")
-        text = sys.stdin.read()
+    if file_ is not None and file_ != "-":
+        text = _read_text_file(file_)
+    elif file_ == "-" or text is None or text == "-":
+        if sys.stdin is None or (text is None and file_ is None and _stdin_is_terminal()):
+            raise click.UsageError(_no_text_help())
+        implicit = text is None and file_ is None
+        text = _read_stdin()
+        if implicit and not text:
+            # Nothing given and nothing piped: say how to give the text, not just "empty".
+            raise click.UsageError(_no_text_help())
     screener = _screener(lexicons, policy, user_lexicon, _model_arg(model, no_model))
     try:
         r = screener.screen(text, content_type=content_type, product_category=product_category)
     except ScreeningError as e:
         raise UsageFailure(str(e)) from None
     if fmt == "json":
-        click.echo(dumps(r.to_dict(explain=explain)))
+        # line/column of each finding (1-based, characters, CRLF one break) next to start/end.
+        click.echo(dumps(r.to_dict(explain=explain, texts=text)))
     else:
         click.echo(_render_text(text, r, color=sys.stdout.isatty()))
         if explain:
+            from .lines import LineIndex, has_line_break
+
+            ix = LineIndex(text) if has_line_break(text) else None
             for s in r.suppressed:
-                click.echo(f"  suppressed [{s.start}:{s.end}] {s.text}  {s.term_id}  {s.rule}: {s.reason}")
+                where = "{}:{} ".format(*ix.locate(s.start)) if ix is not None else ""
+                click.echo(f"  suppressed {where}[{s.start}:{s.end}] {s.text}  {s.term_id}  {s.rule}: {s.reason}")
     if DECISIONS.index(r.decision) >= DECISIONS.index(fail_on):
         sys.exit(1)
 
@@ -196,10 +317,13 @@ def check(
 @click.option("--content-type-field", default="content_type", show_default=True)
 @click.option("--product-category-field", default="product_category", show_default=True)
 @click.option("--merchant-field", default="merchant_id", show_default=True)
-@click.option("--content-type", type=click.Choice(CONTENT_TYPES), default="listing", show_default=True,
-              help="Content type of records that do not carry one.")
-@click.option("--product-category", type=click.Choice(PRODUCT_CATEGORIES), default="general", show_default=True,
-              help="Product category of records that do not carry one.")
+@click.option("--content-type", type=_Named("content_type", CONTENT_TYPES), default="listing", show_default=True,
+              help="Content type of records that do not carry one, or carry a name not in the category names.")
+@click.option("--product-category", type=_Named("product_category", PRODUCT_CATEGORIES), default="general",
+              show_default=True, help="Product category of records that do not carry one.")
+@click.option("--category-map", type=click.Path(exists=True, dir_okay=False),
+              help="TOML file of more category/content type names (format of screening/data/category_names.toml); "
+                   "its names add to the bundled ones and win over them.")
 @click.option("--workers", type=click.IntRange(min=1), default=None,
               help="Worker processes (default: the number of cores).")
 @click.option("--resume", is_flag=True, help="Continue an interrupted scan into the same output.")
@@ -228,6 +352,7 @@ def scan(
     merchant_field: str,
     content_type: str,
     product_category: str,
+    category_map: str | None,
     workers: int | None,
     resume: bool,
     explain: bool,
@@ -252,13 +377,16 @@ def scan(
         python cli.py scan export.xlsx -o results.xlsx --id-field 商品ID --text-field 标题 --text-field 详情
         python cli.py scan big.jsonl -o out.jsonl --workers 4 --resume
         python cli.py scan catalogue.parquet -o results.parquet --engine spark --master "local[*]"
+
+    \b
+    Category and content type columns may hold names (化妆品, 保健品, Cosmetics, 直播 …): they are
+    mapped to the contract's codes; a name not known screens as general (or the --content-type
+    default), says so in the result's notes and is counted in the summary.
     """
     if engine == "spark":
         _check_spark_options(input_, output, fmt, input_format, workers, resume, queue_db)
     elif master is not None:
         raise click.UsageError("--master needs --engine spark")
-    model_arg = _model_arg(model, no_model)
-    screener = _screener(lexicons, policy, user_lexicon, model_arg)
     fields = FieldMap(
         text_fields=tuple(text_fields),
         id_field=id_field,
@@ -267,7 +395,12 @@ def scan(
         merchant_field=merchant_field,
         content_type=content_type,
         product_category=product_category,
+        names=_category_names(category_map),
     )
+    # Before the screener loads: a wrong mapping is one message now, not an error per record later.
+    _check_scan_columns(input_, input_format, fields, encoding)
+    model_arg = _model_arg(model, no_model)
+    screener = _screener(lexicons, policy, user_lexicon, model_arg)
     if engine == "spark":
         try:
             from .spark import scan_parquet
@@ -277,12 +410,15 @@ def scan(
                                    progress=sys.stderr.isatty() if progress is None else progress)
         except (ScreeningError, OSError, ImportError) as e:
             raise UsageFailure(str(e)) from None
+        summary.category_names = fields.vocabulary.version
         click.echo(summary.text(), err=True)
+        click.echo(f"wrote {summary.records:,} results to {output}", err=True)
         if summary_json:
             Path(summary_json).write_text(json.dumps(summary.to_dict(), ensure_ascii=False, indent=2),
                                           encoding="utf-8")
         return
     intake = None
+    opened = 0
     if queue_db:
         from .review import ReviewQueue
         from .store import SQLiteStore
@@ -291,9 +427,10 @@ def scan(
         pending: list[tuple[dict[str, Any], dict[str, Any]]] = []
 
         def intake(item: dict[str, Any], result: dict[str, Any]) -> None:
+            nonlocal opened
             pending.append((item, result))
             if len(pending) >= 500:
-                review_queue.intake_many(pending)
+                opened += review_queue.intake_many(pending)
                 pending.clear()
 
     try:
@@ -314,12 +451,100 @@ def scan(
             on_result=intake,
         )
         if queue_db and pending:
+            opened += review_queue.intake_many(pending)
+    except KeyboardInterrupt:
+        # The results written so far are kept (and those taken by the queue): say how to go on.
+        if queue_db and pending:
             review_queue.intake_many(pending)
+        _interrupted(output)
     except (ScreeningError, OSError, ImportError) as e:
         raise UsageFailure(str(e)) from None
     click.echo(summary.text(), err=True)
+    click.echo(f"wrote {summary.records:,} results to {'standard output' if output == '-' else output}", err=True)
+    if queue_db:
+        click.echo(f"review tasks opened: {opened:,} in {queue_db} (queue list --db {queue_db})", err=True)
     if summary_json:
         Path(summary_json).write_text(json.dumps(summary.to_dict(), ensure_ascii=False, indent=2), encoding="utf-8")
+
+
+def _category_names(category_map: str | None) -> Any:
+    """The category names for ``scan``: the bundled ones, extended by ``--category-map``."""
+    from .vocabulary import load_vocabulary
+
+    try:
+        return load_vocabulary(category_map)
+    except ScreeningError as e:
+        raise UsageFailure(str(e)) from None
+
+
+def _check_scan_columns(input_: str, input_format: str | None, fields: FieldMap, encoding: str | None) -> None:
+    """Exit 2 when the input lacks the id or a text column: the columns it has and a command to try."""
+    from .readers import detect_format
+    from .scan import MissingColumns, check_columns
+
+    if input_ != "-" and not Path(input_).exists():
+        return  # reported by the scan itself, as before (after the engine's own checks)
+    try:
+        check_columns(input_, input_format or ("jsonl" if input_ == "-" else detect_format(input_)), fields, encoding)
+    except MissingColumns as e:
+        message = str(e)
+        if e.suggested:
+            fixed = ["--id-field", "--text-field", "--content-type-field", "--product-category-field"]
+            message = message.rsplit("\nTry: ", 1)[0] + "\nTry:\n  " + _scan_command(
+                drop={o.lstrip("-").replace("-", "_") for o in fixed} | {"text_fields"},
+                add=[w for pair in e.suggested for w in pair])
+        raise UsageFailure(message) from None
+    except (ScreeningError, ValueError, OSError, ImportError) as e:
+        raise UsageFailure(str(e)) from None
+
+
+def _scan_command(drop: set[str] = frozenset(), add: list[str] = ()) -> str:  # type: ignore[assignment]
+    """The running command as the user gave it (options left at their defaults or taken from the
+    environment left out), without the options named in ``drop`` and with the words ``add``:
+    a line to copy."""
+    import re
+    import shlex
+
+    from click.core import ParameterSource
+
+    ctx = click.get_current_context()
+    words = [ctx.command_path]
+    for param in ctx.command.params:
+        name = param.name or ""
+        value = ctx.params.get(name)
+        if isinstance(param, click.Argument):
+            words.append(str(value))
+            continue
+        if name in drop or ctx.get_parameter_source(name) in (ParameterSource.DEFAULT, ParameterSource.ENVIRONMENT):
+            continue
+        opt = max(param.opts, key=len)  # the long form reads best in a line to copy
+        if isinstance(param, click.Option) and param.is_flag:
+            if value:
+                words.append(opt)
+            elif param.secondary_opts:
+                words.append(max(param.secondary_opts, key=len))
+        elif isinstance(param, click.Option) and param.multiple:
+            for v in value or ():
+                words += [opt, str(v)]
+        elif value is not None:
+            words += [opt, str(value)]
+    words += add
+    # Quoted only where a shell needs it: Chinese column names stay readable.
+    plain = re.compile(r"[^\s'\"\\$`!*?&;|<>(){}\[\]#~]+")
+    return " ".join([words[0], *(w if plain.fullmatch(w) else shlex.quote(w) for w in words[1:])])
+
+
+def _interrupted(output: str) -> None:
+    """Ctrl-C: no traceback; how to continue where the scan stopped; exit 130 (killed by SIGINT)."""
+    if output == "-":
+        click.echo("\ninterrupted: the results went to standard output and cannot be resumed; "
+                   "scan again with -o FILE to be able to resume", err=True)
+    else:
+        ctx = click.get_current_context()
+        again = _scan_command(add=[] if ctx.params.get("resume") else ["--resume"])
+        click.echo(f"\ninterrupted: the results so far are kept with {output}; to continue where it stopped:\n"
+                   f"  {again}", err=True)
+    sys.exit(130)
 
 
 def _check_spark_options(input_: str, output: str, fmt: str | None, input_format: str | None, workers: int | None,
@@ -372,13 +597,25 @@ def train_cmd(data: tuple[str, ...], extra: tuple[str, ...], extra_weight: float
         base = Screener.from_paths(lexicons, model=None)
         card = train(list(data), out, version=version or date.today().strftime("%Y.%m.%d"), extra_paths=list(extra),
                      extra_weight=EXTRA_WEIGHT if extra_weight is None else extra_weight,
-                     description=description, folds=folds, screener=base)
+                     description=description, folds=folds, screener=base, progress=_train_progress())
     except (ScreeningError, ValueError, ImportError) as e:
         raise UsageFailure(str(e)) from None
     m = card["cross_validated"]["metrics"]
     click.echo(f"wrote {out}/risk_clf.npz ({card['n_examples']} examples, {card['n_violation']} violations)")
     click.echo(f"{folds}-fold grouped cross-validated on --data, whole pipeline: " + " ".join(
         f"{k}={v}" for k, v in m.items() if k in ("recall", "fpr", "precision", "block_prec", "auc", "span_recall")))
+
+
+def _train_progress() -> Any:
+    """A progress callback for training: each step on stderr, with the time since the start."""
+    import time
+
+    t0 = time.monotonic()
+
+    def report(message: str) -> None:
+        click.echo(f"[{time.monotonic() - t0:6.1f}s] {message}", err=True)
+
+    return report
 
 
 def _extra_training(given: tuple[str, ...]) -> tuple[float, list[str]]:
@@ -685,10 +922,12 @@ def queue_show(task_id: int, db: str) -> None:
 @click.option("--category", "categories", multiple=True, help="Confirmed categories (default: the findings').")
 @click.option("--to", "to", type=click.Choice(["risk_control", "legal"]), default="risk_control", show_default=True,
               help="With --verdict escalate: the role to send it to.")
-@click.option("--propose-allow", is_flag=True, help="With false_positive: propose the phrase for the allow-list.")
+@click.option("--propose-allow", is_flag=True,
+              help="With false_positive: propose the shortest phrase around each false hit for the allow-list.")
+@click.option("--allow-phrase", help="With false_positive: propose this phrase instead (it must hold a finding).")
 @db_option
 def queue_decide(task_id: int, verdict: str, reviewer: str, note: str | None, categories: tuple[str, ...], to: str,
-                 propose_allow: bool, db: str) -> None:
+                 propose_allow: bool, allow_phrase: str | None, db: str) -> None:
     """Record a verdict: confirmed, false_positive, needs_change (or escalate)."""
     q = _queue(db)
     try:
@@ -696,7 +935,7 @@ def queue_decide(task_id: int, verdict: str, reviewer: str, note: str | None, ca
             t = q.escalate(task_id, to, reviewer, note=note)
         else:
             t = q.decide(task_id, verdict, reviewer, note=note, categories=list(categories) or None,
-                         propose_allow=propose_allow)
+                         propose_allow=propose_allow, allow_phrase=allow_phrase)
     except ScreeningError as e:
         raise UsageFailure(str(e)) from None
     click.echo(f"task {task_id}: {t['status']} ({verdict})")
@@ -736,11 +975,12 @@ def _since(value: str | None) -> Any:
 @db_option
 def queue_stats(since: str | None, fmt: str, output: str | None, db: str) -> None:
     """KPIs: time to decision, share within SLA, AI precision, false positives by term, backlog."""
-    stats = _queue(db).stats(_since(since))
+    q = _queue(db)
+    stats = q.stats(_since(since))
     if fmt == "html":
         from .report import render_kpis
 
-        text = render_kpis(stats)
+        text = render_kpis(stats, tz=q.policy.tz)
     else:
         text = json.dumps(stats, ensure_ascii=False, indent=2)
     if output:
@@ -772,8 +1012,20 @@ def queue_export(since: str | None, output: str, db: str) -> None:
 @click.option("--status", type=click.Choice(["proposed", "accepted", "rejected"]), default="proposed", show_default=True)
 @db_option
 def queue_proposals(status: str, db: str) -> None:
-    """Allow-list phrases proposed by false-positive verdicts."""
-    _echo_json(_queue(db).proposals(status))
+    """Allow-list phrases proposed by false-positive verdicts (times in the policy's time zone)."""
+    q = _queue(db)
+    _echo_json([_local_times(p, q.policy.tz) for p in q.proposals(status)])
+
+
+def _local_times(row: dict[str, Any], tz: Any) -> dict[str, Any]:
+    """A stored row with its ``*_at`` times (epoch seconds) as ISO dates in ``tz``, like due times."""
+    from datetime import datetime
+
+    out = dict(row)
+    for key, value in row.items():
+        if key.endswith("_at") and isinstance(value, (int, float)) and not isinstance(value, bool):
+            out[key] = datetime.fromtimestamp(value, tz).isoformat(timespec="seconds")
+    return out
 
 
 @queue.command(name="accept", context_settings=CONTEXT)
@@ -800,12 +1052,21 @@ def queue_accept(proposal_id: int, reviewer: str, reject: bool, user_lexicon: st
 @cli.command(name="serve", context_settings=CONTEXT)
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
-@click.option("--api-key", envvar="SCREENING_API_KEY", help="Require this bearer key (env SCREENING_API_KEY).")
+@click.option("--api-key-file", type=click.Path(dir_okay=False),
+              help="Require the bearer key in this file (first line; at least 16 characters).")
+@click.option("--api-key", envvar="SCREENING_API_KEY",
+              help="Require this bearer key; prefer the env SCREENING_API_KEY or --api-key-file (a command "
+                   "line is visible to every user in ps).")
 @click.option("--allow-unauthenticated", is_flag=True, help="Bind a non-loopback host without an API key.")
 @click.option("--max-batch", type=click.IntRange(min=1), default=1000, show_default=True)
+@click.option("--max-concurrent", type=click.IntRange(min=1), default=None,
+              help="Screening requests worked on at once; more get 503 (default: CPU count).")
+@click.option("--docs", is_flag=True,
+              help="Serve the interactive /docs page (its scripts load from a CDN in the browser).")
 @click.option("--log-level", default="info", show_default=True)
 @lexicon_options
-def serve_cmd(host: str, port: int, api_key: str | None, allow_unauthenticated: bool, max_batch: int, log_level: str,
+def serve_cmd(host: str, port: int, api_key_file: str | None, api_key: str | None, allow_unauthenticated: bool,
+              max_batch: int, max_concurrent: int | None, docs: bool, log_level: str,
               lexicons: str | None, user_lexicon: str | None, policy: str | None, model: str | None,
               no_model: bool) -> None:
     """Serve POST /v1/screen and /v1/screen/batch over HTTP (OpenAPI docs at /docs).
@@ -820,10 +1081,20 @@ def serve_cmd(host: str, port: int, api_key: str | None, allow_unauthenticated: 
         from .service import serve as run_service
     except ImportError as e:
         raise UsageFailure(f'{e}: pip install "screening[server]"') from None
+    from click.core import ParameterSource
+
+    if api_key and click.get_current_context().get_parameter_source("api_key") == ParameterSource.COMMANDLINE:
+        click.echo("warning: --api-key on the command line is visible in ps; use SCREENING_API_KEY or "
+                   "--api-key-file", err=True)
     try:
+        if api_key_file:
+            from .service import read_api_key_file
+
+            api_key = read_api_key_file(api_key_file)
         run_service(host, port, lexicons=lexicons, user_lexicon=user_lexicon, policy=policy,
                     model=_model_arg(model, no_model), api_key=api_key,
-                    allow_unauthenticated=allow_unauthenticated, max_batch=max_batch, log_level=log_level)
+                    allow_unauthenticated=allow_unauthenticated, max_batch=max_batch, log_level=log_level,
+                    max_concurrent=max_concurrent, docs=docs)
     except (ValueError, ScreeningError) as e:
         raise UsageFailure(str(e)) from None
 
@@ -862,15 +1133,44 @@ def _load(directory: str | None, user_lexicon: str | None) -> Any:
 def validate(directory: str | None, user_lexicon: str | None) -> None:
     """Validate a lexicon directory; print every problem as file:line."""
     lex = _load(directory, user_lexicon)
+    for w in lex.warnings:
+        click.echo(f"warning: {w}", err=True)
     click.echo(f"ok: {lex.name} {lex.version}, {len(lex.active_terms)} active terms, {len(lex.lawful)} lawful phrases")
+
+
+@lexicon.command(name="seal", context_settings=CONTEXT)
+@click.argument("directory", type=click.Path(exists=True, file_okay=False))
+def seal_cmd(directory: str) -> None:
+    """Record each file's SHA-256 and entry count in DIRECTORY's manifest ([files]).
+
+    A lexicon whose files no longer match its manifest is refused, so a version always names
+    one content: after a deliberate change, raise ``version`` in manifest.toml and seal again.
+    """
+    from .lexicon import seal
+
+    try:
+        table = seal(directory)
+        lex = load_lexicon(directory)
+    except ScreeningError as e:
+        raise _fail(e, "not sealed") from None
+    click.echo(f"sealed {len(table)} files of {lex.name} {lex.version}")
 
 
 @lexicon.command(context_settings=CONTEXT)
 @click.argument("directory", required=False, type=click.Path(exists=True, file_okay=False))
 @user_lexicon_option
 def stats(directory: str | None, user_lexicon: str | None) -> None:
-    """Counts per category, severity and sector, with the version."""
-    click.echo(json.dumps(_load(directory, user_lexicon).stats(), ensure_ascii=False, indent=2))
+    """Counts per category, severity and sector, with the version.
+
+    ``alternatives`` counts the medium/high terms with a lawful alternative (``with_suggestion``),
+    with an explicit ``"suggestion": null`` and its reason (``null_with_reason``), and with
+    neither (``missing``, listed as file:line under ``warnings``; the packaged lexicons have 0).
+    """
+    lex = _load(directory, user_lexicon)
+    out = lex.stats()
+    if lex.warnings:
+        out["warnings"] = list(lex.warnings)
+    click.echo(json.dumps(out, ensure_ascii=False, indent=2))
 
 
 @lexicon.command(name="lookup", context_settings=CONTEXT)

@@ -469,6 +469,85 @@ def _load_user(
     return "user"
 
 
+# rules_file = "@packaged": a lexicon of one's own that reads the packaged context rules.
+PACKAGED_RULES = "@packaged"
+_SEALED_KEYS = ("term_files", "lawful_files", "rules_file", "categories_file")
+
+
+def _inside(lexdir: Path, name: Any, key: str, problems: list[str]) -> Path | None:
+    """The file a manifest names, if it is a plain file inside the lexicon directory: a manifest
+    must not read ../../etc/passwd, nor follow a link out of its directory."""
+    if not isinstance(name, str) or not name or Path(name).is_absolute() or ".." in Path(name).parts:
+        problems.append(f"manifest.toml: {key} names {name!r}, which is not a file name inside {lexdir}")
+        return None
+    p = lexdir / name
+    if not p.resolve().is_relative_to(lexdir.resolve()):
+        problems.append(f"manifest.toml: {key} names {name}, which leads outside {lexdir}")
+        return None
+    if not p.is_file():
+        problems.append(f"manifest.toml: {key} names {name}, which does not exist")
+        return None
+    return p
+
+
+def _check_sealed(sealed: Any, name: str, raw: bytes, problems: list[str]) -> None:
+    # A lexicon version names one content: an edited or emptied file under the same version
+    # would screen differently while every result claims the old version.
+    if not isinstance(sealed, dict):
+        return
+    entry = sealed.get(name)
+    want = entry.get("sha256") if isinstance(entry, dict) else None
+    if want is None:
+        problems.append(f"manifest.toml: [files] has no checksum for {name}")
+    elif hashlib.sha256(raw).hexdigest() != want:
+        problems.append(f"{name}: SHA-256 does not match manifest.toml [files]: the file changed after the "
+                        "lexicon was sealed; after a deliberate change give it a new version and run "
+                        "`python cli.py lexicon seal DIR`")
+
+
+def seal(path: str | Path) -> dict[str, dict[str, Any]]:
+    """Write the ``[files]`` table of ``path``'s manifest: every file it names with its SHA-256
+    and entry count (the table is the manifest's last section, rewritten whole).
+
+    Raises:
+        LexiconError: the manifest is unreadable or names a file that does not exist.
+    """
+    lexdir = Path(path)
+    manifest_path = lexdir / "manifest.toml"
+    try:
+        text = manifest_path.read_text(encoding="utf-8")
+        manifest = tomllib.loads(text)
+    except (OSError, tomllib.TOMLDecodeError) as e:
+        raise LexiconError([f"{manifest_path}: cannot read manifest: {e}"]) from None
+    problems: list[str] = []
+    table: dict[str, dict[str, Any]] = {}
+    for key in _SEALED_KEYS:
+        names = manifest.get(key, [])
+        for name in [names] if isinstance(names, str) else names:
+            if name == PACKAGED_RULES:
+                continue
+            p = _inside(lexdir, name, key, problems)
+            if p is None:
+                continue
+            raw = p.read_bytes()
+            entry: dict[str, Any] = {"sha256": hashlib.sha256(raw).hexdigest()}
+            if key in ("term_files", "lawful_files"):
+                entry["entries"] = sum(1 for line in raw.decode("utf-8").splitlines() if line.strip())
+            table[name] = entry
+    if problems:
+        raise LexiconError(problems)
+    head = text.split(_FILES_HEADER)[0].split("\n[files]")[0].rstrip("\n")
+    lines = [head, "", _FILES_HEADER, "[files]"]
+    for name, entry in table.items():
+        fields = ", ".join(f"{k} = {json.dumps(v)}" for k, v in entry.items())
+        lines.append(f"{json.dumps(name, ensure_ascii=False)} = {{ {fields} }}")
+    manifest_path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return table
+
+
+_FILES_HEADER = "# Written by `python cli.py lexicon seal DIR`: what this version's files hold."
+
+
 def load_lexicon(path: str | Path | None = None, user_dir: str | Path | None = None) -> Lexicon:
     """Load and validate the lexicon directory at ``path`` (default: the packaged one).
 
@@ -491,48 +570,70 @@ def load_lexicon(path: str | Path | None = None, user_dir: str | Path | None = N
             problems.append(f"manifest.toml: missing {key}")
     digest = hashlib.sha256()
     digest.update(manifest_path.read_bytes())
+    sealed = manifest.get("files")
+    packaged = lexdir.resolve() == default_lexicon_dir().resolve()
+    if packaged and not isinstance(sealed, dict):
+        problems.append("manifest.toml: the packaged lexicon has no [files] checksums; refusing to load it")
+    counts: dict[str, int] = {}
 
     def files(key: str) -> list[Path]:
         out = []
         for name in manifest.get(key, []):
-            p = lexdir / name
-            if not p.is_file():
-                problems.append(f"manifest.toml: {key} names {name}, which does not exist")
+            p = _inside(lexdir, name, key, problems)
+            if p is None:
                 continue
-            digest.update(name.encode() + b"\0" + p.read_bytes())
+            raw = p.read_bytes()
+            _check_sealed(sealed, name, raw, problems)
+            digest.update(name.encode() + b"\0" + raw)
             out.append(p)
         return out
 
     terms: list[Term] = []
     for p in files("term_files"):
-        for where, obj in _read_jsonl(p, problems):
+        rows = _read_jsonl(p, problems)
+        counts[p.name] = len(rows)
+        for where, obj in rows:
             t = _parse_term(where, obj, problems)
             if t:
                 terms.append(t)
     lawful: list[LawfulPhrase] = []
     for p in files("lawful_files"):
-        for where, obj in _read_jsonl(p, problems):
+        rows = _read_jsonl(p, problems)
+        counts[p.name] = len(rows)
+        for where, obj in rows:
             lp = _parse_lawful(where, obj, problems)
             if lp:
                 lawful.append(lp)
+    if isinstance(sealed, dict):
+        for name, n in counts.items():
+            want = sealed.get(name, {}).get("entries") if isinstance(sealed.get(name), dict) else None
+            if want is not None and want != n:
+                problems.append(f"{name}: {n} entries, manifest.toml [files] says {want}")
     rules: dict[str, Any] = {}
     rules_name = manifest.get("rules_file")
     if rules_name:
-        rp = lexdir / rules_name
-        try:
-            raw = rp.read_bytes()
-            rules = tomllib.loads(raw.decode("utf-8"))
-            digest.update(raw)
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as e:
-            problems.append(f"{rules_name}: cannot read rules: {e}")
+        # "@packaged": a custom lexicon that keeps the packaged context rules
+        rp = (default_lexicon_dir() / "rules.toml" if rules_name == PACKAGED_RULES
+              else _inside(lexdir, rules_name, "rules_file", problems))
+        if rp is not None:
+            try:
+                raw = rp.read_bytes()
+                if rules_name != PACKAGED_RULES:
+                    _check_sealed(sealed, rules_name, raw, problems)
+                rules = tomllib.loads(raw.decode("utf-8"))
+                digest.update(raw)
+            except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as e:
+                problems.append(f"{rules_name}: cannot read rules: {e}")
 
     categories = None
     categories_name = manifest.get("categories_file")
-    if categories_name:
+    cp = _inside(lexdir, categories_name, "categories_file", problems) if categories_name else None
+    if cp is not None:
         from .categorize import CategoryCues
 
+        _check_sealed(sealed, categories_name, cp.read_bytes(), problems)
         try:
-            categories = CategoryCues.load(lexdir / categories_name)
+            categories = CategoryCues.load(cp)
         except LexiconError as e:
             problems.extend(e.problems)
 

@@ -145,7 +145,8 @@ def read_records(
 
     Records are dicts column name → value: JSON values for JSONL, strings for CSV/TSV, cell values
     for xlsx (numbers stay numbers; cells in columns without a header are left out), Python
-    objects for Parquet. Header names are stripped of spaces and of a BOM.
+    objects for Parquet. An empty xlsx cell or a Parquet null is ``""``, as an empty CSV field is,
+    never ``None``. Header names are stripped of spaces and of a BOM.
 
     Text encodings (JSONL, CSV, TSV): with ``encoding=None`` the encoding is sniffed from the first
     64 KiB (see :func:`sniff_encoding`), so a file whose first 64 KiB are ASCII and which has GBK
@@ -555,7 +556,8 @@ def _read_xlsx(path: str) -> Iterator[tuple[int, dict[str, Any] | BadRecord]]:
                     header = ["" if v is None else str(v).lstrip("\ufeff").strip() for v in row]
                     _check_unique(path, n, header)
                     continue
-                cells = list(row) + [None] * (len(header) - len(row))  # rows may stop at their last value
+                # Rows may stop at their last value; an empty cell is an empty string, as in CSV.
+                cells = ["" if v is None else v for v in row] + [""] * (len(header) - len(row))
                 yield n, {name: value for name, value in zip(header, cells) if name}
         finally:
             wb.close()
@@ -574,9 +576,86 @@ def _read_parquet(path: str) -> Iterator[tuple[int, dict[str, Any] | BadRecord]]
             for batch in pf.iter_batches(batch_size=1000):
                 for record in batch.to_pylist():
                     n += 1
-                    yield n, record
+                    # A null is an empty cell: an empty string, as in CSV and xlsx.
+                    yield n, {k: "" if v is None else v for k, v in record.items()}
         finally:
             pf.close()
     finally:
         if tmp is not None:
             tmp.close()
+
+
+# --------------------------------------------------------------------------- columns
+# JSONL has no header: the columns are those of its first records.
+PEEK_RECORDS = 20
+
+
+def peek_columns(path: str, fmt: str | None = None, *, encoding: str | None = None,
+                 records: int = PEEK_RECORDS) -> list[str] | None:
+    """The column names of an input file, read without reading the rest of it.
+
+    The header of a CSV/TSV/xlsx file and the schema of a Parquet file; for JSONL the keys of its
+    first ``records`` readable records, in first-seen order. ``None`` when it cannot tell: standard
+    input (which cannot be read twice), or a file with no header or no readable record.
+
+    Raises:
+        ValueError, OSError, ImportError: as :func:`read_records` would for the same file.
+    """
+    if path == "-":
+        return None
+    if fmt is None:
+        fmt = detect_format(path)
+    if fmt == "parquet":
+        pq = _import_pyarrow_parquet("reading")
+        pf = pq.ParquetFile(path)
+        try:
+            return list(pf.schema_arrow.names)
+        finally:
+            pf.close()
+    if fmt == "xlsx":
+        return _xlsx_header(path)
+    if fmt in ("csv", "tsv"):
+        return _csv_header(path, "\t" if fmt == "tsv" else ",", encoding)
+    seen: dict[str, None] = {}
+    read = 0
+    reader = read_records(path, fmt, encoding=encoding)
+    try:
+        for _, record in reader:
+            if isinstance(record, BadRecord):
+                continue
+            seen.update(dict.fromkeys(record))
+            read += 1
+            if read >= records:
+                break
+    finally:
+        reader.close()
+    return list(seen) if read else None
+
+
+def _csv_header(path: str, delimiter: str, encoding: str | None) -> list[str] | None:
+    _check_input(path, encoding)
+    src = _Source(path, encoding)
+    try:
+        text = io.TextIOWrapper(src.stream, encoding=src.encoding, errors=_ESCAPE_ERRORS, newline="")
+        for n, fields in enumerate(csv.reader(text, delimiter=delimiter), 1):
+            if any(fields):
+                return [name for name in _header(path, n, fields, _display(src.encoding)) if name]
+        return None
+    except csv.Error as e:
+        raise ValueError(f"{path}: cannot read the header: {e}") from None
+    finally:
+        src.close()
+
+
+def _xlsx_header(path: str) -> list[str] | None:
+    openpyxl = _import_openpyxl("reading")
+    wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    try:
+        ws = wb.worksheets[0]
+        ws.reset_dimensions()
+        for row in ws.iter_rows(values_only=True):
+            if not all(v is None or v == "" for v in row):
+                return [name for v in row if (name := "" if v is None else str(v).lstrip("\ufeff").strip())]
+        return None
+    finally:
+        wb.close()

@@ -29,10 +29,11 @@ import math
 import os
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from datetime import datetime
+from datetime import datetime, tzinfo
 from types import TracebackType
 from typing import Any
 
+from .lines import LineIndex, has_line_break
 from .tally import Tally
 from .tally import findings as _findings
 from .types import CATEGORIES, CATEGORY_ZH, CONTENT_TYPE_ZH, DECISION_ZH, DECISIONS, ROLE_ZH, SEVERITY_RANK, SEVERITY_ZH
@@ -114,17 +115,22 @@ def is_flagged(result: Mapping[str, Any]) -> bool:
 class _Tally(Tally):
     """Running counts over every record of a run; constant memory per distinct term/role/version."""
 
-    def __init__(self) -> None:
+    def __init__(self, tz: tzinfo | None = None) -> None:
         super().__init__()
         self.flagged = 0
         self.decisions.update({d: 0 for d in DECISIONS})
         self.terms: Counter[str] = Counter()
         self.versions: dict[str, list[str]] = {}
+        # The zone the generation time is shown in: the one given, else that of the run's due
+        # times (the first routed result's), else the packaged policy's.
+        self.tz = tz
 
     def add(self, result: Mapping[str, Any]) -> None:
         super().add(result)
         if is_flagged(result):
             self.flagged += 1
+            if self.tz is None:
+                self.tz = _due_zone(result)
         # A model_risk finding has no term: its text is a whole clause, not a word to count.
         self.terms.update(
             str(f.get("term") or f.get("text") or "?") for f in _findings(result) if f.get("category") != "model_risk"
@@ -146,15 +152,44 @@ class _Tally(Tally):
             "roles": dict(self.roles.most_common()),
             "terms": [[t, n] for t, n in self.terms.most_common(TOP_TERMS)],
             "versions": {k: list(v) for k, v in self.versions.items()},
-            "generated_at": datetime.now().astimezone().isoformat(timespec="seconds"),
+            "generated_at": datetime.now(self.tz or policy_zone()).isoformat(timespec="seconds"),
         }
 
 
-def summarize(results: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
+def policy_zone() -> tzinfo:
+    """The time zone of the packaged policy, the one its due times are given in."""
+    global _POLICY_ZONE
+    if _POLICY_ZONE is None:
+        from .policy import Policy
+
+        try:
+            _POLICY_ZONE = Policy.load().tz
+        except Exception:  # noqa: BLE001 - a report is still written without the policy
+            _POLICY_ZONE = datetime.now().astimezone().tzinfo
+    return _POLICY_ZONE
+
+
+_POLICY_ZONE: tzinfo | None = None
+
+
+def _due_zone(result: Mapping[str, Any]) -> tzinfo | None:
+    """The zone (UTC offset) of a result's due time, or None."""
+    route = result.get("route")
+    if not isinstance(route, Mapping) or not route.get("due_at"):
+        return None
+    try:
+        return datetime.fromisoformat(str(route["due_at"])).tzinfo
+    except ValueError:
+        return None
+
+
+def summarize(results: Iterable[Mapping[str, Any]], *, tz: tzinfo | None = None) -> dict[str, Any]:
     """Count a run's results the way the report does.
 
     Args:
         results: contract result dicts, every record of the run.
+        tz: the zone of ``generated_at`` (default: that of the results' due times, else the
+            packaged policy's), so the report's times read in one zone.
 
     Returns:
         The summary dict :func:`render_report` takes: ``records``, ``decisions`` (per decision),
@@ -166,7 +201,7 @@ def summarize(results: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
     >>> s["records"], s["decisions"]["block"], s["categories"], s["terms"]
     (1, 1, {'absolute_claim': 1}, [['最好', 1]])
     """
-    tally = _Tally()
+    tally = _Tally(tz)
     for r in results:
         tally.add(r)
     return tally.to_dict()
@@ -189,13 +224,15 @@ class HtmlReportWriter:
     (1, True, False)
     """
 
-    def __init__(self, path: str, *, title: str = DEFAULT_TITLE, limit: int = 5000) -> None:
+    def __init__(self, path: str, *, title: str = DEFAULT_TITLE, limit: int = 5000, tz: tzinfo | None = None) -> None:
         """Open a report.
 
         Args:
             path: the HTML file to write on :meth:`close`.
             title: the page title.
             limit: the most flagged records shown in the table (those with the highest risk).
+            tz: the zone of the generation time (default: that of the due times, else the
+                packaged policy's); give the policy's ``tz``.
 
         Raises:
             ValueError: ``limit`` is negative.
@@ -205,7 +242,7 @@ class HtmlReportWriter:
         self.path = os.fspath(path)
         self.title = title
         self.limit = limit
-        self._tally = _Tally()
+        self._tally = _Tally(tz)
         # Min-heap of (risk, -seq, item, result): the root is the weakest kept row; (risk, -seq) is
         # unique, so tuples never fall through to comparing dicts.
         self._heap: list[tuple[float, int, dict[str, Any], dict[str, Any]]] = []
@@ -463,17 +500,23 @@ def _texts(item: Mapping[str, Any]) -> dict[str, str]:
     return {str(k): v if isinstance(v, str) else "" for k, v in texts.items()}
 
 
-def _fmt_due(due_at: Any) -> str:
+def _fmt_time(value: Any, *, seconds: bool = False) -> str:
+    """An ISO time as ``2026-11-22 10:00 (UTC+08:00)``, in its own zone (due and generation times)."""
     try:
-        dt = datetime.fromisoformat(str(due_at))
+        dt = datetime.fromisoformat(str(value))
     except ValueError:
-        return str(due_at or "")
+        return str(value or "")
     off = dt.strftime("%z")
     zone = f" (UTC{off[:3]}:{off[3:]})" if off else ""
-    return dt.strftime("%Y-%m-%d %H:%M") + zone
+    return dt.strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M") + zone
 
 
-def _finding_item(n: int, f: Mapping[str, Any], *, show_field: bool, placed: bool) -> str:
+def _fmt_due(due_at: Any) -> str:
+    return _fmt_time(due_at)
+
+
+def _finding_item(n: int, f: Mapping[str, Any], *, show_field: bool, placed: bool,
+                  where: tuple[int, int] | None = None) -> str:
     cat = str(f.get("category") or "other")
     sev = str(f.get("severity") or "none")
     term = f.get("term")
@@ -493,6 +536,10 @@ def _finding_item(n: int, f: Mapping[str, Any], *, show_field: bool, placed: boo
     head.append(f'<span class="cat" data-category="{_esc(cat)}">{_esc(CATEGORY_ZH.get(cat, cat))}</span>')
     if show_field and f.get("field"):
         head.append(f'<span class="field">字段：{_esc(f.get("field"))}</span>')
+    if where is not None:
+        line, col = where
+        head.append(f'<span class="pos" data-line="{line}" data-column="{col}" title="第 {line} 行，第 {col} 列'
+                    f'（行、列从 1 起，按字符计）">{line}:{col}</span>')
     if not placed:
         head.append('<span class="warn" title="偏移量不在文本范围内，无法标注">未能定位</span>')
     if f.get("explanation"):
@@ -525,14 +572,21 @@ def _row(idx: int, item: Mapping[str, Any], result: Mapping[str, Any]) -> str:
 
     by_field: dict[str, list[tuple[int, Mapping[str, Any]]]] = {name: [] for name in names}
     placed: set[int] = set()
+    # line:column of the findings of multi-line texts (a live script), within their field's text.
+    where: dict[int, tuple[int, int]] = {}
+    lines: dict[str, LineIndex] = {}
     for n, f in enumerate(findings, 1):
         field = f.get("field")
         # Without a field the offsets refer to the only (or first) text; an unknown field has none.
         name = field if field in texts else (names[0] if names and not field else None)
         if name is not None:
             by_field[name].append((n, f))
-            if _valid_span(f, len(texts[name])):
+            span = _valid_span(f, len(texts[name]))
+            if span:
                 placed.add(n)
+                if has_line_break(texts[name]):
+                    ix = lines.get(name) or lines.setdefault(name, LineIndex(texts[name]))
+                    where[n] = ix.locate(span[0])
 
     copy = []
     for name in names:
@@ -545,7 +599,8 @@ def _row(idx: int, item: Mapping[str, Any], result: Mapping[str, Any]) -> str:
         copy.append(f'<div class="error" role="alert"><b>错误</b>{_esc(result.get("error"))}</div>')
     if findings:
         items = "".join(
-            _finding_item(n, f, show_field=len(names) > 1, placed=n in placed) for n, f in enumerate(findings, 1)
+            _finding_item(n, f, show_field=len(names) > 1, placed=n in placed, where=where.get(n))
+            for n, f in enumerate(findings, 1)
         )
         copy.append(f'<ol class="findings">{items}</ol>')
 
@@ -681,6 +736,8 @@ background:#52606d;color:#fff;font-size:11px;font-weight:600}
 .fhead .badge{margin:0}
 q.ftext{font-weight:600;quotes:"「" "」"}
 .term,.field,.why{color:var(--muted)}
+.pos{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,"DejaVu Sans Mono",monospace;font-size:12px;
+color:#243b53;background:#eef2f7;border-radius:4px;padding:0 6px;cursor:help}
 .cat{color:#243b53;background:#e4ecf7;border-radius:4px;padding:0 6px}
 .warn{color:#a35f00}
 .suggest .meta{margin-left:auto;padding-left:16px;color:#9aa5b1;font-size:12px;white-space:nowrap}
@@ -690,6 +747,11 @@ li.finding b{flex:none;width:5em;color:var(--muted);font-weight:600}
 .error{margin-top:8px;background:#fdecea;border:1px solid #f5c2c0;color:#8e1b1b;border-radius:6px;padding:6px 10px}
 .error b{margin-right:8px}
 .nomatch td{text-align:center;color:var(--muted);padding:28px}
+.tablebox.solo{border-radius:8px}
+.fig.decided{border-top-color:var(--accent)}.fig.precision{border-top-color:var(--pass)}
+.fig.review-error{border-top-color:#6a1b9a}.fig.repeat{border-top-color:#ef6c00}
+.fig.open{border-top-color:var(--review)}.fig.overdue{border-top-color:var(--block)}
+table.kpi{min-width:640px}table.kpi td.num,table.kpi th.num{text-align:right}
 footer{color:#9aa5b1;font-size:12px;margin-top:24px}
 @media print{.toolbar{display:none}thead th{position:static}.text{max-height:none}body{background:#fff}}
 """
@@ -766,11 +828,8 @@ def render_report(
     rows = sorted(rows, key=lambda r: -_risk(r[1]))
     total = int(summary.get("records") or 0)
     decisions = summary.get("decisions") or {}
-    generated = summary.get("generated_at") or datetime.now().astimezone().isoformat(timespec="seconds")
-    try:
-        generated_txt = datetime.fromisoformat(str(generated)).strftime("%Y-%m-%d %H:%M:%S %z")
-    except ValueError:
-        generated_txt = str(generated)
+    generated = summary.get("generated_at") or datetime.now(policy_zone()).isoformat(timespec="seconds")
+    generated_txt = _fmt_time(generated, seconds=True)
     versions = summary.get("versions") or {}
     version_html = "".join(
         f'<span class="chip" data-version="{_esc(k)}">{_esc(k)} {_esc(" / ".join(map(str, v if isinstance(v, list) else [v])))}</span>'
@@ -866,46 +925,94 @@ def render_report(
 """
 
 
-def render_kpis(stats: Mapping[str, Any], *, title: str = "复核工作台 KPI") -> str:
-    """The review KPIs (``ReviewQueue.stats()``) as one self-contained page with charts."""
+def render_kpis(stats: Mapping[str, Any], *, title: str = "复核工作台 KPI", tz: tzinfo | None = None) -> str:
+    """The review KPIs (``ReviewQueue.stats()``) as one self-contained page with charts.
+
+    The page is built from the report's parts (header, figures, chart cards, table) and carries
+    the report's stylesheet, so the two pages look alike; its generation time is in ``tz`` (the
+    policy's zone, the one due times are given in; default: the packaged policy's).
+    """
     per_role = stats.get("per_role") or {}
+
+    def hours(x: Any) -> str:
+        return f"{x:.2f}" if isinstance(x, (int, float)) and math.isfinite(x) else "—"
+
+    def pct(x: Any) -> str:
+        return f"{x:.0%}" if isinstance(x, (int, float)) and math.isfinite(x) else "—"
+
     role_rows = "".join(
-        f"<tr><td>{_esc(ROLE_ZH.get(r, r))} <span class='muted'>{_esc(r)}</span></td><td>{v['decided']}</td>"
-        f"<td>{v['avg_hours_to_decision']:.2f}</td><td>{v['p90_hours_to_decision']:.2f}</td>"
-        f"<td>{v['within_sla']:.0%}</td><td>{v['ai_precision']:.0%}</td></tr>"
+        f"<tr><td>{_esc(ROLE_ZH.get(r, r))} <span class='muted'>{_esc(r)}</span></td>"
+        f"<td class='num'>{_esc(v.get('decided', 0))}</td><td class='num'>{hours(v.get('avg_hours_to_decision'))}</td>"
+        f"<td class='num'>{hours(v.get('p90_hours_to_decision'))}</td><td class='num'>{pct(v.get('within_sla'))}</td>"
+        f"<td class='num'>{pct(v.get('ai_precision'))}</td></tr>"
         for r, v in per_role.items()
     )
+    if not role_rows:
+        role_rows = '<tr class="nomatch"><td colspan="6">尚无已决定的任务。</td></tr>'
     sla_bars = [(r, ROLE_ZH.get(r, r), r, round(100 * v["within_sla"]), _ROLE_COLOR.get(r, "#455a64"))
-                for r, v in per_role.items()]
+                for r, v in per_role.items() if isinstance(v.get("within_sla"), (int, float))
+                and math.isfinite(v["within_sla"])]
     backlog = stats.get("backlog_by_age") or {}
     backlog_bars = [(k, k, "", int(n), "#c77700") for k, n in backlog.items()]
     fp = stats.get("false_positive_rate_by_term") or {}
     fp_bars = [(t, t, f"{v['false_positives']}/{v['decided']}", v["false_positives"], "#c62828")
                for t, v in list(fp.items())[:TOP_TERMS] if v["false_positives"]]
 
-    def figure(label: str, value: Any) -> str:
-        return f'<div class="figure"><div class="label">{_esc(label)}</div><div class="value">{_esc(value)}</div></div>'
+    def figure(key: str, label: str, value: Any) -> str:
+        return (f'<div class="fig {key}"><div class="k">{_esc(label)}</div>'
+                f'<div class="v"><span id="kpi-{key}">{_esc(value)}</span></div></div>')
 
-    pct = (lambda x: "—" if x is None else f"{x:.0%}")
     figures = "".join([
-        figure("已决定 decided", stats.get("decided", 0)),
-        figure("AI 精确率 precision", pct(stats.get("ai_precision"))),
-        figure("评审误报率 review error", pct(stats.get("review_error_rate"))),
-        figure("重复违规率 repeat", pct(stats.get("repeat_violation_rate"))),
-        figure("待处理 open", stats.get("open", 0)),
-        figure("已超时 overdue", stats.get("overdue", 0)),
+        figure("decided", "已决定 decided", stats.get("decided", 0)),
+        figure("precision", "AI 精确率 precision", pct(stats.get("ai_precision"))),
+        figure("review-error", "评审误报率 review error", pct(stats.get("review_error_rate"))),
+        figure("repeat", "重复违规率 repeat", pct(stats.get("repeat_violation_rate"))),
+        figure("open", "待处理 open", stats.get("open", 0)),
+        figure("overdue", "已超时 overdue", stats.get("overdue", 0)),
     ])
-    body = f"""
-<header><h1>{_esc(title)}</h1><p class="muted">统计起点 {_esc(stats.get('since') or '全部')}</p></header>
-<main>
-<section class="figures">{figures}</section>
-<section class="charts">
-<div class="card"><h2>SLA 内完成率（%）</h2>{_bar_chart("sla", sla_bars, 100, "SLA 内完成率")}</div>
-<div class="card"><h2>积压（按等待时长）</h2>{_bar_chart("backlog", backlog_bars, sum(int(n) for n in backlog.values()), "积压")}</div>
-<div class="card"><h2>误报最多的词</h2>{_bar_chart("fp_terms", fp_bars, sum(b[3] for b in fp_bars), "误报词")}</div>
+    cards = [
+        ("sla", "SLA 内完成率（%）", "各角色已决定任务", _bar_chart("sla", sla_bars, 100, "SLA 内完成率")),
+        ("backlog", "积压（按等待时长）", "待处理任务数",
+         _bar_chart("backlog", backlog_bars, sum(int(n) for n in backlog.values()), "积压")),
+        ("fp_terms", "误报最多的词", "误报 / 已决定",
+         _bar_chart("fp_terms", fp_bars, sum(b[3] for b in fp_bars), "误报词")),
+    ]
+    charts = "".join(
+        f'<figure class="card chart-card" id="chart-{name}"><figcaption><h3>{_esc(h)}</h3>'
+        f'<span class="hint">{_esc(hint)}</span></figcaption>{svg}</figure>'
+        for name, h, hint, svg in cards
+    )
+    generated = datetime.now(tz or policy_zone()).isoformat(timespec="seconds")
+    since = stats.get("since")
+    return f"""<!DOCTYPE html>
+<html lang="zh-CN">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="generator" content="screening report">
+<title>{_esc(title)}</title>
+<style>{_CSS}</style>
+</head>
+<body>
+<header class="top"><div class="wrap" style="padding-top:0;padding-bottom:0">
+<h1 id="title">{_esc(title)}</h1>
+<div class="meta"><span>生成时间 <time id="generated" datetime="{_esc(generated)}">{_esc(_fmt_time(generated, seconds=True))}</time></span>
+<span id="since">统计起点 {_esc(_fmt_time(since) if since else "全部")}</span></div>
+</div></header>
+<main class="wrap">
+<section aria-labelledby="h-summary"><h2 id="h-summary" hidden>概览</h2>
+<div class="figures" id="summary">{figures}</div>
 </section>
-<section class="card"><h2>各角色</h2><table class="kpi"><thead><tr><th>角色</th><th>已决定</th><th>平均用时(h)</th>
-<th>P90 用时(h)</th><th>SLA 内</th><th>AI 精确率</th></tr></thead><tbody>{role_rows}</tbody></table></section>
-</main>"""
-    return (f'<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><title>{_esc(title)}</title>'
-            f"<style>{_CSS}</style></head><body>{body}</body></html>")
+<section aria-labelledby="h-charts"><h2 id="h-charts">统计图</h2>
+<div class="charts">{charts}</div>
+</section>
+<section aria-labelledby="h-roles"><h2 id="h-roles">各角色</h2>
+<div class="tablebox solo"><table class="kpi" id="roles"><thead><tr><th scope="col">角色</th>
+<th scope="col" class="num">已决定</th><th scope="col" class="num">平均用时(h)</th><th scope="col" class="num">P90 用时(h)</th>
+<th scope="col" class="num">SLA 内</th><th scope="col" class="num">AI 精确率</th></tr></thead><tbody>{role_rows}</tbody></table></div>
+</section>
+<footer>本页由 screening 离线生成，所有内容均内嵌于本文件，打开时不访问网络。</footer>
+</main>
+</body>
+</html>
+"""

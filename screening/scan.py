@@ -8,6 +8,13 @@ A plain function library; the CLI's ``scan`` command is a thin layer over :func:
 - Order is the input order, whatever the workers' speed.
 - One output per input record, always: unreadable rows, missing ids and empty or non-text
   fields become results with ``error`` set and decision ``review``.
+- Columns up front: before anything is screened, the id and text columns must exist
+  (:func:`check_columns`); a wrong mapping is one error naming the columns the file has, not an
+  error result per record.
+- Category and content type values may be the names exports use (化妆品, 直播): they are mapped
+  to the contract's codes (screening/vocabulary.py). A name not known is screened as ``general``
+  (the screener then infers the category from the text) or the default content type, never left
+  unscreened; the result's ``notes`` and the summary say so.
 - ``resume`` continues an interrupted scan: results already written are kept (their ids are
   checked against the input), a half-written last line is cut off, and screening goes on from
   the next record. Formats that cannot be appended (xlsx, parquet, html, csv) are written from a
@@ -19,10 +26,13 @@ from __future__ import annotations
 import json
 import multiprocessing as mp
 import os
+import re
+import signal
 import sys
 import time
-from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+import unicodedata
+from collections import Counter, deque
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,9 +41,10 @@ from typing import Any, TextIO
 from . import heap
 from .errors import InputError, ScreeningError
 from .pipeline import Screener
-from .readers import BLOCK_BYTES, BadRecord, LineDecoder, detect_format, open_jsonl, read_records
+from .readers import BLOCK_BYTES, BadRecord, LineDecoder, detect_format, open_jsonl, peek_columns, read_records
 from .tally import Tally
 from .types import ScreeningResult
+from .vocabulary import Vocabulary, bundled_vocabulary
 
 # Records per unit of work: large enough that the batch path's array passes outweigh their set-up,
 # small enough that a worker's chunk is a fraction of a second.
@@ -46,7 +57,11 @@ class ScanError(ScreeningError, ValueError):
 
 @dataclass(frozen=True)
 class FieldMap:
-    """Which input columns hold the id, the texts and the other contract fields."""
+    """Which input columns hold the id, the texts and the other contract fields.
+
+    ``names`` maps the category and content type names exports write (化妆品, 直播) to the
+    contract's codes; ``None`` is the bundled vocabulary (screening/vocabulary.py).
+    """
 
     text_fields: tuple[str, ...] = ("text",)
     id_field: str = "id"
@@ -55,6 +70,12 @@ class FieldMap:
     merchant_field: str = "merchant_id"
     content_type: str = "listing"
     product_category: str = "general"
+    names: Vocabulary | None = None
+
+    @property
+    def vocabulary(self) -> Vocabulary:
+        """The names in use."""
+        return self.names if self.names is not None else bundled_vocabulary()
 
     def item(self, n: int, raw: dict[str, Any] | BadRecord, where: str) -> dict[str, Any]:
         """The record as the screener and the writers see it; ``error`` when it is unusable."""
@@ -63,17 +84,36 @@ class FieldMap:
             return _item(loc, None, {f: None for f in self.text_fields}, None, self, f"{loc}: {raw.message}")
         rid = _as_id(raw.get(self.id_field))
         texts = {f: raw.get(f) for f in self.text_fields}
-        ct = raw.get(self.content_type_field) or self.content_type
-        pc = raw.get(self.product_category_field) or self.product_category
+        unknown: list[tuple[str, str, str, str]] = []
+        ct = self._code("content_type", self.content_type_field, raw, self.content_type, unknown)
+        pc = self._code("product_category", self.product_category_field, raw, self.product_category, unknown)
         merchant = _as_id(raw.get(self.merchant_field))
         error = None
         if rid is None:
             error = f"{loc}: record has no {self.id_field}"
         elif all(f not in raw for f in self.text_fields):
             error = f"{loc}: record has no field {', '.join(self.text_fields)}"
-        return _item(loc, rid, texts, merchant, self, error, ct, pc)
+        it = _item(loc, rid, texts, merchant, self, error, ct, pc)
+        if unknown:
+            it["unknown"] = unknown
+        return it
 
-
+    def _code(self, field_name: str, column: str, raw: dict[str, Any], default: str,
+              unknown: list[tuple[str, str, str, str]]) -> str:
+        """The contract code for the record's value of ``field_name``: its default when the record
+        has none; for a name the vocabulary does not know, ``general`` (categories) or the default
+        (content types), remembered in ``unknown`` so that the result and the summary say so."""
+        value = raw.get(column)
+        shown = "" if value is None else str(value).strip()
+        if not shown:
+            return default
+        code = self.vocabulary.code(field_name, value)
+        if code is not None:
+            return code
+        # Never unscreened: general lets the screener infer the category from the text.
+        used = "general" if field_name == "product_category" else default
+        unknown.append((field_name, column, shown, used))
+        return used
 def _item(
     loc: str,
     rid: str | None,
@@ -92,6 +132,7 @@ def _item(
         "content_type": ct or fm.content_type,
         "product_category": pc or fm.product_category,
         "error": error,
+        "names": fm.vocabulary.version,
     }
 
 
@@ -106,6 +147,10 @@ def _as_id(value: Any) -> str | None:
 
 def screen_item(screener: Screener, item: dict[str, Any], explain: bool = False) -> dict[str, Any]:
     """Screen one mapped record into a contract result dict; never raises."""
+    return _noted(item, _screen_item(screener, item, explain))
+
+
+def _screen_item(screener: Screener, item: dict[str, Any], explain: bool) -> dict[str, Any]:
     ct, pc, rid = item["content_type"], item["product_category"], item["id"]
     if item["error"]:
         return screener.error_result(rid, item["error"], ct, pc).to_dict(explain)
@@ -125,12 +170,64 @@ def screen_item(screener: Screener, item: dict[str, Any], explain: bool = False)
     return result.to_dict(explain)
 
 
-class Summary(Tally):
-    """Counts for the end-of-scan summary, and how many came from an interrupted scan."""
+def _noted(item: dict[str, Any], result: dict[str, Any]) -> dict[str, Any]:
+    """The result with a note per category or content type name the scan did not know (contract
+    fields may be added, so ``notes`` appears only when there is something to say).
 
-    def __init__(self, resumed: int = 0) -> None:
+    The version of the names goes in the note, not in ``versions``: those are the screener's, the
+    same for every door (``Screener.versions``), and most records need no note."""
+    unknown = item.get("unknown")
+    if unknown:
+        inferred = (result.get("inferred_category") or {}).get("category")
+        result["notes"] = [_unknown_note(*u, inferred, item.get("names")) for u in unknown]
+    return result
+
+
+def _unknown_note(field_name: str, column: str, value: str, used: str, inferred: str | None,
+                  names: str | None) -> dict[str, Any]:
+    message = f"{field_name} {value!r} (column {column}) is not a known name: screened as {used}"
+    if field_name == "product_category" and inferred:
+        message += f", with the category inferred from the text: {inferred}"
+    return {"field": field_name, "value": value, "screened_as": used, "category_names": names,
+            "message": message + "; name it with --category-map FILE"}
+
+
+class Summary(Tally):
+    """Counts for the end-of-scan summary, how many came from an interrupted scan, and which
+    category or content type names were unknown (records screened as general or the default)."""
+
+    def __init__(self, resumed: int = 0, category_names: str | None = None) -> None:
         super().__init__()
         self.resumed = resumed
+        self.unknown: Counter[tuple[str, str]] = Counter()  # (field, name) → records
+        self.category_names = category_names  # the version of the names the scan mapped with
+
+    @staticmethod
+    def key(result: Mapping[str, Any]) -> tuple[Any, ...]:  # type: ignore[override]
+        """:meth:`Tally.key` and the unknown names the result's notes report."""
+        notes = result.get("notes") or ()
+        unknown = tuple((str(n["field"]), str(n["value"])) for n in notes
+                        if isinstance(n, Mapping) and n.get("field") and n.get("value") is not None)
+        return (*Tally.key(result), unknown)
+
+    def add_key(self, key: tuple[Any, ...]) -> None:  # type: ignore[override]
+        """Count one result from its :meth:`key` (a plain :meth:`Tally.key` counts no names)."""
+        super().add_key(key[:4])  # type: ignore[arg-type]
+        if len(key) > 4:
+            self.unknown.update(key[4])
+
+    def merge(self, other: Tally) -> None:
+        """Add another tally's counts (a worker's, for a block of records)."""
+        super().merge(other)
+        if isinstance(other, Summary):
+            self.unknown.update(other.unknown)
+
+    def unknown_names(self) -> dict[str, dict[str, int]]:
+        """Field → unknown name → records, most frequent first."""
+        out: dict[str, dict[str, int]] = {}
+        for (field_name, name), n in self.unknown.most_common():
+            out.setdefault(field_name, {})[name] = n
+        return out
 
     def to_dict(self) -> dict[str, Any]:
         """Plain dict for JSON output."""
@@ -141,6 +238,8 @@ class Summary(Tally):
             "decisions": dict(self.decisions),
             "categories": dict(self.categories.most_common()),
             "roles": dict(self.roles.most_common()),
+            "unknown_names": self.unknown_names(),
+            "category_names": self.category_names,
         }
 
     def text(self) -> str:
@@ -151,15 +250,19 @@ class Summary(Tally):
             return f"  {name}: " + (", ".join(f"{k} {v:,}" for k, v in counts.items()) or "none")
 
         head = f"{d['records']:,} records" + (f" ({d['resumed']:,} from the interrupted scan)" if d["resumed"] else "")
-        return "\n".join(
-            [
-                head,
-                line("decisions", d["decisions"]),
-                line("categories", d["categories"]),
-                line("roles", d["roles"]),
-                f"  records with errors: {d['errors']:,}",
-            ]
-        )
+        lines = [
+            head,
+            line("decisions", d["decisions"]),
+            line("categories", d["categories"]),
+            line("roles", d["roles"]),
+            f"  records with errors: {d['errors']:,}",
+        ]
+        used = {"product_category": "general", "content_type": "the default content type"}
+        names = f"category names {self.category_names}; " if self.category_names else ""
+        for field_name, counts in d["unknown_names"].items():
+            lines.append(line(f"unknown {field_name} names (screened as {used.get(field_name, 'the default')}; "
+                              f"{names}name them with --category-map)", counts))
+        return "\n".join(lines)
 
 
 class Progress:
@@ -243,6 +346,9 @@ Finish = Callable[[dict[str, Any], dict[str, Any]], Any]
 
 
 def _init_worker(factory: Callable[[], Screener] | None, settings: dict[str, Any]) -> None:
+    # Ctrl-C reaches the whole process group: the parent alone handles it (it stops the pool and
+    # says how to resume); a worker dying of it would only print a traceback per process.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     # With fork the parent's screener is already here (copy-on-write); with spawn it is built
     # from files once per worker, never pickled.
     if "screener" not in _worker and factory is not None:
@@ -325,12 +431,12 @@ def screen_chunk(screener: Screener, items: list[dict[str, Any]], explain: bool 
     for i, r in zip(where, results):
         it = items[i]
         if isinstance(r, ScreeningResult):
-            out[i] = r.to_dict(explain)
+            out[i] = _noted(it, r.to_dict(explain))
         elif r is None:
             out[i] = screen_item(screener, it, explain)
         else:
-            out[i] = screener.error_result(it["id"], f"{it['where']}: {r}", it["content_type"],
-                                           it["product_category"]).to_dict(explain)
+            out[i] = _noted(it, screener.error_result(it["id"], f"{it['where']}: {r}", it["content_type"],
+                                                      it["product_category"]).to_dict(explain))
     return out  # type: ignore[return-value]
 
 
@@ -388,7 +494,7 @@ def screen_block(
     :meth:`FieldMap.item`, :func:`screen_chunk`, ``finish``) would give, in one piece.
     """
     items = [fields.item(n, record, "line") for n, record in decoder.records(first, block)]
-    tally = Tally()
+    tally = Summary()  # counts the unknown names too
     lines = []
     for line, key in _run_chunk(screener, items, explain, finish):
         lines.append(line)
@@ -427,6 +533,122 @@ def screen_blocks(
     with _pool(screener, workers, factory, explain=explain, finish=finish, decoder=decoder, fields=fields) as pool:
         for _, got in _in_order(pool, _screen_block, blocks, workers):
             yield got
+
+
+# ---------------------------------------------------------------------- columns
+# Common names of the columns, in order of preference, for the suggestion when the mapped ones are
+# missing. Compared case- and width-insensitively, first whole, then as part of a longer header: a
+# Chinese name inside it (商品标题 holds 标题), an English one as a word of it (sku_id holds sku).
+# Generic names come last so that a more telling column wins.
+ID_GUESSES = ("sku", "sku_id", "skuid", "item_id", "product_id", "商品ID", "商品编号", "商品编码", "货号", "spu",
+              "编号", "id")
+TEXT_GUESSES = ("text", "title", "标题", "商品名称", "商品名", "product_name", "item_name", "文案", "copy", "内容",
+                "content")
+DETAIL_GUESSES = ("detail", "details", "详情", "描述", "description", "desc", "正文")
+CATEGORY_GUESSES = ("product_category", "category", "类目", "品类", "商品类目", "分类", "类别")
+CONTENT_TYPE_GUESSES = ("content_type", "内容类型", "文案类型")
+
+
+class MissingColumns(ScanError):
+    """The input lacks a column the scan is told to read; ``found`` are the columns it has and
+    ``suggested`` the ``(option, column)`` pairs that probably map it."""
+
+    def __init__(self, path: str, missing: list[tuple[str, str]], found: list[str],
+                 suggested: list[tuple[str, str]]) -> None:
+        self.path, self.missing, self.found, self.suggested = path, missing, found, suggested
+        lacks = " and ".join(f"no column {column!r} ({option})" for option, column in missing)
+        lines = [f"{path} has {lacks}.", f"Its columns: {', '.join(found) or '(none)'}"]
+        if suggested:
+            lines.append("Try: " + " ".join(f"{option} {column}" for option, column in suggested))
+        super().__init__("\n".join(lines))
+
+
+def _column_key(name: str) -> str:
+    return unicodedata.normalize("NFKC", name).casefold().strip()
+
+
+def _guess(columns: list[str], candidates: tuple[str, ...], taken: set[str]) -> str | None:
+    """The column that is the first candidate (or, failing that, holds it), among those not taken."""
+    free = [c for c in columns if c not in taken]
+    keys = {c: _column_key(c) for c in free}
+    for whole in (True, False):
+        for cand in candidates:
+            k = _column_key(cand)
+            for c in free:
+                if keys[c] == k or (not whole and (k in re.split(r"[^0-9a-z]+", keys[c]) if k.isascii()
+                                                   else k in keys[c])):
+                    return c
+    return None
+
+
+def suggest_fields(columns: list[str], fields: FieldMap) -> list[tuple[str, str]]:
+    """The ``(option, column)`` pairs of a mapping for ``columns``: the id, one text field (two when
+    a detail column is found too), and the product category and content type when their columns
+    are not the default ones. A column ``fields`` maps is kept where it exists; the others are
+    guessed from common names.
+
+    >>> suggest_fields(["商品ID", "商品标题", "类目"], FieldMap())
+    [('--id-field', '商品ID'), ('--text-field', '商品标题'), ('--product-category-field', '类目')]
+    """
+    present = set(columns)
+    taken = {fields.merchant_field} & present
+
+    def pick(mapped: str, guesses: tuple[str, ...]) -> str | None:
+        column = mapped if mapped in present else _guess(columns, guesses, taken)
+        if column is not None:
+            taken.add(column)
+        return column
+
+    # Guessed in this order so that 内容类型 goes to the content type before 内容 could take it as text.
+    rid = pick(fields.id_field, ID_GUESSES)
+    category = pick(fields.product_category_field, CATEGORY_GUESSES)
+    content_type = pick(fields.content_type_field, CONTENT_TYPE_GUESSES)
+    texts = [t for t in fields.text_fields if t in present]
+    taken.update(texts)
+    if not texts:
+        texts = [c for g in (TEXT_GUESSES, DETAIL_GUESSES) if (c := pick("", g)) is not None]
+    default = FieldMap()
+    out = [("--id-field", rid)] if rid is not None else []
+    out += [("--text-field", t) for t in texts]
+    if category is not None and category != default.product_category_field:
+        out.append(("--product-category-field", category))
+    if content_type is not None and content_type != default.content_type_field:
+        out.append(("--content-type-field", content_type))
+    return out
+
+
+def check_columns(input_path: str, in_fmt: str, fields: FieldMap, encoding: str | None = None) -> None:
+    """Check, before screening, that the input has the columns ``fields`` reads.
+
+    The id column and every text column must be in the header (CSV/TSV/xlsx/Parquet) or in the
+    first records (JSONL, :data:`~screening.readers.PEEK_RECORDS`); so must a content type,
+    product category or merchant column mapped to a non-default name. Without this a wrong
+    mapping gives one error result per record and no hint of what the file holds. Standard input
+    and files with no readable header or record are not checked.
+
+    Raises:
+        MissingColumns: with the columns found and a suggested mapping.
+        ScanError: the header cannot be read.
+        OSError: the input cannot be opened.
+    """
+    try:
+        found = peek_columns(input_path, in_fmt, encoding=encoding)
+    except ValueError as e:  # an unreadable header; a missing file is reported as the reader reports it
+        raise ScanError(f"cannot read the columns of {input_path}: {e}") from None
+    if found is None:
+        return
+    present = set(found)
+    default = FieldMap()
+    needed = [("--id-field", fields.id_field), *(("--text-field", t) for t in fields.text_fields)]
+    for option, column, usual in (("--content-type-field", fields.content_type_field, default.content_type_field),
+                                  ("--product-category-field", fields.product_category_field,
+                                   default.product_category_field),
+                                  ("--merchant-field", fields.merchant_field, default.merchant_field)):
+        if column != usual:
+            needed.append((option, column))
+    missing = [(option, column) for option, column in needed if column not in present]
+    if missing:
+        raise MissingColumns(input_path, missing, found, suggest_fields(found, fields))
 
 
 # ---------------------------------------------------------------------- files
@@ -488,6 +710,8 @@ def scan_file(
     lines (a fresh scan with several workers and no ``on_result``).
 
     Raises:
+        MissingColumns: the input lacks the id or a text column (:func:`check_columns`), checked
+            before anything is screened or written.
         ScanError: unknown formats, or an existing output that does not match the input.
     """
     try:
@@ -498,6 +722,7 @@ def scan_file(
     where = "line" if in_fmt == "jsonl" else "row"
     if output_path == "-" and (resume or out_fmt != "jsonl"):
         raise ScanError("--resume and formats other than jsonl need an output file (-o FILE)")
+    check_columns(input_path, in_fmt, fields, encoding)
     # JSONL is written directly; the other formats are built from a JSONL checkpoint at the end.
     direct = out_fmt == "jsonl"
     checkpoint = None if direct or output_path == "-" else Path(f"{output_path}.partial.jsonl")
@@ -516,7 +741,7 @@ def scan_file(
         else:
             log.unlink()
 
-    summary = Summary()
+    summary = Summary(category_names=fields.vocabulary.version)
     # The estimate reads the whole input once more: only for a progress line someone sees.
     shown = sys.stderr.isatty() if progress is None else progress
     bar = Progress(estimate_total(input_path, in_fmt) if shown else None, enabled=shown)

@@ -97,7 +97,7 @@ def result_schema() -> StructType:
     """The Spark schema of :func:`screen_dataframe`'s output: the Parquet output's, converted.
 
     >>> result_schema().fieldNames()
-    ['id', 'decision', 'risk', 'severity', 'route', 'findings', 'versions', 'error', 'text', 'inferred_category']
+    ['id', 'decision', 'risk', 'severity', 'route', 'findings', 'versions', 'error', 'text', 'inferred_category', 'notes']
     """
     require_spark()
     from pyspark.sql.pandas.types import from_arrow_schema

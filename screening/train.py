@@ -27,7 +27,7 @@ import hashlib
 import json
 import platform
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -51,6 +51,15 @@ EXTRA_WEIGHT = 0.3
 # every ordinary live-script line look risky.
 UNFITTED = ("pc:", "ct:")
 _CASE_ID = re.compile(r"^(.+)-c\d+$")
+# Called with one line per training step (folds, fits) when given: ``train --data`` prints them on
+# stderr, since a training run takes minutes.
+Progress = Callable[[str], None]
+
+
+def _quiet(message: str) -> None:
+    """The default progress: say nothing."""
+
+
 _NOT_WORD = re.compile(r"\W+")
 
 
@@ -254,17 +263,24 @@ def fold_screeners(
     seed: int = 0,
     c: float = C_DEFAULT,
     design: Design | None = None,
+    progress: Progress = _quiet,
 ) -> list[tuple[Screener, list[int]]]:
     """One screener per grouped fold, with a model fitted (and calibrated) without the fold, and
     the indices of the ``examples`` it may score. ``extra`` examples join every fold's training
-    set and are never in a fold; ``design``, if given, is theirs (examples first)."""
+    set and are never in a fold; ``design``, if given, is theirs (examples first). ``progress``
+    gets a line per fold."""
     everything = [*examples, *extra]
-    design = design or Design(screener, everything)
+    if design is None:
+        progress(f"featurizing {len(everything):,} texts (lexicon and rules pass)")
+        design = Design(screener, everything)
     g = groups(everything)
     n = len(examples)
     extra_rows = np.arange(n, len(everything))
     out = []
-    for train_idx, test_idx in _folds(design.y[:n], g[:n], folds, seed):
+    splits = _folds(design.y[:n], g[:n], folds, seed)
+    for k, (train_idx, test_idx) in enumerate(splits, 1):
+        progress(f"fold {k}/{len(splits)}: fitting on {len(train_idx) + len(extra_rows):,} texts "
+                 f"({folds + 1} fits: {folds} for the calibration, 1 for the model)")
         w, b, pa, pb = fit(design, np.concatenate([train_idx, extra_rows]), g, folds=folds, seed=seed, c=c)
         model = RiskModel(w, b, pa, pb, tuple(design.fz.engine_names), {"version": "cv"})
         fold = Screener(screener.lexicon, screener.policy, matcher=screener.matcher, segmenter=screener.segmenter,
@@ -282,11 +298,14 @@ def cross_validated_results(
     seed: int = 0,
     c: float = C_DEFAULT,
     design: Design | None = None,
+    progress: Progress = _quiet,
 ) -> list[dict[str, Any]]:
     """Whole-pipeline results for every example, each from a model that never saw its group."""
     results: list[dict[str, Any] | None] = [None] * len(examples)
-    for fold, test_idx in fold_screeners(screener, examples, extra=extra, folds=folds, seed=seed, c=c,
-                                         design=design):
+    screeners = fold_screeners(screener, examples, extra=extra, folds=folds, seed=seed, c=c, design=design,
+                               progress=progress)
+    for k, (fold, test_idx) in enumerate(screeners, 1):
+        progress(f"fold {k}/{len(screeners)}: screening its {len(test_idx):,} held-out texts")
         for i in test_idx:
             ex = examples[i]
             r = fold.screen(ex.text, content_type=ex.content_type, product_category=ex.product_category, id=ex.id)
@@ -324,24 +343,30 @@ def train(
     seed: int = 0,
     c: float = C_DEFAULT,
     screener: Screener | None = None,
+    progress: Progress = _quiet,
 ) -> dict[str, Any]:
     """Train on labeled JSONL files, write the model and its card; returns the card.
 
     The card's metrics are cross-validated over the whole pipeline (lexicon, rules, model,
     policy) with ``folds`` grouped folds of the ``paths`` rows; ``extra_paths`` rows train with
-    ``extra_weight`` and are not scored.
+    ``extra_weight`` and are not scored. ``progress`` gets one line per step: reading,
+    featurizing, each fold's fitting and screening, the final fit, writing.
     """
     sklearn = _sklearn()
     examples, sources = load_examples(paths)
     extra, extra_sources = load_examples(extra_paths, weight=extra_weight)
+    progress(f"read {len(examples):,} labeled texts (--data) and {len(extra):,} extra texts")
     if len({e.y for e in examples + extra}) < 2:
         raise ValueError("training needs both violation and ok rows")
     base = screener or Screener(model=None)
     everything = [*examples, *extra]
+    progress(f"featurizing {len(everything):,} texts (lexicon and rules pass)")
     design = Design(base, everything)
-    cv_results = cross_validated_results(base, examples, extra=extra, folds=folds, seed=seed, c=c, design=design)
+    cv_results = cross_validated_results(base, examples, extra=extra, folds=folds, seed=seed, c=c, design=design,
+                                         progress=progress)
     metrics = score(gold_rows(examples), cv_results)
     g = groups(everything)
+    progress(f"final model: fitting on all {len(everything):,} texts ({folds + 1} fits)")
     weights, bias, pa, pb = fit(design, np.arange(len(everything)), g, folds=folds, seed=seed, c=c)
     y = [e.y for e in examples]
     risks = [r["risk"] for r in cv_results]
@@ -375,5 +400,6 @@ def train(
         },
     }
     model = RiskModel(weights, bias, pa, pb, tuple(design.fz.engine_names), card)
+    progress(f"writing {Path(out_dir) / 'risk_clf.npz'} and its model card")
     model.save(out_dir)
     return json.loads((Path(out_dir) / "risk_clf.card.json").read_text(encoding="utf-8"))

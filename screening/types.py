@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
+
+from .lines import LineIndex
 
 _T = TypeVar("_T")
 
@@ -116,7 +119,8 @@ class Finding:
     rule: str | None = None
     field: str | None = None
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, at: tuple[int, int] | None = None) -> dict[str, Any]:
+        """The contract's finding object; ``at`` is its ``(line, column)`` when the text is known."""
         d = {
             "start": self.start,
             "end": self.end,
@@ -131,6 +135,9 @@ class Finding:
             "confidence": self.confidence,
             "explanation": self.explanation,
         }
+        if at is not None:
+            # Next to the offsets they are computed from.
+            d = {"start": self.start, "end": self.end, "line": at[0], "column": at[1], **d}
         if self.rule:
             d["rule"] = self.rule
         if self.field:
@@ -151,10 +158,12 @@ class Suppressed:
     rule: str
     reason: str
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, at: tuple[int, int] | None = None) -> dict[str, Any]:
+        d: dict[str, Any] = {"start": self.start, "end": self.end}
+        if at is not None:
+            d["line"], d["column"] = at
         return {
-            "start": self.start,
-            "end": self.end,
+            **d,
             "text": self.text,
             "term": self.term,
             "term_id": self.term_id,
@@ -194,14 +203,27 @@ class ScreeningResult:
     # screening.categorize.Inference), or None.
     inferred_category: Any = None
 
-    def to_dict(self, explain: bool = False) -> dict[str, Any]:
-        """Return exactly the contract's JSON object (plus ``suppressed`` when ``explain``)."""
+    def to_dict(self, explain: bool = False, texts: str | Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """Return exactly the contract's JSON object (plus ``suppressed`` when ``explain``).
+
+        Given the screened text (``texts``: the text, or the record's ``{field: text}``), each
+        finding also gets its ``line`` and ``column`` (1-based, in characters; ``\\r\\n`` is one
+        break; see :mod:`screening.lines`) within its field's text, from its ``start`` offset.
+        A finding whose text is not given (an unknown field) or whose offset lies outside it gets
+        none. Without ``texts`` nothing is computed: a batch that does not show positions does not
+        pay for them.
+        """
+        if texts is None:
+            findings = [f.to_dict() for f in self.findings]
+        else:
+            place = _Placer(texts)
+            findings = [f.to_dict(place(f.field, f.start)) for f in self.findings]
         d = {
             "id": self.id,
             "decision": self.decision,
             "risk": self.risk,
             "severity": self.severity,
-            "findings": [f.to_dict() for f in self.findings],
+            "findings": findings,
             "route": self.route.to_dict() if self.route else None,
             "versions": dict(self.versions),
             "error": self.error,
@@ -209,5 +231,30 @@ class ScreeningResult:
         if self.inferred_category is not None:
             d["inferred_category"] = self.inferred_category.to_dict()
         if explain:
-            d["suppressed"] = [s.to_dict() for s in self.suppressed]
+            if texts is None:
+                d["suppressed"] = [s.to_dict() for s in self.suppressed]
+            else:
+                d["suppressed"] = [s.to_dict(place(None, s.start)) for s in self.suppressed]
         return d
+
+
+class _Placer:
+    """``(field, offset) -> (line, column)`` over a record's texts, one line index per text, built
+    on first use."""
+
+    def __init__(self, texts: str | Mapping[str, Any]) -> None:
+        self.texts: Mapping[str, Any] = {"": texts} if isinstance(texts, str) else texts
+        self.index: dict[str | None, LineIndex | None] = {}
+
+    def __call__(self, field_name: str | None, offset: int) -> tuple[int, int] | None:
+        if field_name not in self.index:
+            if field_name is None:
+                # No field: the offsets are into the record's only (or first) text.
+                text = next(iter(self.texts.values()), None)
+            else:
+                text = self.texts.get(field_name)
+            self.index[field_name] = LineIndex(text) if isinstance(text, str) else None
+        ix = self.index[field_name]
+        if ix is None or type(offset) is not int or not 0 <= offset <= len(ix.text):
+            return None
+        return ix.locate(offset)

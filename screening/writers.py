@@ -17,7 +17,11 @@ CSV and the xlsx sheet ``results`` have the columns :data:`COLUMNS`:
 - ``text``: the copy; with several text fields one ``field: text`` line per field;
 - ``findings_json``: the findings list as JSON; ``versions``: the versions as JSON;
 - ``inferred_category``: the product category inferred from the text of a record given as
-  ``general`` (empty when none was; the evidence offsets are in the JSONL output only).
+  ``general`` (empty when none was; the evidence offsets are in the JSONL output only);
+- ``notes``: the messages of the result's ``notes`` (e.g. a category name the scan did not know
+  and screened as ``general``), one per line; empty when there are none.
+
+An empty or missing text field is an empty string in ``text``, never ``None``.
 
 The xlsx workbook also has a sheet ``summary``, written at close: records, records with errors, and
 records per decision, per finding category (records with at least one finding of it) and per
@@ -38,6 +42,8 @@ Parquet schema (nullable columns, typed for SQL)::
     error     string
     text      string    (the copy, joined as for CSV)
     inferred_category  string    (as for CSV; null when none was inferred)
+    notes     list<struct<field: string, value: string, screened_as: string, category_names: string,
+                          message: string>>    (the result's notes; empty when there are none)
 
 Finding keys outside that struct (and a result's ``suppressed`` explain list) are not written to
 Parquet. Text that cannot be encoded (lone surrogates from undecodable input) is written with
@@ -88,6 +94,7 @@ COLUMNS = (
     "findings_json",
     "versions",
     "inferred_category",
+    "notes",
 )
 EXCEL_MAX_CELL = 32_767
 TRUNCATED = "…(truncated)"
@@ -167,15 +174,30 @@ def _format_of(path: str) -> str:
 
 
 # --------------------------------------------------------------------------- flat rows
-def joined_text(texts: dict[str, str]) -> str:
+def joined_text(texts: dict[str, Any]) -> str:
     """The record's copy as one string: the single text, or ``field: text`` lines for several.
+    An empty cell (``None``) is an empty string, never the word ``None``.
 
     >>> joined_text({"title": "2026新款 加绒卫衣", "detail": "全网最低价"})
     'title: 2026新款 加绒卫衣\\ndetail: 全网最低价'
+    >>> joined_text({"标题": "加绒卫衣", "详情": None})
+    '标题: 加绒卫衣\\n详情: '
     """
-    if len(texts) == 1:
-        return next(iter(texts.values()))
-    return "\n".join(f"{name}: {text}" for name, text in texts.items())
+    shown = {name: "" if text is None else text for name, text in texts.items()}
+    if len(shown) == 1:
+        return next(iter(shown.values()))
+    return "\n".join(f"{name}: {text}" for name, text in shown.items())
+
+
+def notes_text(result: dict[str, Any]) -> str | None:
+    """The messages of a result's ``notes``, one per line; ``None`` when it has none.
+
+    >>> notes_text({"notes": [{"message": "product_category '宠物用品' is not a known name"}]})
+    "product_category '宠物用品' is not a known name"
+    """
+    notes = result.get("notes") or []
+    shown = [str(n.get("message") or n) if isinstance(n, dict) else str(n) for n in notes]
+    return "\n".join(shown) or None
 
 
 def result_row(item: dict[str, Any], result: dict[str, Any]) -> dict[str, Any]:
@@ -210,6 +232,7 @@ def result_row(item: dict[str, Any], result: dict[str, Any]) -> dict[str, Any]:
         "findings_json": json.dumps(findings, ensure_ascii=False),
         "versions": json.dumps(result.get("versions") or {}, ensure_ascii=False),
         "inferred_category": (result.get("inferred_category") or {}).get("category"),
+        "notes": notes_text(result),
     }
 
 
@@ -501,6 +524,7 @@ def parquet_schema() -> Any:
             ("rule", pa.string()),
         ]
     )
+    note = pa.struct([(k, pa.string()) for k in _NOTE_KEYS])
     return pa.schema(
         [
             ("id", pa.string()),
@@ -513,10 +537,12 @@ def parquet_schema() -> Any:
             ("error", pa.string()),
             ("text", pa.string()),
             ("inferred_category", pa.string()),
+            ("notes", pa.list_(note)),
         ]
     )
 
 
+_NOTE_KEYS = ("field", "value", "screened_as", "category_names", "message")
 _FINDING_INTS = ("start", "end")
 _FINDING_FLOATS = ("confidence",)
 _FINDING_STRINGS = (
@@ -582,6 +608,8 @@ def parquet_row(item: dict[str, Any], result: dict[str, Any]) -> dict[str, Any]:
         "error": _pq_str(result.get("error")),
         "text": _pq_str(joined_text(item.get("texts") or {})),
         "inferred_category": _pq_str((result.get("inferred_category") or {}).get("category")),
+        "notes": [{k: _pq_str(n.get(k)) for k in _NOTE_KEYS} if isinstance(n, dict) else {"message": _pq_str(n)}
+                  for n in result.get("notes") or []],
     }
 
 

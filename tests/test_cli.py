@@ -129,3 +129,159 @@ def test_review_workflow_from_the_command_line(tmp_path: Path) -> None:
     assert "复核工作台" in html.read_text(encoding="utf-8")
     exported = run("queue", "export", "--db", db).stdout
     assert json.loads(exported)["label"] == "violation"
+
+
+# ------------------------------------------------------------ where in the script (issue 15, parts 5 and 7)
+LIVE_SCRIPT = "家人们看过来\n这款面霜\n用了就是全网最好用的"
+
+
+def test_check_names_the_line_and_column_of_a_claim_in_a_live_script() -> None:
+    r = run("check", "--content-type", "live_script", *LEX, input=LIVE_SCRIPT.replace("\n", "\r\n"))
+    assert r.exit_code == 1
+    finding = next(line for line in r.output.splitlines() if "最好  绝对化用语" in line)
+    assert finding.lstrip().startswith("3:7 ")
+    # The original line itself follows, numbered, the claim marked.
+    assert "3 | 用了就是全网【最好】用的" in r.output
+
+
+def test_check_json_keeps_offsets_and_adds_line_and_column() -> None:
+    r = run("check", "-", "--format", "json", *LEX, input=LIVE_SCRIPT)
+    f = next(f for f in json.loads(r.output)["findings"] if f["text"] == "最好")
+    assert LIVE_SCRIPT[f["start"]:f["end"]] == "最好"
+    assert (f["line"], f["column"]) == (3, 7)
+
+
+def test_check_of_a_long_script_prints_only_the_lines_with_findings() -> None:
+    lines = [f"第{n}个福利，今天直播间下单送小样" for n in range(1, 41)]
+    lines[36] = "这款面霜真的是全网最好用的"
+    r = run("check", "--content-type", "live_script", *LEX, input="\n".join(lines))
+    assert "37:10 " in r.output and "37 | 这款面霜真的是全网【最好】用的" in r.output
+    assert "第5个福利" not in r.output and "共 40 行" in r.output
+
+
+def test_check_with_no_text_explains_the_three_ways_to_give_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    import screening.cli
+
+    monkeypatch.setattr(screening.cli, "_stdin_is_terminal", lambda: True)
+    r = run("check", *LEX)
+    assert r.exit_code == 2
+    assert "three ways" in r.output
+    assert 'check "全网第一的面霜"' in r.output and "check --file script.txt" in r.output
+    assert "| cli check -" in r.output
+    monkeypatch.setattr(screening.cli, "_stdin_is_terminal", lambda: False)
+    empty_pipe = run("check", *LEX, input="")
+    assert empty_pipe.exit_code == 2 and "three ways" in empty_pipe.output
+
+
+def test_queue_proposals_show_times_in_the_policys_zone(tmp_path: Path) -> None:
+    from datetime import datetime, timezone
+
+    from screening import Screener
+    from screening.lexicon import load_lexicon
+    from screening.review import ReviewQueue
+    from screening.store import SQLiteStore
+
+    db = str(tmp_path / "review.db")
+    q = ReviewQueue(SQLiteStore(db), clock=lambda: datetime(2026, 11, 21, 2, 0, tzinfo=timezone.utc))
+    text = "这款面霜是最好的选择"
+    result = Screener(load_lexicon(TINY), model=None).screen(text, id="sku-1").to_dict()
+    task = q.intake({"id": "sku-1", "texts": {"text": text}}, result)
+    q.decide(task, "false_positive", "张三", propose_allow=True)
+    proposals = json.loads(run("queue", "proposals", "--db", db).output)
+    assert proposals and proposals[0]["created_at"] == "2026-11-21T10:00:00+08:00"  # Asia/Shanghai
+
+
+def test_train_reports_its_progress_on_stderr(tmp_path: Path) -> None:
+    pytest.importorskip("sklearn")
+    rows = [(t, "violation") for t in ("这款面霜全网第一", "喝了三天就能降血压", "根治脚气永不复发", "国家级专家推荐的枕头",
+                                        "用了就是最好用的精华", "无效退款稳赚不赔", "七天美白祛斑", "包治百病的老偏方")]
+    rows += [(t, "ok") for t in ("纯棉短袖透气舒适", "不锈钢保温杯容量500毫升", "东北大米当季新米", "实木餐桌可拆卸桌腿",
+                                 "开封后请冷藏保存", "棉麻围巾多色可选", "充电宝容量一万毫安", "陶瓷马克杯可进微波炉")]
+    data = tmp_path / "labeled.jsonl"
+    data.write_text("".join(json.dumps({"id": f"r{i}", "text": t, "label": y}, ensure_ascii=False) + "\n"
+                            for i, (t, y) in enumerate(rows)), encoding="utf-8")
+    r = run("train", "--data", str(data), "--folds", "2", "--out", str(tmp_path / "model"),
+            "--lexicons", str(TINY), "--version", "test")
+    assert r.exit_code == 0, r.output
+    for step in ("read 16 labeled texts", "featurizing", "fold 1/2: fitting", "fold 2/2: screening",
+                 "final model", "writing"):
+        assert step in r.stderr, step
+    assert "wrote" in r.stdout and "fold 1/2" not in r.stdout
+
+
+def _chinese_export(path: Path) -> Path:
+    rows = ["商品ID,商品标题,类目", "1001,面霜 补水保湿 全网第一,化妆品", "1002,增强免疫力 蛋白粉,保健食品",
+            "1003,手工红糖 纯手工,食品", "1004,宠物猫粮 营养均衡,宠物用品", "1005,精华液 最好用,Cosmetics"]
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8-sig")
+    return path
+
+
+def test_scan_of_a_chinese_export_stops_with_the_columns_then_screens_every_row(tmp_path: Path) -> None:
+    import shlex
+
+    src = _chinese_export(tmp_path / "导出.csv")
+    out = tmp_path / "out.jsonl"
+    r = run("scan", str(src), "-o", str(out), "--workers", "1", *LEX)
+    assert r.exit_code == 2 and not out.exists()
+    assert "no column 'id' (--id-field) and no column 'text' (--text-field)" in r.stderr
+    assert "Its columns: 商品ID, 商品标题, 类目" in r.stderr
+    command = r.stderr.strip().splitlines()[-1]
+    assert "--id-field 商品ID --text-field 商品标题 --product-category-field 类目" in command
+    words = shlex.split(command)
+    ok = run(*words[words.index("scan"):])  # the suggested command, as printed
+    assert ok.exit_code == 0, ok.output
+    results = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [x["id"] for x in results] == ["1001", "1002", "1003", "1004", "1005"]
+    assert not any(x["error"] for x in results)
+    assert [x["id"] for x in results if x.get("notes")] == ["1004"]
+    assert "unknown product_category names (screened as general" in ok.stderr and "宠物用品 1" in ok.stderr
+    assert f"wrote 5 results to {out}" in ok.stderr
+
+
+def test_scan_says_how_many_review_tasks_it_opened(tmp_path: Path) -> None:
+    src = _chinese_export(tmp_path / "导出.csv")
+    db = tmp_path / "review.db"
+    r = run("scan", str(src), "-o", str(tmp_path / "out.csv"), "--id-field", "商品ID", "--text-field", "商品标题",
+            "--product-category-field", "类目", "--queue", str(db), "--workers", "1", *LEX)
+    assert r.exit_code == 0, r.output
+    opened = len(json.loads(run("queue", "list", "--json", "--db", str(db)).output))
+    assert opened > 0 and f"review tasks opened: {opened} in {db}" in r.stderr
+
+
+def test_scan_category_map_and_named_defaults(tmp_path: Path) -> None:
+    src = _chinese_export(tmp_path / "导出.csv")
+    names = tmp_path / "names.toml"
+    names.write_text('[product_category]\ngeneral = ["宠物用品"]\n', encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    r = run("scan", str(src), "-o", str(out), "--id-field", "商品ID", "--text-field", "商品标题",
+            "--product-category-field", "类目", "--category-map", str(names), "--content-type", "直播",
+            "--summary-json", str(tmp_path / "summary.json"), *LEX)
+    assert r.exit_code == 0, r.output
+    results = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert not any(x.get("notes") for x in results) and "unknown" not in r.stderr
+    assert json.loads((tmp_path / "summary.json").read_text(encoding="utf-8"))["category_names"].endswith(
+        "+names.toml")
+    assert results[0]["route"]["role"] == "content_review"  # 直播 → live_script
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[product_category]\npets = ["宠物用品"]\n', encoding="utf-8")
+    r = run("scan", str(src), "-o", str(out), "--category-map", str(bad), *LEX)
+    assert r.exit_code == 2 and "'pets' is not a product_category" in r.stderr and "bad.toml" in r.stderr
+
+
+def test_check_takes_chinese_category_and_content_type_names() -> None:
+    r = run("check", "国家级面霜", "--product-category", "保健品", "--content-type", "直播", "--format", "json", *LEX)
+    route = json.loads(r.stdout)["route"]
+    assert r.exit_code == 1 and route["role"] == "risk_control" and route["sla_hours"] == 12  # health_food, live
+    bad = run("check", "最好", "--product-category", "宠物用品", *LEX)
+    assert bad.exit_code == 2 and "'宠物用品' is not a known product_category" in bad.output
+
+
+def test_check_file_offsets_are_into_the_files_own_text_crlf_and_all(tmp_path: Path) -> None:
+    script = LIVE_SCRIPT.replace("\n", "\r\n")
+    path = tmp_path / "script.txt"
+    path.write_bytes(script.encode("utf-8-sig"))
+    for args, stdin in ((["--file", str(path)], None), (["-"], script)):
+        f = next(f for f in json.loads(run("check", *args, "--format", "json", *LEX, input=stdin).output)["findings"]
+                 if f["text"] == "最好")
+        assert script[f["start"]:f["end"]] == "最好"  # the CRs count in the offsets
+        assert (f["line"], f["column"]) == (3, 7)  # CRLF is one line break

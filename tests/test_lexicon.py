@@ -19,11 +19,6 @@ GOOD = {"id": "ABS-0900", "term": "顶呱呱", "category": "absolute_claim", "se
 def _lexdir(tmp_path: Path, rows: list[dict | str]) -> Path:
     d = tmp_path / "lex"
     shutil.copytree(TINY, d)
-    (d / "manifest.toml").write_text(
-        (d / "manifest.toml").read_text(encoding="utf-8").replace("../../../lexicons/rules.toml", "rules.toml"),
-        encoding="utf-8",
-    )
-    shutil.copy(TINY.parent.parent.parent / "lexicons" / "rules.toml", d / "rules.toml")
     lines = [r if isinstance(r, str) else json.dumps(r, ensure_ascii=False) for r in rows]
     with (d / "terms.jsonl").open("a", encoding="utf-8") as f:
         f.write("\n".join(lines) + "\n")
@@ -148,3 +143,67 @@ def test_lexicon_stats_counts_alternatives_and_lists_the_missing(tmp_path: Path)
     out = json.loads(r.output)
     assert out["alternatives"]["missing"] == len(out["warnings"]) >= 1
     assert any("ABS-0900 顶呱呱 has no suggestion" in w for w in out["warnings"])
+
+
+# ---------------------------------------------------------------- sealed versions, contained paths
+def _packaged_copy(tmp_path: Path) -> Path:
+    from screening.lexicon import default_lexicon_dir
+
+    d = tmp_path / "packaged"
+    shutil.copytree(default_lexicon_dir(), d)
+    return d
+
+
+def test_the_packaged_lexicon_is_sealed_and_loads() -> None:
+    from screening.lexicon import default_lexicon_dir
+
+    manifest = (default_lexicon_dir() / "manifest.toml").read_text(encoding="utf-8")
+    assert "[files]" in manifest and '"absolute.jsonl" = { sha256 = ' in manifest
+    assert len(load_lexicon().active_terms) > 1000
+
+
+@pytest.mark.parametrize("damage", ["empty", "one line less", "one character"])
+def test_a_changed_file_under_the_same_version_is_refused(tmp_path: Path, damage: str) -> None:
+    d = _packaged_copy(tmp_path)
+    f = d / "absolute.jsonl"
+    text = f.read_text(encoding="utf-8")
+    f.write_text({"empty": "", "one line less": text.split("\n", 1)[1],
+                  "one character": text.replace("最好", "最妙", 1)}[damage], encoding="utf-8")
+    with pytest.raises(LexiconError, match="absolute.jsonl: SHA-256 does not match"):
+        load_lexicon(d)
+
+
+def test_sealing_again_after_a_deliberate_change_loads_it(tmp_path: Path) -> None:
+    from screening.lexicon import seal
+
+    d = _packaged_copy(tmp_path)
+    with (d / "absolute.jsonl").open("a", encoding="utf-8") as f:
+        f.write(json.dumps(GOOD, ensure_ascii=False) + "\n")
+    with pytest.raises(LexiconError, match="SHA-256"):
+        load_lexicon(d)
+    table = seal(d)
+    assert table["absolute.jsonl"]["entries"] == len((d / "absolute.jsonl").read_text(encoding="utf-8").splitlines())
+    assert "ABS-0900" in load_lexicon(d).terms
+    seal(d)  # sealing twice rewrites the one [files] table
+    assert (d / "manifest.toml").read_text(encoding="utf-8").count("[files]") == 1
+
+
+@pytest.mark.parametrize("name", ["../../../etc/passwd", "/etc/passwd", "sub/../../x.jsonl"])
+def test_a_manifest_cannot_name_a_file_outside_its_directory(tmp_path: Path, name: str) -> None:
+    d = tmp_path / "lex"
+    shutil.copytree(TINY, d)
+    m = d / "manifest.toml"
+    m.write_text(m.read_text(encoding="utf-8").replace('"patterns.jsonl"', json.dumps(name)), encoding="utf-8")
+    with pytest.raises(LexiconError, match="inside"):
+        load_lexicon(d)
+
+
+def test_a_manifest_cannot_follow_a_link_out_of_its_directory(tmp_path: Path) -> None:
+    outside = tmp_path / "outside.jsonl"
+    outside.write_text(json.dumps(GOOD, ensure_ascii=False) + "\n", encoding="utf-8")
+    d = tmp_path / "lex"
+    shutil.copytree(TINY, d)
+    (d / "patterns.jsonl").unlink()
+    (d / "patterns.jsonl").symlink_to(outside)
+    with pytest.raises(LexiconError, match="leads outside"):
+        load_lexicon(d)

@@ -31,7 +31,8 @@ def test_wheel_contains_lexicons_policy_and_tables(wheel: Path) -> None:
     assert "screening/lexicons/manifest.toml" in names
     assert "screening/lexicons/rules.toml" in names
     assert any(n.startswith("screening/lexicons/") and n.endswith(".jsonl") for n in names)
-    assert {"screening/data/policy.toml", "screening/data/t2s.tsv", "screening/models/README.md",
+    assert {"screening/data/policy.toml", "screening/data/t2s.tsv", "screening/data/category_names.toml",
+            "screening/models/README.md",
             "screening/models/risk_clf.npz", "screening/models/risk_clf.card.json"} <= names
     assert not any(n.startswith("tests/") for n in names)
 
@@ -47,8 +48,9 @@ def test_installed_copy_loads_default_lexicons_and_screens(wheel: Path, tmp_path
         "import json, screening; from screening.lexicon import load_lexicon;"
         "lex = load_lexicon();"
         "r = screening.screen('国家级工艺，最好的面霜');"
+        "from screening.vocabulary import load_vocabulary; v = load_vocabulary();"
         "print(json.dumps({'file': screening.__file__, 'lexdir': str(lex.path), 'terms': len(lex.active_terms),"
-        " 'decision': r.decision, 'model': r.versions['model']}))"
+        " 'decision': r.decision, 'model': r.versions['model'], 'names': v.code('product_category', '保健品')}))"
     )
     env = {**os.environ, "PYTHONPATH": str(target), "SCREENING_CACHE_DIR": str(tmp_path / "cache")}
     proc = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True, check=True)
@@ -58,6 +60,7 @@ def test_installed_copy_loads_default_lexicons_and_screens(wheel: Path, tmp_path
     assert info["terms"] >= 800
     assert info["decision"] == "block"
     assert info["model"].startswith("risk_clf@")  # the packaged model loads from the installed copy
+    assert info["names"] == "health_food"  # the category names ship in the wheel
 
 
 def test_console_script_from_a_fresh_virtual_environment(wheel: Path, tmp_path: Path) -> None:

@@ -13,7 +13,7 @@ import pytest
 from conftest import TESTS
 
 from screening import readers
-from screening.readers import BadRecord, detect_format, read_records, sniff_encoding
+from screening.readers import BadRecord, detect_format, peek_columns, read_records, sniff_encoding
 
 IO_FIXTURES = TESTS / "fixtures" / "io"
 
@@ -408,9 +408,9 @@ def test_xlsx_first_sheet_header_row_and_cell_values(tmp_path: Path) -> None:
     got = read_all(p)
     assert got == [
         (3, {"id": 1001, "text": "2026新款 加绒卫衣 男 宽松", "content_type": "listing", "price": 199.5}),
-        (5, {"id": "sku-002", "text": "本店最大号 适合200斤", "content_type": None, "price": 88}),
-        (6, {"id": "sku-003", "text": "全网最低价 仅此一天", "content_type": None, "price": None}),
-    ]
+        (5, {"id": "sku-002", "text": "本店最大号 适合200斤", "content_type": "", "price": 88}),
+        (6, {"id": "sku-003", "text": "全网最低价 仅此一天", "content_type": "", "price": ""}),
+    ]  # an empty cell is an empty string, as in CSV, never None
 
 
 def test_xlsx_duplicate_header_raises(tmp_path: Path) -> None:
@@ -464,3 +464,50 @@ def test_parquet_without_pyarrow_says_what_to_install(tmp_path: Path, monkeypatc
     monkeypatch.setitem(sys.modules, "pyarrow.parquet", None)
     with pytest.raises(ImportError, match=r'reading \.parquet needs pyarrow: pip install "screening\[parquet\]"'):
         read_records(str(tmp_path / "a.parquet"))
+
+
+def test_parquet_nulls_are_empty_strings(tmp_path: Path) -> None:
+    pa = pytest.importorskip("pyarrow")
+    pq = pytest.importorskip("pyarrow.parquet")
+    pq.write_table(pa.table({"id": ["sku-1", None], "标题": [None, "纯棉短袖"]}), tmp_path / "a.parquet")
+    assert read_all(tmp_path / "a.parquet") == [(1, {"id": "sku-1", "标题": ""}), (2, {"id": "", "标题": "纯棉短袖"})]
+
+
+# --------------------------------------------------------------------------- columns
+def test_peek_columns_reads_the_header_of_csv_and_tsv(tmp_path: Path) -> None:
+    p = tmp_path / "a.csv"
+    p.write_bytes("\n 商品ID ,商品标题,类目,\n1001,面霜 补水保湿,化妆品,\n".encode("utf-8-sig"))
+    assert peek_columns(str(p)) == ["商品ID", "商品标题", "类目"]  # blank rows, spaces and a BOM are no names
+    p.write_bytes("商品ID,商品标题\n1001,面霜\n".encode("gb18030"))
+    assert peek_columns(str(p)) == ["商品ID", "商品标题"]
+    t = tmp_path / "a.tsv"
+    t.write_text("sku\t标题\n", encoding="utf-8")
+    assert peek_columns(str(t)) == ["sku", "标题"]
+    (tmp_path / "empty.csv").write_text("", encoding="utf-8")
+    assert peek_columns(str(tmp_path / "empty.csv")) is None
+
+
+def test_peek_columns_of_jsonl_are_the_keys_of_the_first_records(tmp_path: Path) -> None:
+    p = tmp_path / "a.jsonl"
+    lines = ["{broken", json.dumps({"sku": "s1", "标题": "纯棉短袖"}, ensure_ascii=False),
+             json.dumps({"sku": "s2", "详情": "透气"}, ensure_ascii=False)]
+    lines += [json.dumps({"sku": f"s{i}"}) for i in range(3, 30)] + [json.dumps({"late": 1})]
+    p.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert peek_columns(str(p)) == ["sku", "标题", "详情"]  # the 31st line is past the first 20 records
+    assert peek_columns(str(p), records=40) == ["sku", "标题", "详情", "late"]
+    assert peek_columns("-") is None  # standard input cannot be read twice
+    (tmp_path / "bad.jsonl").write_text("[1]\n", encoding="utf-8")
+    assert peek_columns(str(tmp_path / "bad.jsonl")) is None
+
+
+def test_peek_columns_of_xlsx_and_parquet(tmp_path: Path) -> None:
+    openpyxl = pytest.importorskip("openpyxl")
+    pa = pytest.importorskip("pyarrow")
+    pq = pytest.importorskip("pyarrow.parquet")
+    wb = openpyxl.Workbook()
+    wb.active.append([])
+    wb.active.append(["商品ID", None, " 标题 "])
+    wb.save(tmp_path / "a.xlsx")
+    assert peek_columns(str(tmp_path / "a.xlsx")) == ["商品ID", "标题"]
+    pq.write_table(pa.table({"sku": ["a"], "copy": ["纯棉短袖"]}), tmp_path / "a.parquet")
+    assert peek_columns(str(tmp_path / "a.parquet")) == ["sku", "copy"]

@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 
 from screening import Screener
-from screening.report import HtmlReportWriter, highlight, is_flagged, render_report, summarize
+from screening.report import HtmlReportWriter, highlight, is_flagged, render_kpis, render_report, summarize
 from screening.types import CATEGORY_ZH
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -529,3 +529,85 @@ def test_model_risk_clauses_are_not_counted_as_terms() -> None:
     ])
     assert s["terms"] == [["最好", 1]]
     assert s["categories"]["model_risk"] == 1
+
+
+# ------------------------------------------------------------------- line:column, time zone, KPIs
+def _positions(page: str) -> dict[str, str]:
+    """Finding number -> the line:column shown in its list item."""
+    import re
+
+    out = {}
+    for m in re.finditer(r'<li class="finding" data-f="(\d+)"(.*?)</li>', page, flags=re.DOTALL):
+        pos = re.search(r'<span class="pos"[^>]*>([^<]*)</span>', m.group(2))
+        if pos:
+            out[m.group(1)] = pos.group(1)
+    return out
+
+
+def test_findings_of_a_multi_line_script_show_their_line_and_column() -> None:
+    script = "家人们看过来\r\n这款面霜\r\n用了就是全网最好用的"
+    start = script.index("最好用")
+    item = {"id": "live-1", "texts": {"text": script}, "content_type": "live_script"}
+    res = result("live-1", "review", 0.7, [finding(start, start + 3, "最好用"), finding(0, 3, "家人们", severity="low")])
+    page = render_report([(item, res)], summarize([res]), title="t")
+    assert _positions(page) == {"1": "3:7", "2": "1:1"}
+    assert 'data-line="3" data-column="7"' in page
+    assert parse_marks(page[page.index('<tr class="rec'):]).by_finding["1"] == "最好用"  # start/end unchanged
+
+
+def test_positions_are_per_field_and_single_line_texts_show_none() -> None:
+    item = {"id": "sku-2", "texts": {"title": "修护面霜 全网最好用", "detail": "第一步洁面\n第二步涂抹\n坚持使用根治痘痘"}}
+    at = item["texts"]["detail"].index("根治")
+    res = result("sku-2", "block", 0.9, [finding(7, 10, "最好用", field="title"), finding(at, at + 2, "根治", field="detail")])
+    page = render_report([(item, res)], summarize([res]), title="t")
+    assert _positions(page) == {"2": "3:5"}  # the one-line title needs no position
+
+
+def test_generation_time_is_in_the_zone_of_the_due_times() -> None:
+    from zoneinfo import ZoneInfo
+
+    due_in_tokyo = result("a", "review", 0.6)
+    due_in_tokyo["route"]["due_at"] = "2026-11-22T10:00:00+09:00"
+    s = summarize([result("p", "pass", 0.01), due_in_tokyo])
+    assert s["generated_at"].endswith("+09:00")
+    page = render_report([], s, title="t")
+    assert "(UTC+09:00)" in page[page.index('id="generated"'):page.index("</time>")]
+    # Nothing routed: the policy's zone (the packaged policy's is Asia/Shanghai); or the one given.
+    assert summarize([result("p", "pass", 0.01)])["generated_at"].endswith("+08:00")
+    assert summarize([due_in_tokyo], tz=ZoneInfo("Europe/London"))["generated_at"][-6:] in ("+00:00", "+01:00")
+
+
+def test_the_writer_dates_its_report_in_the_due_zone(tmp_path: Path) -> None:
+    path = tmp_path / "r.html"
+    with HtmlReportWriter(str(path)) as w:
+        w.write({"id": "a", "texts": {"text": "最好的面霜"}}, result("a", "review", 0.6, [finding(0, 2, "最好")]))
+    page = path.read_text(encoding="utf-8")
+    generated = page[page.index('<time id="generated" datetime="') + 31:]
+    assert generated[:generated.index('"')].endswith("+08:00")
+
+
+def _style(page: str) -> str:
+    return page[page.index("<style>") + 7:page.index("</style>")]
+
+
+def test_the_kpi_page_wears_the_reports_styles() -> None:
+    import re
+
+    stats = {
+        "since": None, "decided": 12, "ai_precision": 0.75, "review_error_rate": 0.1, "repeat_violation_rate": 0.2,
+        "open": 4, "overdue": 1, "backlog_by_age": {"<2h": 3, "2-12h": 1},
+        "per_role": {"merchant_compliance": {"decided": 12, "avg_hours_to_decision": 3.5, "p90_hours_to_decision": 9.0,
+                                             "within_sla": 0.9, "ai_precision": 0.75}},
+        "false_positive_rate_by_term": {"第一": {"false_positives": 3, "decided": 5}},
+    }
+    page = render_kpis(stats)
+    report = render_report([], summarize([]), title="t")
+    assert _style(page) == _style(report)  # one stylesheet, shared
+    css = _style(page)
+    used = {c for attr in re.findall(r'class=["\']([^"\']*)["\']', page[page.index("<body>"):]) for c in attr.split()}
+    unstyled = {c for c in used if not re.search(r"\." + re.escape(c) + r"(?![\w-])", css)}
+    # Every class is styled by the shared stylesheet, or is one the report page itself uses.
+    assert not unstyled - {c for attr in re.findall(r'class="([^"]*)"', report) for c in attr.split()}, unstyled
+    assert '<header class="top">' in page and 'class="fig ' in page and 'class="card chart-card"' in page
+    assert "90%" in page and "3.50" in page and "复核工作台" in page
+    assert "+08:00" in page[page.index('id="generated"'):page.index("</time>")].replace("UTC+08:00", "+08:00")

@@ -327,3 +327,177 @@ def test_xlsx_in_xlsx_out_and_parquet_in_parquet_out(tiny, tmp_path: Path) -> No
     res = pq.read_table(pout).to_pylist()
     assert [(r["id"], r["decision"]) for r in res] == [("a", "block"), ("b", "pass"), ("c", "review")]
     assert res[0]["findings"][0]["text"] == "国家级"
+
+
+# ---------------------------------------------------------------------- category names, columns
+def _shop_csv(path: Path, rows: list[tuple[str, str, str]], header: tuple[str, ...] = ("商品ID", "商品标题", "类目")
+              ) -> Path:
+    with path.open("w", encoding="utf-8-sig", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(header)
+        w.writerows(rows)
+    return path
+
+
+SHOP = [
+    ("1001", "面霜 补水保湿 全网第一", "化妆品"),
+    ("1002", "增强免疫力 蛋白粉", "保健食品"),
+    ("1003", "纯棉短袖 透气", "食品"),
+    ("1004", "精华液 美白淡斑", "宠物用品"),  # not a known name: general, the category inferred
+    ("1005", "宠物猫粮 营养均衡", "宠物用品"),
+    ("1006", "2026新款 加绒卫衣", ""),  # none given: the --product-category default, no note
+]
+SHOP_FIELDS = FieldMap(text_fields=("商品标题",), id_field="商品ID", product_category_field="类目")
+
+
+def test_a_chinese_export_without_a_mapping_stops_before_screening(engine, tmp_path: Path) -> None:
+    from screening.scan import MissingColumns
+
+    src = _shop_csv(tmp_path / "导出.csv", SHOP)
+    out = tmp_path / "out.jsonl"
+    with pytest.raises(MissingColumns) as e:
+        scan_file(engine, str(src), str(out))
+    assert e.value.found == ["商品ID", "商品标题", "类目"]
+    assert e.value.missing == [("--id-field", "id"), ("--text-field", "text")]
+    assert e.value.suggested == [("--id-field", "商品ID"), ("--text-field", "商品标题"),
+                                 ("--product-category-field", "类目")]
+    assert "Its columns: 商品ID, 商品标题, 类目" in str(e.value)
+    assert not out.exists()  # nothing screened, nothing written
+
+
+def test_chinese_category_names_are_mapped_and_unknown_ones_screened_as_general(engine, tmp_path: Path) -> None:
+    from screening.vocabulary import bundled_vocabulary
+
+    src = _shop_csv(tmp_path / "导出.csv", SHOP)
+    out = tmp_path / "out.jsonl"
+    summary = scan_file(engine, str(src), str(out), fields=SHOP_FIELDS)
+    r = {x["id"]: x for x in _read(out)}
+    assert len(r) == len(SHOP) and not any(x["error"] for x in r.values())  # every row screened
+    assert r["1002"]["route"]["role"] == "risk_control"  # screened as health_food: a regulated sector
+    assert all(x["versions"] == engine.versions for x in r.values())  # the screener's, as from any door
+    assert [k for k, x in r.items() if "notes" in x] == ["1004", "1005"]
+    inferred, plain = r["1004"]["notes"], r["1005"]["notes"]
+    assert inferred[0]["field"] == "product_category" and inferred[0]["value"] == "宠物用品"
+    assert inferred[0]["screened_as"] == "general"
+    assert inferred[0]["category_names"] == bundled_vocabulary().version == summary.category_names
+    assert "column 类目" in inferred[0]["message"] and "inferred from the text: cosmetics" in inferred[0]["message"]
+    assert r["1004"]["inferred_category"]["category"] == "cosmetics"
+    assert "inferred" not in plain[0]["message"]
+    assert summary.to_dict()["unknown_names"] == {"product_category": {"宠物用品": 2}}
+    assert "unknown product_category names (screened as general" in summary.text()
+    assert "宠物用品 2" in summary.text()
+
+
+def test_unknown_content_types_take_the_default(engine, tmp_path: Path) -> None:
+    src = tmp_path / "in.jsonl"
+    rows = [{"id": "a", "text": "家人们 最好的面霜", "content_type": "直播"},
+            {"id": "b", "text": "家人们 最好的面霜", "content_type": "电视购物"},
+            {"id": "c", "text": "纯棉短袖", "content_type": "ＰＯＳＴ"}]
+    src.write_text("".join(json.dumps(x, ensure_ascii=False) + "\n" for x in rows), encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    summary = scan_file(engine, str(src), str(out), fields=FieldMap(content_type="ad"))
+    r = _read(out)
+    assert r[0]["route"]["role"] == "content_review"  # 直播 → live_script
+    assert r[1]["route"]["role"] == "merchant_compliance"  # unknown → the default, ad
+    assert r[1]["notes"][0]["screened_as"] == "ad" and "notes" not in r[2]
+    assert summary.unknown_names() == {"content_type": {"电视购物": 1}}
+
+
+def test_a_category_map_adds_and_overrides_names(engine, tmp_path: Path) -> None:
+    from screening.vocabulary import load_vocabulary
+
+    names = tmp_path / "类目.toml"
+    names.write_text('version = "shop-2"\n[product_category]\ncosmetics = ["宠物用品"]\n', encoding="utf-8")
+    src = _shop_csv(tmp_path / "导出.csv", SHOP)
+    out = tmp_path / "out.jsonl"
+    fields = FieldMap(text_fields=("商品标题",), id_field="商品ID", product_category_field="类目",
+                      names=load_vocabulary(names))
+    summary = scan_file(engine, str(src), str(out), fields=fields)
+    r = _read(out)
+    assert not any("notes" in x for x in r) and summary.unknown_names() == {}
+    assert summary.to_dict()["category_names"].endswith("+shop-2")
+
+
+def test_unknown_names_are_counted_alike_by_blocks_one_worker_and_a_resume(fixed, tmp_path: Path) -> None:
+    src = tmp_path / "in.jsonl"
+    names = ["化妆品", "宠物用品", "Cosmetics", "汽配", "保健品", "宠物用品"]
+    src.write_text("".join(json.dumps({"id": f"s{i}", "text": LINES[i % len(LINES)],
+                                       "product_category": names[i % len(names)]}, ensure_ascii=False) + "\n"
+                           for i in range(60)), encoding="utf-8")
+    _, s1, _ = _scan_both(fixed, src, tmp_path, 100)  # two workers count what one counts
+    assert s1["unknown_names"] == {"product_category": {"宠物用品": 20, "汽配": 10}}
+    # A resumed scan counts the unknown names of the results it keeps from their notes.
+    out = tmp_path / "resumed.jsonl"
+    full = (tmp_path / "one.jsonl").read_bytes().splitlines(keepends=True)
+    out.write_bytes(b"".join(full[:25]))
+    s3 = scan_file(fixed, str(src), str(out), resume=True)
+    assert s3.resumed == 25 and s3.to_dict()["unknown_names"] == s1["unknown_names"]
+
+
+def test_jsonl_columns_come_from_the_first_records(fixed, tmp_path: Path) -> None:
+    from screening.scan import MissingColumns
+
+    src = tmp_path / "in.jsonl"
+    src.write_text("".join(json.dumps({"sku": f"s{i}", "标题": "纯棉短袖", "详情": "全网最低价"},
+                                      ensure_ascii=False) + "\n" for i in range(30)), encoding="utf-8")
+    with pytest.raises(MissingColumns) as e:
+        scan_file(fixed, str(src), str(tmp_path / "out.jsonl"))
+    assert e.value.found == ["sku", "标题", "详情"]
+    assert e.value.suggested == [("--id-field", "sku"), ("--text-field", "标题"), ("--text-field", "详情")]
+    # One text column of two misspelt is reported too, not screened as empty in every row.
+    with pytest.raises(MissingColumns, match=r"no column '描述' \(--text-field\)"):
+        scan_file(fixed, str(src), str(tmp_path / "out.jsonl"),
+                  fields=FieldMap(text_fields=("标题", "描述"), id_field="sku"))
+    # A record further down that lacks a field is that record's error, as before.
+    scan_file(fixed, str(src), str(tmp_path / "out.jsonl"), fields=FieldMap(text_fields=("标题",), id_field="sku"))
+
+
+def test_a_named_category_column_must_exist(fixed, tmp_path: Path) -> None:
+    from screening.scan import MissingColumns
+
+    src = _shop_csv(tmp_path / "导出.csv", SHOP)
+    with pytest.raises(MissingColumns, match=r"no column '品类' \(--product-category-field\)"):
+        scan_file(fixed, str(src), str(tmp_path / "o.jsonl"),
+                  fields=FieldMap(text_fields=("商品标题",), id_field="商品ID", product_category_field="品类"))
+
+
+def test_empty_spreadsheet_cells_are_empty_text_in_the_output(tiny, tmp_path: Path) -> None:
+    openpyxl = pytest.importorskip("openpyxl")
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["商品ID", "标题", "详情"])
+    ws.append(["1001", "加绒卫衣", None])
+    ws.append(["1002", None, "全网最低价"])
+    src = tmp_path / "export.xlsx"
+    wb.save(src)
+    out = tmp_path / "results.csv"
+    scan_file(tiny, str(src), str(out), fields=FieldMap(text_fields=("标题", "详情"), id_field="商品ID"))
+    rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8-sig"))))
+    assert [r["text"] for r in rows] == ["标题: 加绒卫衣\n详情: ", "标题: \n详情: 全网最低价"]
+    assert "None" not in out.read_text(encoding="utf-8-sig")
+
+
+def test_ctrl_c_says_how_to_resume_and_the_command_resumes(tmp_path: Path) -> None:
+    src = tmp_path / "in.jsonl"
+    _write_jsonl(src, 200_000, broken=False)
+    out = tmp_path / "out.jsonl"
+    proc = _cli_scan(src, out, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and (not out.exists() or out.stat().st_size < 100_000):
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    text = err.decode()
+    assert proc.returncode == 130, text
+    assert "Traceback" not in text and "KeyboardInterrupt" not in text
+    assert "interrupted" in text
+    command = text.strip().splitlines()[-1].split()
+    assert command[-1] == "--resume" and str(src) in command and str(out) in command
+    # The printed command (run from this checkout) continues the scan to the end.
+    assert command[:2] == ["screening", "scan"]
+    resumed = subprocess.run([sys.executable, str(ROOT / "cli.py"), *command[1:]], capture_output=True,
+                             env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=300, check=False)
+    assert resumed.returncode == 0, resumed.stderr.decode()
+    assert b"from the interrupted scan" in resumed.stderr
+    ids = [json.loads(line)["id"] for line in out.read_text(encoding="utf-8").splitlines()]
+    assert ids == [f"sku-{i:05d}" for i in range(200_000)]

@@ -368,3 +368,43 @@ def test_csv_cells_with_merchant_text_never_run_as_formulas(tmp_path: Path) -> N
     rows = list(csv_module.DictReader(io.StringIO(out.read_text(encoding="utf-8-sig"))))
     assert rows[0]["id"] == "'=1+1"
     assert rows[0]["text"].startswith("'=HYPERLINK")
+
+
+# --------------------------------------------------------------------------- notes, empty cells
+NOTE = {"field": "product_category", "value": "宠物用品", "screened_as": "general",
+        "message": "product_category '宠物用品' (column 类目) is not a known name: screened as general"}
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx", "parquet"])
+def test_notes_and_empty_text_fields_in_every_table_format(tmp_path: Path, fmt: str) -> None:
+    if fmt == "xlsx":
+        openpyxl = pytest.importorskip("openpyxl")
+    if fmt == "parquet":
+        pq = pytest.importorskip("pyarrow.parquet")
+    items = [record("1004", {"标题": "猫粮 营养均衡", "详情": None}), record("1005", {"标题": None})]
+    noted = {**result("1004", "pass", []), "notes": [NOTE, {**NOTE, "message": "second"}]}
+    results = [noted, result("1005", "review", [], error="row 3: text is empty")]
+    p = tmp_path / f"out.{fmt}"
+    write_all(p, items=items, results=results)
+    if fmt == "csv":
+        rows = list(csv.DictReader(io.StringIO(p.read_text(encoding="utf-8-sig"))))
+    elif fmt == "xlsx":
+        got = list(openpyxl.load_workbook(p)["results"].iter_rows(values_only=True))
+        rows = [dict(zip(got[0], r)) for r in got[1:]]
+    else:
+        rows = pq.read_table(p).to_pylist()
+        # Parquet keeps the notes as typed structs; the summary counts unknown names from them.
+        assert rows[0]["notes"][0] == {**NOTE, "category_names": None}
+        assert [n["message"] for n in rows[0]["notes"]] == [NOTE["message"], "second"] and rows[1]["notes"] == []
+        for r in rows:
+            r["notes"] = "\n".join(n["message"] for n in r["notes"])
+    assert rows[0]["notes"] == NOTE["message"] + "\nsecond"
+    assert rows[1]["notes"] in ("", None)  # an empty cell: no notes
+    assert rows[0]["text"] == "标题: 猫粮 营养均衡\n详情: "  # an empty field is empty, not "None"
+    assert rows[1]["text"] in ("", None)
+
+
+def test_result_row_notes_column() -> None:
+    assert COLUMNS[-1] == "notes"
+    assert result_row(ITEMS[0], {**RESULTS[0], "notes": [NOTE]})["notes"] == NOTE["message"]
+    assert result_row(ITEMS[0], RESULTS[0])["notes"] is None
