@@ -190,6 +190,8 @@ def _render_text(text: str, r: Any, color: bool) -> str:
         )
         if f.suggestion:
             line += f"  → 建议：{f.suggestion}"
+        elif getattr(f, "suggestion_reason", None):
+            line += f"  → {f.suggestion_reason}"
         out.append(line)
         if placed:
             out.extend(_finding_lines(ix, f.start, f.end, color))

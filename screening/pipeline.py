@@ -878,6 +878,7 @@ class Screener:
             explanation=explanation,
             rule=c.rule,
             field=field,
+            suggestion_reason=t.no_suggestion_reason,
         )
 
     @staticmethod

@@ -421,7 +421,7 @@ def _mark_title(n: int, f: Mapping[str, Any]) -> str:
     lines = [
         f"[{n}] {CATEGORY_ZH.get(cat, cat)}（{cat}）· 严重度：{SEVERITY_ZH.get(sev, sev)}",
         f"依据：{f.get('basis') or '—'}",
-        f"建议：{f.get('suggestion') or '删除或改写为可证实的客观描述'}",
+        f"建议：{f.get('suggestion') or f.get('suggestion_reason') or '删除或改写为可证实的客观描述'}",
     ]
     return "\n".join(lines)
 
@@ -550,7 +550,8 @@ def _finding_item(n: int, f: Mapping[str, Any], *, show_field: bool, placed: boo
         body.append(f'<div class="suggest"><b>合规替代</b><span>{_esc(suggestion)}</span>{meta_html}</div>')
     else:
         body.append(
-            '<div class="suggest none"><b>合规替代</b><span>无现成替代词：删除，或改写为可证实的客观描述</span>'
+            '<div class="suggest none"><b>合规替代</b><span>'
+            f'{_esc(f.get("suggestion_reason") or "无现成替代词：删除，或改写为可证实的客观描述")}</span>'
             f"{meta_html}</div>"
         )
     return (

@@ -118,6 +118,8 @@ class Finding:
     explanation: str
     rule: str | None = None
     field: str | None = None
+    # Why there is no lawful alternative (a disease name: delete), when ``suggestion`` is None.
+    suggestion_reason: str | None = None
 
     def to_dict(self, at: tuple[int, int] | None = None) -> dict[str, Any]:
         """The contract's finding object; ``at`` is its ``(line, column)`` when the text is known."""
@@ -142,6 +144,8 @@ class Finding:
             d["rule"] = self.rule
         if self.field:
             d["field"] = self.field
+        if self.suggestion_reason and self.suggestion is None:
+            d["suggestion_reason"] = self.suggestion_reason
         return d
 
 

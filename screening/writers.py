@@ -522,6 +522,7 @@ def parquet_schema() -> Any:
             ("explanation", pa.string()),
             ("field", pa.string()),
             ("rule", pa.string()),
+            ("suggestion_reason", pa.string()),
         ]
     )
     note = pa.struct([(k, pa.string()) for k in _NOTE_KEYS])
@@ -557,6 +558,7 @@ _FINDING_STRINGS = (
     "explanation",
     "field",
     "rule",
+    "suggestion_reason",
 )
 
 

@@ -342,3 +342,11 @@ def test_a_term_split_by_a_blank_character_is_found_and_shown_whole(engine: Scre
     text = f"这款面霜最{filler}好用"
     [f] = engine.screen(text).findings
     assert text[f.start : f.end] == f"最{filler}好用"
+
+
+def test_a_finding_with_no_lawful_alternative_says_why(engine: Screener) -> None:
+    [f] = [f for f in engine.screen("根治鼻炎", product_category="food").findings if f.text == "根治"]
+    assert f.suggestion is None and "没有合法表述" in f.suggestion_reason
+    assert f.to_dict()["suggestion_reason"] == f.suggestion_reason
+    [g] = engine.screen("全网最好的面霜").findings[-1:]
+    assert g.suggestion and "suggestion_reason" not in g.to_dict()

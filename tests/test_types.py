@@ -26,10 +26,11 @@ def test_the_fast_init_takes_exactly_the_fields_with_their_defaults(cls: type) -
 def test_a_finding_built_by_keyword_or_position_holds_every_field() -> None:
     args = (3, 5, "最好", "最好", "abs-0001", "absolute_claim", "high", "广告法第九条第三项", "更好",
             "lexicon", 0.9, "绝对化用语")
-    by_position = Finding(*args, "negation", "title")
-    by_keyword = Finding(**{f.name: v for f, v in zip(dataclasses.fields(Finding), (*args, "negation", "title"))})
+    rest = ("negation", "title", "删除：没有合法表述")
+    by_position = Finding(*args, *rest)
+    by_keyword = Finding(**{f.name: v for f, v in zip(dataclasses.fields(Finding), (*args, *rest))})
     assert by_position == by_keyword
-    assert dataclasses.astuple(by_position) == (*args, "negation", "title")
+    assert dataclasses.astuple(by_position) == (*args, *rest)
     assert (Finding(*args).rule, Finding(*args).field) == (None, None)
     assert hash(Finding(*args)) == hash(Finding(*args))
     with pytest.raises(dataclasses.FrozenInstanceError):

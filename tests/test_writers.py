@@ -319,9 +319,9 @@ def test_parquet_round_trip_typed_columns(tmp_path: Path) -> None:
     assert dict(rows[1]["versions"]) == VERSIONS
     assert rows[1]["text"] == "title: 本店最大号 适合200斤\ndetail: 全网最低价 仅此一天"
     assert rows[2]["error"] == "row 4: expected 2 fields, got 3" and rows[2]["findings"] == []
-    # findings: every contract key, plus field and rule (null when absent)
+    # findings: every contract key, plus field, rule and suggestion_reason (null when absent)
     for got, want in zip(rows[1]["findings"], RESULTS[1]["findings"]):
-        assert got == {"field": None, "rule": None, **want}
+        assert got == {"field": None, "rule": None, "suggestion_reason": None, **want}
 
 
 def test_parquet_batches_keep_order_and_escape_surrogates(tmp_path: Path) -> None:
