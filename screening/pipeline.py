@@ -65,6 +65,14 @@ class _Candidate:
     original: tuple[int, int] = (0, 0)
 
 
+# Bounded work per text. A text longer than MAX_TEXT_CHARS is an error for its record (a 1 MB
+# document is screened; an 840 MB spreadsheet cell is not). Past MAX_HITS lexicon hits the rest is
+# not adjudicated: each hit costs its context rules, and a text of nothing but claims (an attack,
+# or a pasted word list) would otherwise cost minutes of CPU and a response of tens of MB. Such a
+# result says where it stopped (``truncated``) and goes to a person.
+MAX_TEXT_CHARS = 2_000_000
+MAX_HITS = 2_000
+
 _INVISIBLE = "text has nothing visible (only zero-width, control, filler or private-use characters)"
 
 
@@ -95,6 +103,8 @@ class _Pass:
     suppressed: list[Suppressed]
     # Normalized spans of hits a rule found lawful: the model reads them masked (features.masked).
     lawful: tuple[tuple[int, int], ...] = ()
+    # Where in the caller's text adjudication stopped at the hit limit (None: it did not).
+    cut_at: int | None = None
 
     @property
     def model_text(self) -> str:
@@ -169,7 +179,13 @@ class Screener:
         clock: Callable[[], datetime] = utc_now,
         use_cache: bool = True,
         model: RiskModel | str | Path | None = DEFAULT_MODEL,
+        max_text_chars: int = MAX_TEXT_CHARS,
+        max_hits: int = MAX_HITS,
     ) -> None:
+        if max_text_chars < 1 or max_hits < 1:
+            raise ValueError("max_text_chars and max_hits must be positive")
+        self.max_text_chars = max_text_chars
+        self.max_hits = max_hits
         self.lexicon = lexicon if lexicon is not None else load_lexicon()
         self.policy = policy if policy is not None else Policy.load()
         self.matcher = matcher if matcher is not None else TermMatcher(self.lexicon, use_cache=use_cache)
@@ -263,6 +279,7 @@ class Screener:
             raise InputError(f"text must be a string, got {type(text).__name__}")
         if not text.strip():
             raise InputError("text is empty")
+        self._check_length(text)
         if not has_visible(text):
             raise InputError(_INVISIBLE)
         self._check_fields(content_type, product_category)
@@ -300,7 +317,7 @@ class Screener:
         # (isspace: what strip() would say, without copying every text)
         todo = [i for i, (text, ct, pc, _) in enumerate(jobs)
                 if isinstance(text, str) and ct in CONTENT_TYPES and pc in PRODUCT_CATEGORIES and text
-                and not text.isspace() and has_visible(text)]
+                and len(text) <= self.max_text_chars and not text.isspace() and has_visible(text)]
         batch = NormalizedBatch([jobs[i][0] for i in todo])
         normed = batch.texts
         found = self.matcher.find_many(normed)
@@ -378,6 +395,7 @@ class Screener:
                 continue
             if not isinstance(text, str):
                 raise InputError(f"field {name!r} is not text ({type(text).__name__})")
+            self._check_length(text, name)
             if text.strip():
                 fields.append((name, normalize(text)))
         if not fields:
@@ -435,6 +453,14 @@ class Screener:
             if inferred is not None:
                 d = self.policy.decide(findings, risk=risk, content_type=content_type,
                                        product_category=inferred.category, now=now)
+        cut = [p for p in passes if p.cut_at is not None]
+        truncated = None
+        if cut:
+            where = ", ".join(f"{p.field + ' ' if p.field else ''}from character {p.cut_at:,}" for p in cut)
+            truncated = (f"more than {self.max_hits:,} lexicon hits in one text: the rest was not checked ({where}); "
+                         "a person must read it")
+            if d.decision == "pass":  # what was not read is no pass
+                d = self.policy.error_decision(content_type=content_type, product_category=route_pc, now=now)
         return ScreeningResult(
             id=rid,
             decision=d.decision,
@@ -446,6 +472,7 @@ class Screener:
             error=None,
             suppressed=tuple(suppressed),
             inferred_category=inferred,
+            truncated=truncated,
         )
 
     def screen_record(self, record: Any, *, require_id: bool = False, now: datetime | None = None) -> ScreeningResult:
@@ -528,6 +555,11 @@ class Screener:
             return InputError(f"internal error: {type(e).__name__}: {e}")
 
     # ------------------------------------------------------------------ internals
+    def _check_length(self, text: str, name: str | None = None) -> None:
+        if len(text) > self.max_text_chars:
+            what = "text" if name is None else f"field {name!r}"
+            raise InputError(f"{what} is {len(text):,} characters; the limit is {self.max_text_chars:,} per text")
+
     def error_result(
         self,
         rid: str | None,
@@ -650,6 +682,10 @@ class Screener:
             hits = self.matcher.find(text)
         if not hits:
             return _Pass(norm, field, [], [])
+        cut_at = None
+        if len(hits) > self.max_hits:
+            hits = sorted(hits, key=lambda h: (h.start, -h.end))[: self.max_hits]
+            cut_at = norm.position(hits[-1].start)
         inferred_pc = inferred.category if inferred is not None else None
         candidates, allow, lawful = self._candidates(text, hits, product_category, inferred_pc)
         covers = self._covers(allow, lawful) if allow or lawful else None
@@ -682,7 +718,7 @@ class Screener:
         lawful_spans = tuple((c.start, c.end) for c, rule, _ in suppressed if rule != "contained")
         return _Pass(
             norm, field, findings, [self._suppressed(norm, c, rule, reason) for c, rule, reason in suppressed],
-            lawful_spans,
+            lawful_spans, cut_at,
         )
 
     # ------------------------------------------------------------------ the model

@@ -206,6 +206,8 @@ class ScreeningResult:
     # The category inferred from the text of a record given as "general" (a
     # screening.categorize.Inference), or None.
     inferred_category: Any = None
+    # Set when the text held more hits than the screener adjudicates: where it stopped.
+    truncated: str | None = None
 
     def to_dict(self, explain: bool = False, texts: str | Mapping[str, Any] | None = None) -> dict[str, Any]:
         """Return exactly the contract's JSON object (plus ``suppressed`` when ``explain``).
@@ -234,6 +236,8 @@ class ScreeningResult:
         }
         if self.inferred_category is not None:
             d["inferred_category"] = self.inferred_category.to_dict()
+        if self.truncated is not None:
+            d["truncated"] = self.truncated
         if explain:
             if texts is None:
                 d["suppressed"] = [s.to_dict() for s in self.suppressed]

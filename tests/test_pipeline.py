@@ -350,3 +350,33 @@ def test_a_finding_with_no_lawful_alternative_says_why(engine: Screener) -> None
     assert f.to_dict()["suggestion_reason"] == f.suggestion_reason
     [g] = engine.screen("全网最好的面霜").findings[-1:]
     assert g.suggestion and "suggestion_reason" not in g.to_dict()
+
+
+def test_work_per_text_is_bounded_and_the_result_says_where_it_stopped(engine: Screener) -> None:
+    capped = Screener(engine.lexicon, engine.policy, matcher=engine.matcher, model=None, max_hits=50)
+    text = "全网第一，国家级工艺，" * 40  # 80 hits
+    r = capped.screen(text)
+    assert len(r.findings) <= 50 and r.truncated and "50" in r.truncated
+    assert r.decision != "pass" and r.to_dict()["truncated"] == r.truncated
+    cut = int(r.truncated.split("from character ")[1].split(")")[0].replace(",", ""))
+    assert all(f.start <= cut for f in r.findings) and cut < len(text)
+    # a text within the limit is untouched and says nothing
+    whole = capped.screen("全网第一，国家级工艺")
+    assert whole.truncated is None and "truncated" not in whole.to_dict()
+
+
+def test_a_lawful_text_cut_at_the_limit_still_goes_to_a_person(engine: Screener) -> None:
+    capped = Screener(engine.lexicon, engine.policy, matcher=engine.matcher, model=None, max_hits=3)
+    r = capped.screen("第一次用，第一时间发货，第一步洁面，第一批现货")  # lawful ordinals, four hits
+    assert not r.findings and r.truncated and r.decision == "review"
+
+
+def test_a_text_over_the_length_limit_is_an_error_for_its_record_only(engine: Screener) -> None:
+    small = Screener(engine.lexicon, engine.policy, matcher=engine.matcher, model=None, max_text_chars=20)
+    with pytest.raises(InputError, match="21 characters; the limit is 20"):
+        small.screen("最" * 21)
+    with pytest.raises(InputError, match="field '详情'"):
+        small.screen_fields({"标题": "保温杯", "详情": "好" * 30})
+    [long, ok] = small.screen_batch([("好" * 21, "listing", "general", "a"), ("最好的杯子", "listing", "general", "b")])
+    assert isinstance(long, InputError) and "limit is 20" in str(long)
+    assert ok.findings
