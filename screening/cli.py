@@ -1,12 +1,19 @@
 """Command line: ``check`` one text, ``scan`` a file, inspect ``lexicon``s.
 
-Exit codes: 0 the decision is below ``--fail-on``; 1 at or above it; 2 usage or input error.
+Exit codes: 0 the decision is below ``--fail-on``; 1 at or above it; 2 usage, input or output
+error (a broken input file, a full disk: one line on stderr, never a traceback); 130 interrupted
+(Ctrl-C). Merchant text printed for a person has its control and escape sequences shown as
+escapes (screening/terminal.py); JSON output decodes to exactly the same values.
 """
 
 from __future__ import annotations
 
+import errno
 import json
+import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -19,21 +26,59 @@ from .errors import ScreeningError
 from .lexicon import APPLIES_VALUES, ID_PREFIX, SEVERITY_VALUES, load_lexicon
 from .pipeline import DEFAULT_MODEL, Screener
 from .scan import FieldMap, default_workers, dumps, scan_file
+from .terminal import json_visible, visible
 from .types import CATEGORY_ZH, CONTENT_TYPES, DECISIONS, PRODUCT_CATEGORIES
 
 CONTEXT = {"help_option_names": ["-h", "--help"]}
 
 
 class UsageFailure(click.ClickException):
-    """A screening error reported on the command line; exits 2, never 1 (1 means findings)."""
+    """A screening error reported on the command line; exits 2, never 1 (1 means findings).
+
+    The message may quote the input (a column name, a file name): shown through :func:`visible`.
+    """
 
     exit_code = 2
+
+    def format_message(self) -> str:
+        return visible(self.message)
+
+
+def _quiet_stdout() -> None:
+    """After standard output failed (a full disk, a closed pipe): point it at /dev/null, so that
+    the interpreter's last flush does not fail again with a traceback-like message."""
+    if sys.stdout is not sys.__stdout__ or sys.stdout is None:
+        return  # a test's captured output, or no stdout at all
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass
+
+
+@contextmanager
+def _writing(name: str) -> Iterator[None]:
+    """Turn an error writing ``name`` (``-``: standard output) into one line and exit 2."""
+    try:
+        yield
+    except OSError as e:
+        if name == "-":
+            _quiet_stdout()
+        shown = "standard output" if name == "-" else name
+        raise UsageFailure(f"cannot write to {shown}: {e.strerror or e}") from None
+
+
+def _echo(text: str = "", err: bool = False) -> None:
+    """``click.echo``, an error writing standard output being one line and exit 2."""
+    with _writing("-" if not err else "standard error"):
+        click.echo(text, err=err)
 
 
 def _fail(e: Exception, summary: str) -> UsageFailure:
     """Print every problem of a screening error (a lexicon lists each file:line), then exit 2."""
     for line in getattr(e, "problems", [str(e)]):
-        click.echo(line)
+        click.echo(visible(line))
     return UsageFailure(summary)
 
 
@@ -102,7 +147,42 @@ class _Named(click.ParamType):
         return code
 
 
-@click.group(context_settings=CONTEXT, epilog="Exit codes: 0 below --fail-on, 1 at or above it, 2 usage or input error.")
+# The errors a command reports in one line (exit 2) rather than as a traceback: writing output
+# (a full disk, a closed pipe), reading input. SCREENING_TRACEBACK=1 shows the traceback of an
+# unexpected error instead, for a bug report.
+_OUTPUT_ERRNOS = {errno.ENOSPC, errno.EPIPE, errno.EIO, errno.EFBIG, getattr(errno, "EDQUOT", errno.ENOSPC)}
+
+
+class _Commands(click.Group):
+    """The command group: no command ends in a traceback. An ``OSError`` is one line naming the
+    file (or standard output) and exits 2; Ctrl-C exits 130 as ``scan`` does; any other unexpected
+    error is one line and exits 2, never 1, which ``check`` uses for "violation found"."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.ClickException, click.exceptions.Abort, click.exceptions.Exit):
+            raise
+        except KeyboardInterrupt:
+            click.echo("\ninterrupted", err=True)
+            ctx.exit(130)
+        except OSError as e:
+            if e.filename:
+                raise UsageFailure(f"{e.filename}: {e.strerror or e}") from None
+            if e.errno in _OUTPUT_ERRNOS:
+                _quiet_stdout()
+                raise UsageFailure(f"cannot write the output: {e.strerror or e}") from None
+            raise UsageFailure(str(e)) from None
+        except Exception as e:
+            if os.environ.get("SCREENING_TRACEBACK"):
+                raise
+            raise UsageFailure(f"internal error: {type(e).__name__}: {visible(str(e))} "
+                               "(SCREENING_TRACEBACK=1 shows where)") from None
+
+
+@click.group(cls=_Commands, context_settings=CONTEXT,
+             epilog="Exit codes: 0 below --fail-on, 1 at or above it, 2 usage, input or output error, "
+                    "130 interrupted.")
 @click.version_option(__version__, prog_name="screening")
 def cli() -> None:
     """Screen Chinese e-commerce copy for advertising-law risk."""
@@ -135,11 +215,11 @@ def _mark_spans(text: str, spans: list[tuple[int, int]], color: bool, lo: int = 
         start, end = max(start, lo), min(end, hi)
         if start < pos or start >= end:
             continue
-        marked.append(text[pos:start])
-        span = text[start:end]
+        marked.append(visible(text[pos:start]))
+        span = visible(text[start:end])
         marked.append(click.style(span, fg="red", bold=True) if color else f"【{span}】")
         pos = end
-    marked.append(text[pos:hi])
+    marked.append(visible(text[pos:hi]))
     return "".join(marked)
 
 
@@ -164,7 +244,8 @@ def _finding_lines(ix: Any, start: int, end: int, color: bool) -> list[str]:
 def _render_text(text: str, r: Any, color: bool) -> str:
     """A result for a person: the decision, the text with its findings marked, then each finding.
 
-    A multi-line text (a live script) gives each finding's ``line:column`` (1-based, characters,
+    Merchant text (and every string of the result) is printed through :func:`visible`: control
+    and escape sequences are shown as escapes, never sent to the terminal. A multi-line text (a live script) gives each finding's ``line:column`` (1-based, characters,
     CRLF one break) and the line itself with the finding marked; longer than ``_FULL_TEXT_LINES``
     lines, the text is not printed whole.
     """
@@ -173,7 +254,7 @@ def _render_text(text: str, r: Any, color: bool) -> str:
     out = []
     head = f"{r.decision.upper()}  severity={r.severity}  risk={r.risk:.2f}"
     if r.route:
-        head += f"  → {r.route.role} due {r.route.due_at}"
+        head += visible(f"  → {r.route.role} due {r.route.due_at}")
     out.append(click.style(head, bold=True) if color else head)
     ix = LineIndex(text) if has_line_break(text) else None
     if ix is None or ix.lines <= _FULL_TEXT_LINES:
@@ -185,18 +266,18 @@ def _render_text(text: str, r: Any, color: bool) -> str:
             and 0 <= f.start <= f.end <= len(text)
         where = "{}:{} ".format(*ix.locate(f.start)) if placed else ""
         line = (
-            f"  {where}[{f.start}:{f.end}] {f.text}  {CATEGORY_ZH[f.category]} {f.category}  {f.severity}  "
+            f"  {where}[{f.start}:{f.end}] {f.text}  {CATEGORY_ZH.get(f.category, '')} {f.category}  {f.severity}  "
             f"{f.term_id}  {f.basis}"
         )
         if f.suggestion:
             line += f"  → 建议：{f.suggestion}"
         elif getattr(f, "suggestion_reason", None):
             line += f"  → {f.suggestion_reason}"
-        out.append(line)
+        out.append(visible(line))
         if placed:
             out.extend(_finding_lines(ix, f.start, f.end, color))
-        out.append(f"      {f.explanation}")
-    out.append(f"  versions: {' · '.join(f'{k} {v}' for k, v in r.versions.items())}")
+        out.append(visible(f"      {f.explanation}"))
+    out.append(visible(f"  versions: {' · '.join(f'{k} {v}' for k, v in r.versions.items())}"))
     return "\n".join(out)
 
 
@@ -290,16 +371,18 @@ def check(
         raise UsageFailure(str(e)) from None
     if fmt == "json":
         # line/column of each finding (1-based, characters, CRLF one break) next to start/end.
-        click.echo(dumps(r.to_dict(explain=explain, texts=text)))
+        _echo(json_visible(dumps(r.to_dict(explain=explain, texts=text))))
     else:
-        click.echo(_render_text(text, r, color=sys.stdout.isatty()))
+        _echo(_render_text(text, r, color=sys.stdout.isatty()))
         if explain:
             from .lines import LineIndex, has_line_break
 
             ix = LineIndex(text) if has_line_break(text) else None
             for s in r.suppressed:
                 where = "{}:{} ".format(*ix.locate(s.start)) if ix is not None else ""
-                click.echo(f"  suppressed {where}[{s.start}:{s.end}] {s.text}  {s.term_id}  {s.rule}: {s.reason}")
+                _echo(visible(f"  suppressed {where}[{s.start}:{s.end}] {s.text}  {s.term_id}  {s.rule}: {s.reason}"))
+    with _writing("-"):
+        sys.stdout.flush()  # a full disk is an error (2) before the decision's exit code
     if DECISIONS.index(r.decision) >= DECISIONS.index(fail_on):
         sys.exit(1)
 
@@ -389,6 +472,13 @@ def scan(
         _check_spark_options(input_, output, fmt, input_format, workers, resume, queue_db)
     elif master is not None:
         raise click.UsageError("--master needs --engine spark")
+    # Before anything is read or written: never the input, a link or a device as the output.
+    from .scan import check_output_path
+
+    try:
+        check_output_path(input_, output)
+    except ScreeningError as e:
+        raise UsageFailure(str(e)) from None
     fields = FieldMap(
         text_fields=tuple(text_fields),
         id_field=id_field,
@@ -420,21 +510,13 @@ def scan(
                                           encoding="utf-8")
         return
     intake = None
-    opened = 0
     if queue_db:
         from .review import ReviewQueue
         from .store import SQLiteStore
 
-        review_queue = ReviewQueue(SQLiteStore(queue_db), screener.policy)
-        pending: list[tuple[dict[str, Any], dict[str, Any]]] = []
-
-        def intake(item: dict[str, Any], result: dict[str, Any]) -> None:
-            nonlocal opened
-            pending.append((item, result))
-            if len(pending) >= 500:
-                opened += review_queue.intake_many(pending)
-                pending.clear()
-
+        # Taken in the order of the output, after it, with how far it got: a resume opens
+        # exactly the tasks an uninterrupted scan opens (screening.review.ScanIntake).
+        intake = ReviewQueue(SQLiteStore(queue_db), screener.policy).scan_intake(output, resume=resume)
     try:
         summary = scan_file(
             screener,
@@ -450,21 +532,17 @@ def scan(
             progress=progress,
             factory=_Factory(lexicons, policy, user_lexicon, model_arg),
             report_limit=report_limit,
-            on_result=intake,
+            queue=intake,
         )
-        if queue_db and pending:
-            opened += review_queue.intake_many(pending)
     except KeyboardInterrupt:
-        # The results written so far are kept (and those taken by the queue): say how to go on.
-        if queue_db and pending:
-            review_queue.intake_many(pending)
+        # The results written so far are kept (and taken by the queue): say how to go on.
         _interrupted(output)
     except (ScreeningError, OSError, ImportError) as e:
         raise UsageFailure(str(e)) from None
     click.echo(summary.text(), err=True)
     click.echo(f"wrote {summary.records:,} results to {'standard output' if output == '-' else output}", err=True)
-    if queue_db:
-        click.echo(f"review tasks opened: {opened:,} in {queue_db} (queue list --db {queue_db})", err=True)
+    if intake is not None:
+        click.echo(f"review tasks opened: {intake.opened:,} in {queue_db} (queue list --db {queue_db})", err=True)
     if summary_json:
         Path(summary_json).write_text(json.dumps(summary.to_dict(), ensure_ascii=False, indent=2), encoding="utf-8")
 
@@ -602,9 +680,11 @@ def train_cmd(data: tuple[str, ...], extra: tuple[str, ...], extra_weight: float
                      description=description, folds=folds, screener=base, progress=_train_progress())
     except (ScreeningError, ValueError, ImportError) as e:
         raise UsageFailure(str(e)) from None
+    except OSError as e:  # reading the data names its file; writing the model (a full disk) may not
+        raise UsageFailure(f"{e.filename or out}: {e.strerror or e}") from None
     m = card["cross_validated"]["metrics"]
-    click.echo(f"wrote {out}/risk_clf.npz ({card['n_examples']} examples, {card['n_violation']} violations)")
-    click.echo(f"{folds}-fold grouped cross-validated on --data, whole pipeline: " + " ".join(
+    _echo(f"wrote {out}/risk_clf.npz ({card['n_examples']} examples, {card['n_violation']} violations)")
+    _echo(f"{folds}-fold grouped cross-validated on --data, whole pipeline: " + " ".join(
         f"{k}={v}" for k, v in m.items() if k in ("recall", "fpr", "precision", "block_prec", "auc", "span_recall")))
 
 
@@ -731,7 +811,7 @@ def eval_cmd(labeled: str, cv: int | None, as_json: bool, predictions: str | Non
         click.echo("with the thresholds cross-validated too (each fold decided by thresholds from the others): "
                    + " ".join(f"{k}={v:.3f}" if isinstance(v, float) else f"{k}={v}" for k, v in h.items()), err=True)
     if predictions:
-        with open(predictions, "w", encoding="utf-8") as f:
+        with _writing(predictions), open(predictions, "w", encoding="utf-8") as f:
             for r in results:
                 f.write(dumps(r) + "\n")
     analysis = None
@@ -747,15 +827,17 @@ def eval_cmd(labeled: str, cv: int | None, as_json: bool, predictions: str | Non
                 text = json.dumps({"metrics": m, "error_analysis": analysis.to_dict()}, ensure_ascii=False, indent=2)
             else:
                 text = render_html(analysis, title=f"误报与漏报分析 · {Path(labeled).name}", metrics=m)
-            Path(output).write_text(text, encoding="utf-8")
+            with _writing(output):
+                Path(output).write_text(text, encoding="utf-8")
     if as_json:
         out = {**m, "error_analysis": analysis.to_dict()} if analysis else m
-        click.echo(json.dumps(out, ensure_ascii=False, indent=2))
+        _echo_json(out)
     else:
-        click.echo(format_report(m))
+        # The error analysis quotes the labeled texts: shown, never obeyed, by a terminal.
+        _echo(visible(format_report(m)))
         if analysis:
-            click.echo("")
-            click.echo(format_text(analysis))
+            _echo("")
+            _echo(visible(format_text(analysis)))
     if output:
         click.echo(f"wrote {output}", err=True)
 
@@ -836,7 +918,9 @@ def _queue(db: str) -> Any:
 
 
 def _echo_json(obj: Any) -> None:
-    click.echo(json.dumps(obj, ensure_ascii=False, indent=2, default=str))
+    """JSON on standard output; characters a terminal would obey are ``\\uXXXX`` escapes (the
+    same values once decoded)."""
+    _echo(json_visible(json.dumps(obj, ensure_ascii=False, indent=2, default=str)))
 
 
 @cli.group(context_settings=CONTEXT)
@@ -871,9 +955,9 @@ def queue_list(role: str | None, overdue: bool, merchant: str | None, limit: int
         return
     for t in tasks:
         mark = "OVERDUE " if t["overdue"] else ""
-        click.echo(f"{t['id']:>6}  {mark}{t['status']:8s} {t['role']:20s} due {t['due_at']}  {t['decision']:6s} "
-                   f"risk={t['risk']:.2f}  record={t['record_id']}  merchant={t['merchant_id'] or '-'}  "
-                   f"reviewer={t['reviewer'] or '-'}")
+        _echo(visible(f"{t['id']:>6}  {mark}{t['status']:8s} {t['role']:20s} due {t['due_at']}  {t['decision']:6s} "
+                      f"risk={t['risk']:.2f}  record={t['record_id']}  merchant={t['merchant_id'] or '-'}  "
+                      f"reviewer={t['reviewer'] or '-'}"))
     click.echo(f"{len(tasks)} task(s)", err=True)
 
 
@@ -891,18 +975,19 @@ def queue_claim(role: str, reviewer: str, db: str) -> None:
 
 
 def _show_task(t: dict[str, Any]) -> None:
-    click.echo(f"task {t['id']}  {t['status']}  {t['role']}  due {t['due_at']}{'  OVERDUE' if t['overdue'] else ''}"
-               f"  revisions {t['revisions']}  record {t['record_id']}  merchant {t['merchant_id'] or '-'}")
+    """A task for its reviewer; the merchant's text (and ids, notes) shown through :func:`visible`."""
+    _echo(visible(f"task {t['id']}  {t['status']}  {t['role']}  due {t['due_at']}{'  OVERDUE' if t['overdue'] else ''}"
+                  f"  revisions {t['revisions']}  record {t['record_id']}  merchant {t['merchant_id'] or '-'}"))
     result = t["result"]
     for field, text in t["texts"].items():
         findings = [f for f in result["findings"] if f.get("field") in (None, field)]
         view = ScreeningResultView(result, findings)
         if len(t["texts"]) > 1:
-            click.echo(f"[{field}]")
-        click.echo(_render_text(text or "", view, color=sys.stdout.isatty()))
+            _echo(visible(f"[{field}]"))
+        _echo(_render_text(text if isinstance(text, str) else "", view, color=sys.stdout.isatty()))
     if t.get("decision_record"):
         d = t["decision_record"]
-        click.echo(f"decided: {d['verdict']} by {d['reviewer']}" + (f" ({d['note']})" if d["note"] else ""))
+        _echo(visible(f"decided: {d['verdict']} by {d['reviewer']}" + (f" ({d['note']})" if d["note"] else "")))
 
 
 @queue.command(name="show", context_settings=CONTEXT)
@@ -986,9 +1071,10 @@ def queue_stats(since: str | None, fmt: str, output: str | None, db: str) -> Non
     else:
         text = json.dumps(stats, ensure_ascii=False, indent=2)
     if output:
-        Path(output).write_text(text, encoding="utf-8")
+        with _writing(output):
+            Path(output).write_text(text, encoding="utf-8")
     else:
-        click.echo(text)
+        _echo(text if fmt == "html" else json_visible(text))
 
 
 @queue.command(name="export", context_settings=CONTEXT)
@@ -998,15 +1084,19 @@ def queue_stats(since: str | None, fmt: str, output: str | None, db: str) -> Non
 def queue_export(since: str | None, output: str, db: str) -> None:
     """Decided items as labeled JSONL in the training format (for `train --data`)."""
     rows = _queue(db).export(_since(since))
-    out = sys.stdout if output == "-" else open(output, "w", encoding="utf-8")  # noqa: SIM115
     n = 0
-    try:
-        for row in rows:
-            out.write(dumps(row) + "\n")
-            n += 1
-    finally:
-        if out is not sys.stdout:
-            out.close()
+    with _writing(output):
+        out = sys.stdout if output == "-" else open(output, "w", encoding="utf-8")  # noqa: SIM115
+        try:
+            for row in rows:
+                # Standard output may be a terminal: what it would obey is escaped (same JSON values).
+                line = dumps(row)
+                out.write((json_visible(line) if out is sys.stdout else line) + "\n")
+                n += 1
+            out.flush()
+        finally:
+            if out is not sys.stdout:
+                out.close()
     click.echo(f"{n} decided item(s)", err=True)
 
 
@@ -1112,7 +1202,8 @@ def merchants_cmd(grade: str | None, as_json: bool, db: str) -> None:
         _echo_json(rows)
         return
     for m in rows:
-        click.echo(f"{m['merchant_id']:20s} {m['grade']}  {m['action']}  score={m['score']:g}  updated {m['updated_at']}")
+        _echo(visible(f"{m['merchant_id']:20s} {m['grade']}  {m['action']}  score={m['score']:g}  "
+                      f"updated {m['updated_at']}"))
 
 
 @cli.group(context_settings=CONTEXT)

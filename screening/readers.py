@@ -7,7 +7,16 @@ batch can hold millions of listings.
 
 A row that cannot be read becomes a :class:`BadRecord` in its place instead of an exception, so
 one broken row never loses the others and every input row is accounted for in the output. Only
-file-level problems (unknown format, unreadable header, duplicate column names) raise.
+file-level problems (unknown format, unreadable header, duplicate column names, a file that is not
+the format its name says, a workbook beyond the size limits) raise, as :class:`InputFileError`,
+and they raise from the call to :func:`read_records` itself, before a caller writes anything.
+
+Work is bounded (issue 16): a record (a JSONL line, a CSV row, an xlsx or Parquet row) longer than
+:data:`MAX_RECORD_CHARS` and a cell longer than :data:`MAX_CELL_CHARS` are bad records, and an
+``.xlsx`` is checked before openpyxl opens it: the sizes its zip's central directory declares
+(:data:`MAX_XLSX_BYTES`, :data:`MAX_XLSX_RATIO`) and, in one streaming pass, the length of every
+text in its sheets and shared strings, so that a zip bomb fails in a second with a clear error; a
+Parquet file's column chunks are held to the same limits from its footer.
 
 ``.xlsx`` needs ``openpyxl`` (``screening[excel]``) and ``.parquet`` needs ``pyarrow``
 (``screening[parquet]``); both are imported only when such a file is read.
@@ -29,6 +38,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import IO, Any
 
+from .errors import ScreeningError
+
 FORMATS = ("jsonl", "csv", "tsv", "xlsx", "parquet")
 EXTENSIONS = {
     ".jsonl": "jsonl",
@@ -42,9 +53,23 @@ EXTENSIONS = {
 }
 SNIFF_BYTES = 64 * 1024
 
-# A record (all physical lines of one CSV row) longer than this is reported as bad even when the
-# process raised csv.field_size_limit(): it bounds what an unclosed quote can make us hold.
+# A record (all physical lines of one CSV row, a JSONL line in bytes, all text of an xlsx or Parquet
+# row) longer than this is a bad record; a CSV row even when the process raised
+# csv.field_size_limit(): it bounds what an unclosed quote can make us hold. In an xlsx, one text
+# longer than this stops the whole file before openpyxl reads it (see _check_xlsx).
 MAX_RECORD_CHARS = 4 * 1024 * 1024
+# A cell of an xlsx or Parquet row longer than this (characters; bytes for a binary Parquet value)
+# makes its row a bad record: the screener's own per-text limit (pipeline.MAX_TEXT_CHARS), so a
+# longer cell could not be screened anyway. CSV/TSV fields are bounded by csv.field_size_limit()
+# (131,072 characters unless the process raised it).
+MAX_CELL_CHARS = 2_000_000
+# An .xlsx whose parts declare more than this many bytes unpacked in all, or whose part of more than
+# _RATIO_FLOOR bytes unpacks to more than MAX_XLSX_RATIO times its packed size (exports compress
+# 5 to 20 times; a zip bomb hundreds of times), is refused before openpyxl opens it. The same
+# limits hold for each column chunk of a Parquet file, from its footer, before pyarrow unpacks it.
+MAX_XLSX_BYTES = 2 * 1024**3
+MAX_XLSX_RATIO = 200
+_RATIO_FLOOR = 16 * 1024 * 1024
 
 # Undecodable bytes become lone surrogates U+DC00+byte. Unlike the stock "surrogateescape" this
 # also escapes bytes below 0x80, which broken UTF-16 produces; valid text decoded by any codec never
@@ -61,6 +86,11 @@ def _escape_bytes(err: UnicodeError) -> tuple[str, int]:
 codecs.register_error(_ESCAPE_ERRORS, _escape_bytes)
 _ESCAPED = re.compile("[\udc00-\udfff]")
 _NON_ASCII = bytes(range(0x80, 0x100))
+
+
+class InputFileError(ScreeningError, ValueError):
+    """The input file as a whole cannot be read: its message names the file (and the row) and the
+    problem, on one line. A ``ValueError`` too, as these problems always were."""
 
 
 @dataclass(frozen=True)
@@ -170,11 +200,19 @@ def read_records(
             extension (``jsonl`` for stdin).
         encoding: text encoding for JSONL/CSV/TSV, used as given; ``None`` sniffs it.
 
+    Limits: see :data:`MAX_RECORD_CHARS`, :data:`MAX_CELL_CHARS` (a longer record or cell is a
+    ``BadRecord``) and, for xlsx and Parquet, :data:`MAX_XLSX_BYTES` and :data:`MAX_XLSX_RATIO`. Values come out
+    as JSON values: a binary Parquet value is decoded as UTF-8 (a row with one that is not UTF-8 is a
+    ``BadRecord`` naming the column), dates and times are ISO strings, decimals their digits.
+
     Returns:
-        A generator; the file is opened on the first ``next()`` and closed when the generator is
-        exhausted or closed.
+        A generator. The file is opened and its file-level problems (format, header, limits) are
+        raised by this call, before the first record; it is closed when the generator is exhausted
+        or closed.
 
     Raises:
+        InputFileError: the file is not the format given (an xlsx that is not a zip, a file that
+            is not Parquet), an unreadable or duplicate header, an xlsx beyond the limits.
         ValueError: unknown format or encoding.
         FileNotFoundError: ``path`` does not exist.
         ImportError: xlsx or Parquet without the optional dependency.
@@ -186,13 +224,25 @@ def read_records(
     _check_input(path, encoding)
     if fmt == "xlsx":
         _import_openpyxl("reading")
-        return _read_xlsx(path)
+        return _primed(_read_xlsx(path))
     if fmt == "parquet":
         _import_pyarrow_parquet("reading")
-        return _read_parquet(path)
+        return _primed(_read_parquet(path))
     if fmt == "jsonl":
         return _read_jsonl(path, encoding)
-    return _read_csv(path, "\t" if fmt == "tsv" else ",", encoding)
+    return _primed(_read_csv(path, "\t" if fmt == "tsv" else ",", encoding))
+
+
+_READY: Any = object()
+
+
+def _primed(gen: Iterator[Any]) -> Iterator[Any]:
+    """Run a reader up to its first ``yield _READY`` (file opened, header and limits checked), so that
+    file-level problems raise now; the generator then yields the records."""
+    first = next(gen, None)
+    if first is not _READY:  # pragma: no cover - every primed reader yields _READY first
+        raise AssertionError("reader did not yield _READY first")
+    return gen
 
 
 def _check_input(path: str, encoding: str | None) -> None:
@@ -316,6 +366,8 @@ class LineDecoder:
         """Line ``n`` (its bytes, newline included) as a record; ``None`` for a blank line."""
         if not raw.strip():
             return None
+        if len(raw) - raw.endswith(b"\n") - raw.endswith(b"\r\n") > MAX_RECORD_CHARS:
+            return BadRecord(f"line longer than {MAX_RECORD_CHARS:,} bytes (readers.MAX_RECORD_CHARS)")
         try:
             line = raw.decode(self.codec)
         except UnicodeDecodeError as e:
@@ -349,21 +401,30 @@ class JsonlInput:
         A block ends with b"\\n" except perhaps the last one of the input; it holds what one read of
         up to ``size`` bytes returned, cut after its last newline (a line longer than that is read
         on until its end). The number of lines in a block is ``block.count(b"\\n")`` but for the
-        last one, which may lack the newline.
+        last one, which may lack the newline. A line longer than :data:`MAX_RECORD_CHARS` bytes is
+        not held whole: only its first ``MAX_RECORD_CHARS + 1`` bytes are kept, enough for
+        :meth:`LineDecoder.record` to report it as too long.
         """
         if self.decoder is None:
             raise ValueError(f"{_display(self.encoding)} input cannot be read as blocks of lines")
         line = 1
         carry: list[bytes] = []
+        carried = 0
         stream = self._src.stream
         while data := stream.read1(size):
             cut = data.rfind(b"\n") + 1
             if not cut:
-                carry.append(data)
+                if carried <= MAX_RECORD_CHARS:  # past the limit the rest of the line is dropped
+                    part = data[: MAX_RECORD_CHARS + 1 - carried]
+                    carry.append(part)
+                    carried += len(part)
                 continue
             head = data if cut == len(data) else data[:cut]
+            if carried > MAX_RECORD_CHARS:
+                head = head[head.find(b"\n"):]  # the end of the too long line, its newline kept
             block = b"".join([*carry, head]) if carry else head
             carry = [data[cut:]] if cut < len(data) else []
+            carried = len(data) - cut
             yield line, block
             line += block.count(b"\n")
         if carry:
@@ -377,7 +438,12 @@ class JsonlInput:
             return
         shown = _display(self.encoding)
         text = io.TextIOWrapper(self._src.stream, encoding=self.encoding, errors=_ESCAPE_ERRORS, newline="\n")
-        for n, line in enumerate(text, 1):
+        for n, line in enumerate(iter(lambda: text.readline(MAX_RECORD_CHARS + 1), ""), 1):
+            if len(line) > MAX_RECORD_CHARS and not line.endswith("\n"):
+                while (rest := text.readline(MAX_RECORD_CHARS + 1)) and not rest.endswith("\n"):
+                    pass  # the rest of a too long line, never held whole
+                yield n, BadRecord(f"line longer than {MAX_RECORD_CHARS:,} characters (readers.MAX_RECORD_CHARS)")
+                continue
             if not line.strip():
                 continue
             if _ESCAPED.search(line):
@@ -479,6 +545,8 @@ def _read_csv(path: str, delimiter: str, encoding: str | None) -> Iterator[tuple
             try:
                 fields = next(reader)
             except StopIteration:
+                if header is None:
+                    yield _READY  # no header, no records
                 return
             except (csv.Error, _RecordTooLong) as e:
                 n += 1
@@ -493,7 +561,7 @@ def _read_csv(path: str, delimiter: str, encoding: str | None) -> Iterator[tuple
                 else:
                     message = str(e)
                 if header is None:
-                    raise ValueError(f"{path}: row {n}: cannot read the header: {message}") from None
+                    raise InputFileError(f"{_name(path)}: row {n}: cannot read the header: {message}") from None
                 yield n, BadRecord(message)
                 continue
             n += 1
@@ -501,6 +569,7 @@ def _read_csv(path: str, delimiter: str, encoding: str | None) -> Iterator[tuple
                 continue
             if header is None:
                 header = _header(path, n, fields, shown)
+                yield _READY
                 continue
             if any(_ESCAPED.search(f) for f in fields):
                 yield n, BadRecord(f"undecodable bytes for encoding {shown}")
@@ -512,9 +581,14 @@ def _read_csv(path: str, delimiter: str, encoding: str | None) -> Iterator[tuple
         src.close()
 
 
+def _name(path: str) -> str:
+    """The input as messages name it."""
+    return "standard input" if path == "-" else path
+
+
 def _header(path: str, n: int, fields: list[str], encoding: str) -> list[str]:
     if any(_ESCAPED.search(f) for f in fields):
-        raise ValueError(f"{path}: row {n}: the header has undecodable bytes for encoding {encoding}")
+        raise InputFileError(f"{_name(path)}: row {n}: the header has undecodable bytes for encoding {encoding}")
     names = [f.lstrip("\ufeff").strip() for f in fields]
     _check_unique(path, n, names)
     return names
@@ -524,7 +598,7 @@ def _check_unique(path: str, n: int, names: list[str]) -> None:
     seen: set[str] = set()
     for name in names:
         if name and name in seen:
-            raise ValueError(f"{path}: row {n}: column {name!r} appears twice in the header")
+            raise InputFileError(f"{_name(path)}: row {n}: column {name!r} appears twice in the header")
         seen.add(name)
 
 
@@ -539,26 +613,177 @@ def _seekable_path(path: str) -> tuple[Any, IO[bytes] | None]:
     return tmp, tmp
 
 
-def _read_xlsx(path: str) -> Iterator[tuple[int, dict[str, Any] | BadRecord]]:
+class _BadCell(Exception):
+    pass
+
+
+def _plain(value: Any, column: str) -> Any:
+    """A cell value as a JSON value (what the writers serialize): binary as UTF-8 text, dates and times
+    as ISO strings, decimals as their digits; raises :class:`_BadCell` for binary that is not
+    UTF-8 and for a cell longer than :data:`MAX_CELL_CHARS`."""
+    if isinstance(value, str):
+        if len(value) > MAX_CELL_CHARS:
+            raise _BadCell(f"column {column!r}: {len(value):,} characters, more than the limit of "
+                           f"{MAX_CELL_CHARS:,} (readers.MAX_CELL_CHARS)")
+        return value
+    if value is None or isinstance(value, (bool, int, float)):
+        return value
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        data = bytes(value)
+        if len(data) > MAX_CELL_CHARS:
+            raise _BadCell(f"column {column!r}: binary value of {len(data):,} bytes, more than the limit of "
+                           f"{MAX_CELL_CHARS:,} (readers.MAX_CELL_CHARS)")
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError as e:
+            raise _BadCell(f"column {column!r}: binary value is not UTF-8 text ({e.reason} at byte {e.start})") from None
+    if isinstance(value, (list, tuple)):
+        return [_plain(v, column) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _plain(v, column) for k, v in value.items()}
+    if hasattr(value, "isoformat"):  # datetime, date, time
+        return value.isoformat()
+    return str(value)  # Decimal, timedelta and the like: their own notation
+
+
+def _plain_row(cells: Iterator[tuple[str, Any]]) -> dict[str, Any] | BadRecord:
+    """A row as a record of JSON values (an empty cell an empty string), or the first bad cell's
+    ``BadRecord``; a row whose text is longer than :data:`MAX_RECORD_CHARS` in all is bad too."""
+    record: dict[str, Any] = {}
+    size = 0
+    try:
+        for name, value in cells:
+            v = "" if value is None else _plain(value, name)
+            size += len(v) if isinstance(v, str) else 0
+            record[name] = v
+    except _BadCell as e:
+        return BadRecord(str(e))
+    if size > MAX_RECORD_CHARS:
+        return BadRecord(f"row of {size:,} characters, more than the limit of {MAX_RECORD_CHARS:,} "
+                         "(readers.MAX_RECORD_CHARS)")
+    return record
+
+
+def _check_xlsx(target: Any, path: str) -> None:
+    """Refuse, before openpyxl opens it, an .xlsx that is not a zip or would unpack beyond the limits.
+
+    First the central directory: the unpacked sizes its parts declare (Python's zipfile never
+    unpacks more than a part declares). Then one streaming pass over the sheets and the shared
+    strings (which openpyxl holds whole), counting the characters of each text without keeping
+    them: a text longer than :data:`MAX_RECORD_CHARS` stops the file, naming its part and row.
+    """
+    import zipfile
+
+    try:
+        zf = zipfile.ZipFile(target)
+    except (zipfile.BadZipFile, EOFError):
+        raise InputFileError(f"{_name(path)}: not an .xlsx workbook (not a zip archive)") from None
+    try:
+        parts = zf.infolist()
+        total = sum(p.file_size for p in parts)
+        if total > MAX_XLSX_BYTES:
+            raise InputFileError(f"{_name(path)}: its parts unpack to {total:,} bytes, more than the limit of "
+                                 f"{MAX_XLSX_BYTES:,} (readers.MAX_XLSX_BYTES); not read")
+        for p in parts:
+            ratio = p.file_size / max(1, p.compress_size)
+            if p.file_size > _RATIO_FLOOR and ratio > MAX_XLSX_RATIO:
+                raise InputFileError(
+                    f"{_name(path)}: {p.filename} unpacks to {p.file_size:,} bytes, {ratio:.0f} times its packed size "
+                    f"(more than readers.MAX_XLSX_RATIO = {MAX_XLSX_RATIO}): a zip bomb, not read")
+        for p in parts:
+            # A part of at most MAX_RECORD_CHARS bytes cannot hold a longer text: not parsed twice.
+            # Every large XML part, wherever the workbook's relationships put its sheets.
+            if p.file_size > MAX_RECORD_CHARS and p.filename.lower().endswith((".xml", ".rels")):
+                _check_xml_texts(zf, p, path)
+    except zipfile.BadZipFile as e:
+        raise InputFileError(f"{_name(path)}: damaged .xlsx workbook ({e})") from None
+    finally:
+        zf.close()
+
+
+def _check_xml_texts(zf: Any, part: Any, path: str) -> None:
+    """Stream one XML part, counting the characters of each text node; refuse a DTD (no workbook
+    has one; entities could expand) and a text longer than :data:`MAX_RECORD_CHARS`."""
+    import zlib
+    from xml.parsers import expat
+
+    parser = expat.ParserCreate()
+    state = {"row": "?", "chars": 0}
+
+    def start(tag: str, attrs: dict[str, str]) -> None:
+        # A text node holds no tag: counting from each start tag bounds every one of them.
+        if tag == "row" or tag.endswith(":row"):
+            state["row"] = attrs.get("r", "?")
+        state["chars"] = 0
+
+    def data(text: str) -> None:
+        state["chars"] += len(text)
+        if state["chars"] > MAX_RECORD_CHARS:
+            where = f"row {state['row']}" if "worksheets/" in part.filename else "a shared string"
+            raise InputFileError(f"{_name(path)}: {part.filename}: {where} has a text of more than "
+                                 f"{MAX_RECORD_CHARS:,} characters (readers.MAX_RECORD_CHARS); not read")
+
+    def doctype(*args: Any) -> None:
+        raise InputFileError(f"{_name(path)}: {part.filename}: has a DTD, which no workbook has; not read")
+
+    parser.StartElementHandler = start
+    parser.CharacterDataHandler = data
+    parser.StartDoctypeDeclHandler = doctype
+    try:
+        with zf.open(part) as f:
+            while chunk := f.read(1 << 20):
+                parser.Parse(chunk, False)
+            parser.Parse(b"", True)
+    except expat.ExpatError as e:
+        raise InputFileError(f"{_name(path)}: {part.filename}: not well-formed XML ({expat.errors.messages[e.code]}, "
+                             f"line {e.lineno})") from None
+    except (zlib.error, EOFError) as e:
+        raise InputFileError(f"{_name(path)}: {part.filename}: damaged ({e})") from None
+
+
+def _load_workbook(target: Any, path: str) -> Any:
+    """The workbook, read-only, after :func:`_check_xlsx`; openpyxl's errors as one line."""
     openpyxl = _import_openpyxl("reading")
-    target, tmp = _seekable_path(path)
+    _check_xlsx(target, path)
+    if hasattr(target, "seek"):
+        target.seek(0)
     try:
         wb = openpyxl.load_workbook(target, read_only=True, data_only=True)
+        if not wb.worksheets:
+            wb.close()
+            raise InputFileError(f"{_name(path)}: the workbook has no worksheet")
+        return wb
+    except InputFileError:
+        raise
+    except Exception as e:  # noqa: BLE001 - InvalidFileException, KeyError for a missing part, XML errors ...
+        raise InputFileError(f"{_name(path)}: not a readable .xlsx workbook ({type(e).__name__}: {e})") from None
+
+
+def _read_xlsx(path: str) -> Iterator[Any]:
+    target, tmp = _seekable_path(path)
+    try:
+        wb = _load_workbook(target, path)
         try:
             ws = wb.worksheets[0]
             # Exporters often write a wrong <dimension>; trusting it would cut columns off.
             ws.reset_dimensions()
+            rows = enumerate(ws.iter_rows(values_only=True), 1)
             header: list[str] | None = None
-            for n, row in enumerate(ws.iter_rows(values_only=True), 1):
+            for n, row in rows:
                 if all(v is None or v == "" for v in row):
                     continue
-                if header is None:
-                    header = ["" if v is None else str(v).lstrip("\ufeff").strip() for v in row]
-                    _check_unique(path, n, header)
+                header = ["" if v is None else str(v).lstrip("\ufeff").strip() for v in row]
+                _check_unique(path, n, header)
+                break
+            yield _READY
+            if header is None:
+                return
+            for n, row in rows:
+                if all(v is None or v == "" for v in row):
                     continue
                 # Rows may stop at their last value; an empty cell is an empty string, as in CSV.
-                cells = ["" if v is None else v for v in row] + [""] * (len(header) - len(row))
-                yield n, {name: value for name, value in zip(header, cells) if name}
+                cells = list(row) + [None] * (len(header) - len(row))
+                yield n, _plain_row((name, value) for name, value in zip(header, cells) if name)
         finally:
             wb.close()
     finally:
@@ -566,18 +791,55 @@ def _read_xlsx(path: str) -> Iterator[tuple[int, dict[str, Any] | BadRecord]]:
             tmp.close()
 
 
-def _read_parquet(path: str) -> Iterator[tuple[int, dict[str, Any] | BadRecord]]:
+def _parquet_file(target: Any, path: str, check: bool = True) -> Any:
+    """The open Parquet file; with ``check``, refused when one of its column chunks declares more
+    than :data:`MAX_XLSX_BYTES` bytes unpacked, or over 16 MiB at more than :data:`MAX_XLSX_RATIO`
+    times its packed size (a compression bomb: pyarrow would unpack it whole)."""
     pq = _import_pyarrow_parquet("reading")
-    target, tmp = _seekable_path(path)
+    import pyarrow as pa
+
     try:
         pf = pq.ParquetFile(target)
+    except (pa.ArrowException, OSError) as e:
+        raise InputFileError(f"{_name(path)}: not a Parquet file ({e})") from None
+    if not check:
+        return pf
+    md = pf.metadata
+    for g in range(md.num_row_groups):
+        group = md.row_group(g)
+        for c in range(group.num_columns):
+            chunk = group.column(c)
+            size, packed = chunk.total_uncompressed_size, max(1, chunk.total_compressed_size)
+            if size > MAX_XLSX_BYTES or (size > _RATIO_FLOOR and size / packed > MAX_XLSX_RATIO):
+                pf.close()
+                raise InputFileError(
+                    f"{_name(path)}: column {chunk.path_in_schema!r} of row group {g + 1} unpacks to {size:,} bytes, "
+                    f"{size / packed:.0f} times its packed size (limits readers.MAX_XLSX_BYTES, "
+                    "readers.MAX_XLSX_RATIO): a compression bomb, not read")
+    return pf
+
+
+def _read_parquet(path: str) -> Iterator[Any]:
+    import pyarrow as pa
+
+    target, tmp = _seekable_path(path)
+    try:
+        pf = _parquet_file(target, path)
         try:
+            yield _READY
             n = 0
-            for batch in pf.iter_batches(batch_size=1000):
+            batches = pf.iter_batches(batch_size=1000)
+            while True:
+                try:
+                    batch = next(batches, None)
+                except (pa.ArrowException, OSError) as e:
+                    raise InputFileError(f"{_name(path)}: rows after {n}: damaged Parquet data ({e})") from None
+                if batch is None:
+                    return
                 for record in batch.to_pylist():
                     n += 1
                     # A null is an empty cell: an empty string, as in CSV and xlsx.
-                    yield n, {k: "" if v is None else v for k, v in record.items()}
+                    yield n, _plain_row(iter(record.items()))
         finally:
             pf.close()
     finally:
@@ -606,8 +868,7 @@ def peek_columns(path: str, fmt: str | None = None, *, encoding: str | None = No
     if fmt is None:
         fmt = detect_format(path)
     if fmt == "parquet":
-        pq = _import_pyarrow_parquet("reading")
-        pf = pq.ParquetFile(path)
+        pf = _parquet_file(path, path, check=False)
         try:
             return list(pf.schema_arrow.names)
         finally:
@@ -642,14 +903,13 @@ def _csv_header(path: str, delimiter: str, encoding: str | None) -> list[str] | 
                 return [name for name in _header(path, n, fields, _display(src.encoding)) if name]
         return None
     except csv.Error as e:
-        raise ValueError(f"{path}: cannot read the header: {e}") from None
+        raise InputFileError(f"{path}: cannot read the header: {e}") from None
     finally:
         src.close()
 
 
 def _xlsx_header(path: str) -> list[str] | None:
-    openpyxl = _import_openpyxl("reading")
-    wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    wb = _load_workbook(path, path)
     try:
         ws = wb.worksheets[0]
         ws.reset_dimensions()

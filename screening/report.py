@@ -236,9 +236,14 @@ class HtmlReportWriter:
 
         Raises:
             ValueError: ``limit`` is negative.
+            OutputError: ``path`` is a symbolic link or not a regular file: it is never replaced
+                (screening.writers.check_target).
         """
         if limit < 0:
             raise ValueError("limit must be >= 0")
+        from .writers import check_target
+
+        check_target(path, "report")
         self.path = os.fspath(path)
         self.title = title
         self.limit = limit
@@ -288,17 +293,17 @@ class HtmlReportWriter:
         omitted = self.omitted
         rows = [(item, result) for _, _, item, result in sorted(self._heap, reverse=True)]
         page = render_report(rows, self._tally.to_dict(), title=self.title, omitted=omitted)
-        # Write beside the target and rename, so a reader never sees half a report (open(), not
-        # mkstemp, so the file gets the usual umask permissions rather than 0600).
-        tmp = f"{self.path}.{os.getpid()}.tmp"
+        # Written beside the target and renamed over it, so a reader never sees half a report and a
+        # failure leaves the previous report; a link or a device at the target is never replaced.
+        from .writers import AtomicFile
+
+        out = AtomicFile(self.path, what="report")
         try:
-            with open(tmp, "w", encoding="utf-8", newline="\n") as fh:
-                fh.write(page)
-            os.replace(tmp, self.path)
+            out.file.write(page.encode("utf-8"))
         except BaseException:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
+            out.discard()
             raise
+        out.commit()
         self._closed = True
         self._omitted_at_close = omitted
         self._heap = []
@@ -309,7 +314,15 @@ class HtmlReportWriter:
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        self.close()
+        if exc_type is None:
+            self.close()
+        else:  # an interrupted or failed scan: the previous report stays as it was
+            self.abort()
+
+    def abort(self) -> None:
+        """Give the report up without writing it; the file at ``path`` stays as it was."""
+        self._closed = True
+        self._heap = []
 
 
 # ---------------------------------------------------------------------------------------- charts

@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import os
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, timezone
@@ -46,6 +47,67 @@ def _iso(ts: float | None, tz: Any) -> str | None:
 def content_hash(texts: dict[str, Any]) -> str:
     """A stable hash of a record's texts (to tell an edit from a re-scan of the same copy)."""
     return hashlib.sha256(json.dumps(texts, ensure_ascii=False, sort_keys=True).encode("utf-8", "surrogatepass")).hexdigest()
+
+
+class ScanIntake:
+    """The intake of one scan's results, in input order, resumable exactly.
+
+    Results are buffered and stored in batches (``full`` says when the scan should call
+    :meth:`flush`, after flushing its output). Each batch and the number of the scan's records
+    taken so far are committed in one transaction, under the output's path in the store's
+    ``meta`` table: after a kill, :meth:`taken` says exactly where the store stopped, and the
+    resumed scan takes the records its output holds beyond it. A fresh scan starts the count at 0.
+    Intake is idempotent besides (:meth:`ReviewQueue.intake`), so a count that is lost (another
+    database, an output moved) costs time, not tasks.
+    """
+
+    def __init__(self, queue: ReviewQueue, output: str, *, resume: bool, batch: int = 500,
+                 actor: str = "screener") -> None:
+        self.queue = queue
+        self.key = "scan:" + (output if output == "-" else os.path.realpath(output))
+        self.batch = batch
+        self.actor = actor
+        self.opened = 0  # records under review in a task, among those taken by this run
+        self._buf: list[tuple[dict[str, Any], dict[str, Any]]] = []
+        self._taken: int | None = None
+        if resume:
+            row = queue.store.query("SELECT value FROM meta WHERE key=?", (self.key,))
+            if row:
+                self._taken = int(json.loads(row[0]["value"])["records"])
+        else:
+            with queue.store.transaction() as conn:
+                self._save(conn, 0)
+        self._count = self._taken or 0
+
+    def _save(self, conn: Any, records: int) -> None:
+        conn.execute("INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value=excluded.value",
+                     (self.key, json.dumps({"records": records})))
+
+    def taken(self) -> int | None:
+        """How many of the scan's first records the store took before this run (None: not known)."""
+        return self._taken
+
+    @property
+    def full(self) -> bool:
+        """Whether a batch is waiting to be stored."""
+        return len(self._buf) >= self.batch
+
+    def add(self, item: dict[str, Any], result: dict[str, Any]) -> None:
+        """Take the next record of the scan (stored at the next :meth:`flush`)."""
+        self._buf.append((item, result))
+
+    def flush(self) -> None:
+        """Store the buffered records and the count of the scan's records taken, in one transaction."""
+        if not self._buf:
+            return
+        q = self.queue
+        with q.store.transaction() as conn:
+            now = q._now()
+            for it, res in self._buf:
+                self.opened += q._intake(conn, it, res, self.actor, now) is not None
+            self._save(conn, self._count + len(self._buf))
+        self._count += len(self._buf)
+        self._buf.clear()
 
 
 class ReviewQueue:
@@ -100,6 +162,12 @@ class ReviewQueue:
         if open_task is None and result["decision"] == "pass":
             return None  # nothing for a person: a passing record is not stored
         digest = content_hash(texts)
+        stored = json.dumps(result, ensure_ascii=False)
+        # Idempotent per record version: the same texts with the same result (the same screening,
+        # due time included) taken again, as a resumed scan does, is not a new version.
+        if conn.execute("SELECT 1 FROM items WHERE record_id=? AND content_hash=? AND result=? LIMIT 1",
+                        (record_id, digest, stored)).fetchone() is not None:
+            return int(open_task["id"]) if open_task is not None else None
         latest = conn.execute(
             "SELECT id, content_hash FROM items WHERE record_id=? ORDER BY id DESC LIMIT 1", (record_id,)
         ).fetchone()
@@ -110,7 +178,7 @@ class ReviewQueue:
             " decision, severity, risk, versions, previous_item_id, screened_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (record_id, item.get("merchant_id"), item.get("content_type", "listing"),
              item.get("product_category", "general"), json.dumps(texts, ensure_ascii=False), digest,
-             json.dumps(result, ensure_ascii=False), result["decision"], result["severity"], float(result["risk"]),
+             stored, result["decision"], result["severity"], float(result["risk"]),
              json.dumps(result.get("versions", {}), ensure_ascii=False),
              latest["id"] if latest is not None else None, now),
         )
@@ -132,6 +200,11 @@ class ReviewQueue:
         self.store.audit(conn, now, actor, "created", cur.lastrowid, item_id, role=route["role"],
                          decision=result["decision"])
         return int(cur.lastrowid)
+
+    # ------------------------------------------------------------------ scans
+    def scan_intake(self, output: str, *, resume: bool, batch: int = 500, actor: str = "screener") -> ScanIntake:
+        """The intake of one catalogue scan into ``output`` (see :class:`ScanIntake`)."""
+        return ScanIntake(self, output, resume=resume, batch=batch, actor=actor)
 
     # ------------------------------------------------------------------ reviewers
     def list(self, *, role: str | None = None, overdue: bool = False, merchant: str | None = None,

@@ -15,10 +15,21 @@ A plain function library; the CLI's ``scan`` command is a thin layer over :func:
   to the contract's codes (screening/vocabulary.py). A name not known is screened as ``general``
   (the screener then infers the category from the text) or the default content type, never left
   unscreened; the result's ``notes`` and the summary say so.
-- ``resume`` continues an interrupted scan: results already written are kept (their ids are
-  checked against the input), a half-written last line is cut off, and screening goes on from
-  the next record. Formats that cannot be appended (xlsx, parquet, html, csv) are written from a
-  JSONL checkpoint beside the output when the scan completes.
+- Never destroy what the scan did not create: an output that is the input (the same file by
+  any path), a symbolic link or not a regular file (``/dev/stdout`` as a path: use ``-o -``) is
+  refused before anything is read (:func:`check_output_path`). Results go to a checkpoint beside
+  the output (``OUT.partial.jsonl``) that replaces the output only when the scan is complete (a
+  rename for JSONL; the other formats are written from it to a temporary file renamed over the
+  output): an interrupted or failed scan leaves the previous output as it was.
+- ``resume`` continues an interrupted scan from its checkpoint: results already written are kept
+  (their ids are checked against the input), a half-written last line is cut off, and screening
+  goes on from the next record. A JSONL output without a checkpoint (written in place by an
+  earlier version) is resumed by copying its complete lines into a new checkpoint; the output
+  itself is not written to.
+- With a review queue (``queue``), a resumed scan opens exactly the tasks an uninterrupted scan
+  opens: the output is flushed before each batch of intake is committed, the store records how
+  many of the scan's records it took in the same transaction, and the resume takes the records
+  the output holds beyond that point (intake is idempotent per record version besides).
 """
 
 from __future__ import annotations
@@ -36,13 +47,14 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, Protocol, TextIO
 
 from . import heap
 from .errors import InputError, ScreeningError
 from .pipeline import Screener
 from .readers import BLOCK_BYTES, BadRecord, LineDecoder, detect_format, open_jsonl, peek_columns, read_records
 from .tally import Tally
+from .terminal import visible
 from .types import ScreeningResult
 from .vocabulary import Vocabulary, bundled_vocabulary
 
@@ -260,8 +272,10 @@ class Summary(Tally):
         used = {"product_category": "general", "content_type": "the default content type"}
         names = f"category names {self.category_names}; " if self.category_names else ""
         for field_name, counts in d["unknown_names"].items():
+            # (the names are the merchant's data: escapes must not reach the terminal)
+            shown = {visible(k): v for k, v in counts.items()}
             lines.append(line(f"unknown {field_name} names (screened as {used.get(field_name, 'the default')}; "
-                              f"{names}name them with --category-map)", counts))
+                              f"{names}name them with --category-map)", shown))
         return "\n".join(lines)
 
 
@@ -666,14 +680,78 @@ def output_format(path: str, fmt: str | None) -> str:
     return formats[ext]
 
 
-def _complete_lines(path: Path) -> list[bytes]:
-    """The complete lines of a JSONL file; a half-written last line is cut off the file."""
+def checkpoint_path(output_path: str) -> Path:
+    """The file a scan into ``output_path`` writes its results to as it goes (beside the output):
+    renamed over the output at the end (JSONL) or turned into it (the other formats), and read
+    back by ``--resume`` after an interruption."""
+    return Path(f"{output_path}.partial.jsonl")
+
+
+def check_output_path(input_path: str, output_path: str) -> None:
+    """Refuse, before anything is read or written, an output that would destroy a file the scan
+    did not create: the input itself (the same path, another path to it, a link to it: the same
+    device and inode), a symbolic link, or something that is not a regular file (a device such as
+    ``/dev/stdout`` given as a path, a FIFO, a directory; standard output is ``-o -``). The same
+    holds for the checkpoint beside the output (:func:`checkpoint_path`).
+
+    Raises:
+        ScanError: with what is wrong and what to do instead.
+    """
+    if output_path == "-":
+        return
+    from .writers import OutputError, check_target, same_file
+
+    for path, what in ((output_path, "output"), (str(checkpoint_path(output_path)), "checkpoint")):
+        try:
+            check_target(path, what)
+        except OutputError as e:
+            raise ScanError(str(e)) from None
+        if input_path != "-" and same_file(input_path, path):
+            raise ScanError(f"the {what} {path} is the input {input_path} (the same file): the scan would replace "
+                            "what it reads; write the results to another file")
+
+
+def _complete_lines(path: Path, cut: bool = True) -> list[bytes]:
+    """The complete lines of a JSONL file; a half-written last line is cut off the file (``cut``:
+    only for the scan's own checkpoint)."""
     data = path.read_bytes()
-    cut = data.rfind(b"\n") + 1
-    if cut != len(data):
+    end = data.rfind(b"\n") + 1
+    if cut and end != len(data):
         with path.open("r+b") as f:
-            f.truncate(cut)
-    return data[:cut].splitlines()
+            f.truncate(end)
+    return data[:end].splitlines()
+
+
+def _checkpoint_result(rec: Any, direct: bool) -> dict[str, Any]:
+    """The result in a checkpoint line: the line itself (JSONL output), or its ``result`` (the
+    other formats, whose lines hold the record and its result)."""
+    if not isinstance(rec, dict):
+        raise ValueError("not a JSON object")  # noqa: TRY004 - reported as a damaged line
+    paired = "item" in rec and "result" in rec
+    if direct:
+        if paired:
+            raise ValueError("a record and its result: the checkpoint of another output format")
+        return rec
+    if not paired or not isinstance(rec["result"], dict):
+        raise ValueError("not a record and its result")
+    return rec["result"]
+
+
+def _open_checkpoint(path: Path, start: list[bytes] | None) -> TextIO:
+    """Open the checkpoint: appended to when resuming, else new (``start``: the lines to begin a
+    new one with). Never through a link (checked first, and O_NOFOLLOW)."""
+    from .writers import OutputError, check_target
+
+    try:
+        check_target(path, "checkpoint")
+    except OutputError as e:
+        raise ScanError(str(e)) from None
+    flags = os.O_WRONLY | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+    flags |= os.O_APPEND if start is None else os.O_TRUNC
+    f = open(os.open(path, flags, 0o666), "w", encoding="utf-8", newline="\n")  # noqa: SIM115 - closed by the scan
+    if start:
+        f.buffer.write(b"".join(line + b"\n" for line in start))
+    return f
 
 
 def _open_result_writer(path: str, fmt: str, *, report_limit: int, title: str) -> Any:
@@ -684,6 +762,21 @@ def _open_result_writer(path: str, fmt: str, *, report_limit: int, title: str) -
     from .writers import open_writer
 
     return open_writer(path, fmt)
+
+
+class QueueIntake(Protocol):
+    """Where a scan with a review queue sends its results (screening.review.ScanIntake)."""
+
+    full: bool
+
+    def taken(self) -> int | None:
+        """How many of the scan's first records the store already holds (None: not known)."""
+
+    def add(self, item: dict[str, Any], result: dict[str, Any]) -> None:
+        """Take one record's result (buffered; ``full`` says when to :meth:`flush`)."""
+
+    def flush(self) -> None:
+        """Store the buffered results, and how far the scan got, in one transaction."""
 
 
 def scan_file(
@@ -703,16 +796,27 @@ def scan_file(
     report_limit: int = 5000,
     on_result: Callable[[dict[str, Any], dict[str, Any]], None] | None = None,
     block_size: int = BLOCK_BYTES,
+    queue: QueueIntake | None = None,
 ) -> Summary:
     """Scan ``input_path`` into ``output_path``; see the module docstring.
 
     ``block_size``: bytes per unit of work when a JSONL input goes to the workers as blocks of
     lines (a fresh scan with several workers and no ``on_result``).
 
+    ``queue``: the review queue's intake (screening.review.ScanIntake). Every record written to
+    the output is taken, in order, after the output holds it; a resumed scan takes the records
+    the output holds and the store does not yet (and none twice), so that it opens exactly the
+    tasks an uninterrupted scan opens.
+
+    The results go to the checkpoint beside the output (:func:`checkpoint_path`), which becomes
+    the output only when the scan is complete: an interrupted or failed scan leaves the previous
+    output as it was. The checkpoint is kept for ``--resume`` when results were written to it.
+
     Raises:
         MissingColumns: the input lacks the id or a text column (:func:`check_columns`), checked
             before anything is screened or written.
-        ScanError: unknown formats, or an existing output that does not match the input.
+        ScanError: unknown formats, an output that is the input, a link or not a regular file
+            (:func:`check_output_path`), or an existing output that does not match the input.
     """
     try:
         in_fmt = input_format or ("jsonl" if input_path == "-" else detect_format(input_path))
@@ -722,24 +826,48 @@ def scan_file(
     where = "line" if in_fmt == "jsonl" else "row"
     if output_path == "-" and (resume or out_fmt != "jsonl"):
         raise ScanError("--resume and formats other than jsonl need an output file (-o FILE)")
+    check_output_path(input_path, output_path)
     check_columns(input_path, in_fmt, fields, encoding)
-    # JSONL is written directly; the other formats are built from a JSONL checkpoint at the end.
+    # JSONL checkpoints hold the output's lines (renamed over it at the end); the other formats'
+    # hold each record and its result, to build the output from at the end.
     direct = out_fmt == "jsonl"
-    checkpoint = None if direct or output_path == "-" else Path(f"{output_path}.partial.jsonl")
-    log = Path(output_path) if direct and output_path != "-" else checkpoint
+    log = None if output_path == "-" else checkpoint_path(output_path)
 
     # The results of an interrupted scan: their ids, checked against the input, and their counts.
     done_ids: list[str | None] = []
     done_keys: list[tuple[Any, ...]] = []
-    if log is not None and log.exists():
-        if resume:
-            for raw in _complete_lines(log):
-                rec = json.loads(raw)
-                result = (rec.get("result") or rec) if checkpoint else rec
-                done_ids.append(result.get("id"))
-                done_keys.append(Summary.key(result))
+    start: list[bytes] | None = []  # None: the checkpoint is appended to
+    if log is not None and resume:
+        if log.exists():
+            lines, source, start = _complete_lines(log), log, None
+        elif direct and Path(output_path).exists():
+            # An output written in place (by an earlier version, or a complete one): its complete
+            # lines start the checkpoint; the output itself is replaced only at the end.
+            lines = _complete_lines(Path(output_path), cut=False)
+            source, start = Path(output_path), lines
         else:
-            log.unlink()
+            lines, source = [], log
+    else:
+        lines, source = [], log
+    # The queue takes, on resume, the records the output holds from where the store stopped.
+    taken = 0 if queue is None else min(queue.taken() or 0, len(lines)) if resume else 0
+    owed: list[bytes] = []  # the lines of the results in the output not yet in the store, from `taken` on
+    for k, raw in enumerate(lines):
+        try:
+            result = _checkpoint_result(json.loads(raw), direct)
+        except ValueError as e:
+            raise ScanError(f"cannot resume: line {k + 1} of {source} is not a result ({e}); the file is damaged: "
+                            "scan again without --resume") from None
+        done_ids.append(result.get("id"))
+        done_keys.append(Summary.key(result))
+        if queue is not None and k >= taken:
+            owed.append(raw)
+    # Records beyond what the output holds that the store took already (the output lost its
+    # last writes): screened and written again, not taken again.
+    skip_until = 0
+    if queue is not None and resume:
+        skip_until = max(len(lines), queue.taken() or 0)
+    lines = []
 
     summary = Summary(category_names=fields.vocabulary.version)
     # The estimate reads the whole input once more: only for a progress line someone sees.
@@ -750,11 +878,22 @@ def scan_file(
     # per record the better the workers scale. Otherwise the records are read and mapped here
     # (those of an interrupted scan are checked here, the review queue's intake takes each record
     # here, and UTF-16/32 lines cannot be cut out of the bytes).
-    source = None
-    if in_fmt == "jsonl" and workers > 1 and on_result is None and not done_ids:
-        source = open_jsonl(input_path, encoding)
-    decoder = source.decoder if source is not None else None
-    records = read_records(input_path, in_fmt, encoding=encoding) if source is None else source.records()
+    source_blocks = None
+    if in_fmt == "jsonl" and workers > 1 and on_result is None and queue is None and not done_ids:
+        source_blocks = open_jsonl(input_path, encoding)
+    decoder = source_blocks.decoder if source_blocks is not None else None
+    records = read_records(input_path, in_fmt, encoding=encoding) if source_blocks is None else source_blocks.records()
+    sink: TextIO | None = None
+
+    def take(it: dict[str, Any], result: dict[str, Any]) -> None:
+        # The output holds the record before the store does: a kill between the two leaves the
+        # store behind the output, and the resume takes what it lacks.
+        assert queue is not None
+        queue.add(it, result)
+        if queue.full:
+            if sink is not None:
+                sink.flush()
+            queue.flush()
 
     def fresh_items() -> Iterator[dict[str, Any]]:
         for i, (n, raw) in enumerate(records):
@@ -764,65 +903,100 @@ def scan_file(
                 continue
             if it["id"] != done_ids[i]:  # already screened: only its id is checked
                 raise ScanError(
-                    f"cannot resume: result {i + 1} in {log} has id {done_ids[i]!r} but the input's "
+                    f"cannot resume: result {i + 1} in {source} has id {done_ids[i]!r} but the input's "
                     f"{it['where']} has id {it['id']!r}; scan again without --resume"
                 )
+            if queue is not None and i >= taken:
+                take(it, _checkpoint_result(json.loads(owed[i - taken]), direct))
             summary.resumed += 1
             summary.add_key(done_keys[i])
             bar.update()
 
-    sink: TextIO | None = None
+    index = len(done_ids)
+    wrote = bool(done_ids)
+    ok = False
     # Frozen, the screener and whatever else this process holds stay out of the collector's
     # passes for the whole scan, in this process and in the workers forked from it (heap.py).
     try:
         with heap.frozen():
-            sink = log.open("a", encoding="utf-8", newline="\n") if log is not None else sys.stdout
-            finish = checkpoint_line if checkpoint is not None else output_line
-            if source is not None and decoder is not None:
+            sink = _open_checkpoint(log, start) if log is not None else sys.stdout
+            finish = output_line if direct else checkpoint_line
+            if source_blocks is not None and decoder is not None:
                 # The workers' output is UTF-8 already: it goes to the file under the text layer
                 # (nothing is written through that), or through it to standard output.
                 out = sink
                 write = out.buffer.write if out is not sys.stdout else lambda data: out.write(data.decode("utf-8"))
-                for data, tally, n in screen_blocks(screener, source.blocks(block_size), decoder=decoder, fields=fields,
-                                                    workers=workers, explain=explain, factory=factory, finish=finish):
+                for data, tally, n in screen_blocks(screener, source_blocks.blocks(block_size), decoder=decoder,
+                                                    fields=fields, workers=workers, explain=explain, factory=factory,
+                                                    finish=finish):
                     write(data)
+                    wrote = True
                     summary.merge(tally)
                     bar.update(n)
             else:
                 # The workers finish each result themselves, unless the caller wants it whole (the
                 # review queue's intake); then this process does.
+                whole = on_result is not None or queue is not None
                 screened = screen_items(screener, fresh_items(), workers=workers, explain=explain, factory=factory,
-                                        finish=finish if on_result is None else None)
+                                        finish=None if whole else finish)
                 for it, got in screened:
-                    line, key = got if on_result is None else finish(it, got)
+                    line, key = got if not whole else finish(it, got)
                     sink.write(line + "\n")
+                    wrote = True
                     summary.add_key(key)
                     if on_result is not None:
                         on_result(it, got)
+                    if queue is not None and index >= skip_until:
+                        take(it, got)
+                    index += 1
                     bar.update()
             if len(done_ids) > summary.resumed:
                 raise ScanError(
-                    f"cannot resume: {log} holds {len(done_ids)} results but the input has only {summary.resumed} records"
+                    f"cannot resume: {source} holds {len(done_ids)} results but the input has only "
+                    f"{summary.resumed} records"
                 )
+        ok = True
     finally:
         bar.close()
-        if source is not None:
-            source.close()
-        if sink is sys.stdout:
-            sink.flush()
-        elif sink is not None:
-            sink.close()
+        if source_blocks is not None:
+            source_blocks.close()
+        try:
+            if sink is not None:
+                sink.flush()
+                if queue is not None:
+                    queue.flush()  # what the output holds, also when the scan stops early
+                if sink is not sys.stdout:
+                    os.fsync(sink.fileno())
+        finally:
+            if sink is not None and sink is not sys.stdout:
+                sink.close()
+                if not ok and not wrote and start == [] and log is not None:
+                    log.unlink(missing_ok=True)  # nothing to resume: no stray checkpoint
 
-    # Formats other than JSONL are built from the checkpoint, now that every result is in it.
-    if checkpoint is not None:
-        writer = _open_result_writer(output_path, out_fmt, report_limit=report_limit,
-                                     title=f"广告合规筛查报告 · {Path(input_path).name}")
-        with checkpoint.open("r", encoding="utf-8") as f:
-            for line in f:
-                rec = json.loads(line)
-                writer.write(rec["item"], rec["result"])
-        writer.close()
-        checkpoint.unlink()
+    if log is None:
+        return summary
+    if direct:
+        # The complete output replaces the previous one in one step.
+        from .writers import OutputError, check_target
+
+        try:
+            check_target(output_path)
+        except OutputError as e:
+            raise ScanError(str(e)) from None
+        from .writers import _new_file_mode
+
+        os.chmod(log, _new_file_mode(output_path))  # the permissions of the output it replaces
+        os.replace(log, output_path)
+        return summary
+    # Formats other than JSONL are built from the checkpoint, now that every result is in it; the
+    # writer renames its file over the output only when it is complete.
+    writer = _open_result_writer(output_path, out_fmt, report_limit=report_limit,
+                                 title=f"广告合规筛查报告 · {Path(input_path).name}")
+    with writer, log.open("r", encoding="utf-8") as f:
+        for line in f:
+            rec = json.loads(line)
+            writer.write(rec["item"], rec["result"])
+    log.unlink()
     return summary
 
 

@@ -51,18 +51,29 @@ backslash escapes (``\\udc81``) in CSV, xlsx and Parquet, and as JSON ``\\u`` es
 
 ``.xlsx`` needs ``openpyxl`` (``screening[excel]``), ``.parquet`` needs ``pyarrow``
 (``screening[parquet]``); both are imported only when such a writer is opened.
+
+Never destroy what the writer did not create: every writer (and the HTML report) writes to a
+temporary file beside the target and renames it over the target only when the output is complete
+(:class:`AtomicFile`). An interrupted or failed write leaves the previous target as it was, and a
+failed one removes its temporary file. Only a regular file is replaced: a symbolic link, a
+directory or a device/FIFO (``/dev/stdout`` given as a path) at the target is refused
+(:func:`check_target`); standard output is ``-``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
 import re
+import stat
 import sys
+import tempfile
 import time
 from typing import IO, TYPE_CHECKING, Any, Protocol
 
+from .errors import ScreeningError
 from .readers import _import_openpyxl, _import_pyarrow_parquet
 from .tally import Tally
 from .types import CATEGORIES, CATEGORY_ZH, DECISION_ZH, DECISIONS, ROLE_ZH
@@ -117,6 +128,121 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 _NOT_IN_XLSX = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
 
 
+class OutputError(ScreeningError, ValueError):
+    """The output path cannot be written safely (a link, a device, the input itself)."""
+
+
+def check_target(path: str | os.PathLike[str], what: str = "output") -> None:
+    """Refuse an output path whose current file must not be replaced: a symbolic link (renaming
+    over it would cut the link and leave whatever it points to as it was) or anything that is not
+    a regular file (a directory, a device, a FIFO, a socket: ``/dev/stdout`` or ``/dev/null``
+    given as a path). A missing file or a regular file is fine.
+
+    Raises:
+        OutputError: with what is there and what to do instead.
+    """
+    try:
+        st = os.lstat(path)
+    except FileNotFoundError:
+        return
+    except OSError as e:
+        raise OutputError(f"cannot write the {what} {os.fspath(path)}: {e.strerror or e}") from None
+    if stat.S_ISLNK(st.st_mode):
+        raise OutputError(
+            f"the {what} {os.fspath(path)} is a symbolic link: it is not replaced; give the path of a regular "
+            "file (for standard output use -o -)"
+        )
+    if not stat.S_ISREG(st.st_mode):
+        kind = ("a directory" if stat.S_ISDIR(st.st_mode) else "a FIFO" if stat.S_ISFIFO(st.st_mode)
+                else "a device" if stat.S_ISCHR(st.st_mode) or stat.S_ISBLK(st.st_mode) else "not a regular file")
+        raise OutputError(
+            f"the {what} {os.fspath(path)} is {kind}, not a regular file: it is not replaced; "
+            "write to standard output with -o -, or give the path of a regular file"
+        )
+
+
+def same_file(a: str | os.PathLike[str], b: str | os.PathLike[str]) -> bool:
+    """Whether two paths name the same existing file (the same device and inode: through another
+    path, a symbolic link or a hard link as well)."""
+    try:
+        sa, sb = os.stat(a), os.stat(b)
+    except (OSError, ValueError):
+        return False
+    return (sa.st_dev, sa.st_ino) == (sb.st_dev, sb.st_ino)
+
+
+def _new_file_mode(path: str) -> int:
+    """The permissions of the file being replaced, or the usual ones under the umask."""
+    try:
+        return stat.S_IMODE(os.stat(path).st_mode)
+    except OSError:
+        mask = os.umask(0)
+        os.umask(mask)
+        return 0o666 & ~mask
+
+
+class AtomicFile:
+    """A temporary file beside ``path`` that replaces ``path`` on :meth:`commit`.
+
+    The target is checked (:func:`check_target`) when the file is opened and again just before
+    the rename. :meth:`discard` (or a failed commit) removes the temporary file; the target is then
+    as it was. ``copy_from``: start the temporary file with the bytes of that file (appending to
+    an existing output without touching it until the end).
+    """
+
+    def __init__(self, path: str | os.PathLike[str], *, what: str = "output", copy_from: str | None = None) -> None:
+        self.path = os.fspath(path)
+        self.what = what
+        check_target(self.path, what)
+        directory = os.path.dirname(os.path.abspath(self.path))
+        fd, self.tmp = tempfile.mkstemp(dir=directory, prefix=f".{os.path.basename(self.path)}.", suffix=".tmp")
+        try:
+            os.fchmod(fd, _new_file_mode(self.path))
+            self.file: IO[bytes] = os.fdopen(fd, "w+b")
+        except BaseException:
+            os.close(fd)
+            os.unlink(self.tmp)
+            raise
+        self.done = False
+        if copy_from is not None:
+            try:
+                with open(copy_from, "rb") as src:
+                    while chunk := src.read(1 << 20):
+                        self.file.write(chunk)
+            except FileNotFoundError:
+                pass
+            except BaseException:
+                self.discard()
+                raise
+
+    def commit(self) -> None:
+        """Write the file out and rename it over the target; on failure the target is untouched
+        and the temporary file is removed."""
+        if self.done:
+            return
+        try:
+            if not self.file.closed:
+                self.file.flush()
+                os.fsync(self.file.fileno())
+                self.file.close()
+            check_target(self.path, self.what)
+            os.replace(self.tmp, self.path)
+        except BaseException:
+            self.discard()
+            raise
+        self.done = True
+
+    def discard(self) -> None:
+        """Remove the temporary file; the target stays as it was."""
+        self.done = True
+        with contextlib.suppress(Exception):  # the close of a failed file may fail again
+            self.file.close()
+        try:
+            os.unlink(self.tmp)
+        except FileNotFoundError:
+            pass
+
+
 class ResultWriter(Protocol):
     """Receives one ``(item, result)`` per input record, in input order."""
 
@@ -140,12 +266,14 @@ def open_writer(path: str, fmt: str | None = None, *, append: bool = False) -> R
             (``jsonl`` for ``-``).
         append: add to an existing file (resuming a scan): JSONL appends lines, CSV appends rows
             without a header when the file already has content. xlsx and Parquet cannot append.
+            The existing file is copied into the temporary file and replaced only at ``close()``.
 
     Returns:
         The writer; use it as a context manager or call ``close()``.
 
     Raises:
         ValueError: unknown format, or ``append`` for xlsx/Parquet.
+        OutputError: the path is a symbolic link or not a regular file (:func:`check_target`).
         ImportError: xlsx or Parquet without the optional dependency.
     """
     if fmt is None:
@@ -246,8 +374,11 @@ class _Writer:
     def __enter__(self) -> Self:
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+    def __exit__(self, exc_type: type[BaseException] | None, *exc: object) -> None:
+        if exc_type is None:
+            self.close()
+        else:  # an interrupted or failed write: the previous output stays as it was
+            self.abort()
 
     @property
     def closed(self) -> bool:
@@ -269,17 +400,35 @@ class _Writer:
         self._write(item, result)
 
     def close(self) -> None:
-        """Finish and close the output; calling it again does nothing."""
+        """Finish the output and rename it over the target; calling it again does nothing.
+        When finishing fails, the target is as it was and the temporary file is removed."""
         if self._closed:
             return
         self._closed = True
-        self._finish()
+        try:
+            self._finish()
+        except BaseException:
+            self._abort()
+            raise
+
+    def abort(self) -> None:
+        """Give the output up: the temporary file is removed and the target stays as it was
+        (standard output is only flushed); calling it again, or after ``close()``, does nothing."""
+        if self._closed:
+            return
+        self._closed = True
+        self._abort()
 
     def _write(self, item: dict[str, Any], result: dict[str, Any]) -> None:
         raise NotImplementedError
 
     def _finish(self) -> None:
         raise NotImplementedError
+
+    def _abort(self) -> None:
+        atomic: AtomicFile | None = getattr(self, "_atomic", None)
+        if atomic is not None:
+            atomic.discard()
 
 
 class _Flusher:
@@ -332,12 +481,13 @@ class JsonlWriter(_Writer):
 
     def __init__(self, path: str, *, append: bool = False) -> None:
         super().__init__()
+        self._atomic: AtomicFile | None = None
         if path == "-":
-            self._stream = _stdout_bytes()
-            self._owned = False
+            self._stream: IO[bytes] = _stdout_bytes()
         else:
-            self._stream = open(path, "ab" if append else "wb")  # noqa: SIM115 - closed in close()
-            self._owned = True
+            # Appending copies the existing results into the temporary file first.
+            self._atomic = AtomicFile(path, copy_from=path if append else None)
+            self._stream = self._atomic.file
         self._flusher = _Flusher(self._stream)
 
     def _write(self, item: dict[str, Any], result: dict[str, Any]) -> None:
@@ -345,8 +495,8 @@ class JsonlWriter(_Writer):
         self._flusher.tick()
 
     def _finish(self) -> None:
-        if self._owned:
-            self._stream.close()
+        if self._atomic is not None:
+            self._atomic.commit()
         else:
             self._stream.flush()
 
@@ -376,8 +526,13 @@ class CsvWriter(_Writer):
         import csv
 
         fresh = not (append and path != "-" and _has_content(path))
-        raw = _stdout_bytes() if path == "-" else open(path, "ab" if append else "wb")  # noqa: SIM115
-        self._owned = path != "-"
+        self._atomic: AtomicFile | None = None
+        if path == "-":
+            raw: IO[bytes] = _stdout_bytes()
+        else:
+            # Appending copies the existing rows into the temporary file first.
+            self._atomic = AtomicFile(path, copy_from=path if append and not fresh else None)
+            raw = self._atomic.file
         # backslashreplace: lone surrogates from undecodable input stay visible instead of failing.
         self._text = io.TextIOWrapper(raw, encoding="utf-8", errors="backslashreplace", newline="")
         self._csv = csv.writer(self._text)
@@ -393,11 +548,15 @@ class CsvWriter(_Writer):
         self._flusher.tick()
 
     def _finish(self) -> None:
-        if self._owned:
-            self._text.close()
-        else:
-            self._text.flush()
-            self._text.detach()  # leave stdout open
+        self._text.flush()
+        self._text.detach()  # leave the file (or stdout) open: committed below
+        if self._atomic is not None:
+            self._atomic.commit()
+
+    def _abort(self) -> None:
+        with contextlib.suppress(Exception):  # the flush of a failed output may fail again
+            self._text.detach()
+        super()._abort()
 
 
 # --------------------------------------------------------------------------- xlsx
@@ -438,6 +597,7 @@ class XlsxWriter(_Writer):
         from openpyxl.utils import get_column_letter
 
         self._path = path
+        self._atomic = None if path == "-" else AtomicFile(path)
         self._cell = WriteOnlyCell
         self._wb = openpyxl.Workbook(write_only=True)
         self._ws = self._wb.create_sheet("results")
@@ -495,10 +655,23 @@ class XlsxWriter(_Writer):
         ws.append(header)
         for row in self._summary_rows():
             ws.append(row)
-        target: Any = _stdout_bytes() if self._path == "-" else self._path
+        target: Any = _stdout_bytes() if self._atomic is None else self._atomic.file
         self._wb.save(target)
-        if self._path == "-":
+        if self._atomic is None:
             target.flush()
+        else:
+            self._atomic.commit()
+
+
+    def _abort(self) -> None:
+        # The rows streamed to openpyxl's own temporary files: finish them and remove them.
+        for ws in self._wb.worksheets:
+            # An output that failed may fail again here; nothing of it is kept.
+            with contextlib.suppress(Exception):
+                ws.close()
+            with contextlib.suppress(Exception):
+                ws._writer.cleanup()
+        super()._abort()
 
 
 # --------------------------------------------------------------------------- Parquet
@@ -626,8 +799,13 @@ class ParquetResultWriter(_Writer):
         self._pa = pa
         self._schema = parquet_schema()
         self._path = path
-        where: Any = _stdout_bytes() if path == "-" else path
-        self._writer = pq.ParquetWriter(where, self._schema)
+        self._atomic = None if path == "-" else AtomicFile(path)
+        where: Any = _stdout_bytes() if self._atomic is None else self._atomic.file
+        try:
+            self._writer = pq.ParquetWriter(where, self._schema)
+        except BaseException:
+            self._abort()
+            raise
         self._rows: list[dict[str, Any]] = []
 
     def _write(self, item: dict[str, Any], result: dict[str, Any]) -> None:
@@ -645,3 +823,10 @@ class ParquetResultWriter(_Writer):
             self._flush()
         finally:
             self._writer.close()
+        if self._atomic is not None:
+            self._atomic.commit()
+
+    def _abort(self) -> None:
+        with contextlib.suppress(Exception):  # a failed output may fail to close too
+            self._writer.close()
+        super()._abort()

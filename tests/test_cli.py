@@ -285,3 +285,218 @@ def test_check_file_offsets_are_into_the_files_own_text_crlf_and_all(tmp_path: P
                  if f["text"] == "最好")
         assert script[f["start"]:f["end"]] == "最好"  # the CRs count in the offsets
         assert (f["line"], f["column"]) == (3, 7)  # CRLF is one line break
+
+
+# ------------------------------------------------------------ clear errors, exit 2, no traceback (issue 16, part 6)
+def _one_line_error(r) -> str:
+    """The command failed with exit 2 and one line on stderr naming the problem, no traceback."""
+    assert r.exit_code == 2, (r.exit_code, r.output)
+    lines = [line for line in r.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("Error: ") and "Traceback" not in r.output, r.stderr
+    return lines[0]
+
+
+@pytest.mark.parametrize(("name", "data", "fmt", "expected"), [
+    ("导出.csv", "id,text,text\n1001,最好的面霜,纯棉\n".encode(), "csv", "column 'text' appears twice in the header"),
+    ("商品.xlsx", "商品ID,商品标题\n1001,全网第一的面霜\n".encode(), "xlsx", "not an .xlsx workbook (not a zip archive)"),
+    ("商品.parquet", b'{"id": "1001", "text": "x"}\n', "parquet", "not a Parquet file"),
+])
+@pytest.mark.parametrize("stdin", [False, True])
+def test_scan_of_a_broken_file_is_one_line_and_leaves_no_output(tmp_path: Path, name: str, data: bytes, fmt: str,
+                                                                  expected: str, stdin: bool) -> None:
+    pytest.importorskip({"csv": "csv", "xlsx": "openpyxl", "parquet": "pyarrow"}[fmt])
+    src = tmp_path / name
+    src.write_bytes(data)
+    out = tmp_path / "out.jsonl"
+    args = ["-", "--input-format", fmt] if stdin else [str(src)]
+    r = CliRunner().invoke(cli, ["scan", *args, "-o", str(out), "--workers", "1", *LEX],
+                           input=data if stdin else None, catch_exceptions=False)
+    line = _one_line_error(r)
+    assert expected in line and ("standard input" if stdin else name) in line
+    assert not out.exists() and list(tmp_path.iterdir()) == [src]  # no empty output, no checkpoint
+
+
+@pytest.mark.parametrize("out_name", ["out.csv", "out.xlsx", "out.parquet", "out.html", "out.jsonl"])
+def test_scan_of_parquet_with_binary_text_screens_it(tmp_path: Path, out_name: str) -> None:
+    pa = pytest.importorskip("pyarrow")
+    pq = pytest.importorskip("pyarrow.parquet")
+    pytest.importorskip("openpyxl")
+    src = tmp_path / "catalogue.parquet"
+    pq.write_table(pa.table({"id": ["1001", "1002"],
+                             "text": pa.array(["这是最好的面霜".encode(), b"\xff\xfe\xfd"], type=pa.binary())}), src)
+    out = tmp_path / out_name
+    r = run("scan", str(src), "-o", str(out), "--workers", "1", *LEX)
+    assert r.exit_code == 0, r.output
+    assert "records with errors: 1" in r.stderr
+    if out_name == "out.jsonl":
+        results = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+        assert results[0]["findings"][0]["text"] == "最好" and results[0]["error"] is None
+        assert results[1]["error"].startswith("row 2: column 'text': binary value is not UTF-8 text")
+
+
+def test_scan_resume_over_a_damaged_output_is_one_line(tmp_path: Path) -> None:
+    src = tmp_path / "in.jsonl"
+    src.write_text("".join(json.dumps({"id": str(i), "text": "最好的面霜"}, ensure_ascii=False) + "\n"
+                           for i in range(3)), encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    out.write_bytes(b'{"id": "0", "decision": "review"}\n\x00\x00garbage\n')
+    r = CliRunner().invoke(cli, ["scan", str(src), "-o", str(out), "--resume", "--workers", "1", *LEX],
+                           catch_exceptions=False)
+    assert "out.jsonl" in _one_line_error(r)
+
+
+def _cli_process(*args: str, stdout=None, env: dict | None = None):
+    import os
+    import subprocess
+    import sys
+
+    return subprocess.run([sys.executable, "-m", "screening", *args], stdout=stdout, stderr=subprocess.PIPE,
+                          timeout=300, check=False, env={**os.environ, **(env or {})})
+
+
+def _full_disk_error(p) -> str:
+    err = p.stderr.decode("utf-8")
+    assert p.returncode == 2, (p.returncode, err)
+    assert "Traceback" not in err and "Exception ignored" not in err, err
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert lines[-1].startswith("Error: ") and "No space left on device" in lines[-1], err
+    return lines[-1]
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+def test_a_full_disk_is_exit_2_and_one_line_never_1_or_a_traceback(tmp_path: Path) -> None:
+    db = str(tmp_path / "review.db")
+    from screening import Screener
+    from screening.lexicon import load_lexicon
+    from screening.review import ReviewQueue
+    from screening.store import SQLiteStore
+
+    q = ReviewQueue(SQLiteStore(db))
+    text = "这款面霜是最好的选择"
+    task = q.intake({"id": "sku-1", "texts": {"text": text}}, Screener(load_lexicon(TINY), model=None).screen(
+        text, id="sku-1").to_dict())
+    q.decide(task, "confirmed", "张三")
+    q.intake({"id": "sku-2", "texts": {"text": "国家级工艺"}}, Screener(load_lexicon(TINY), model=None).screen(
+        "国家级工艺", id="sku-2").to_dict())
+    labeled = tmp_path / "labeled.jsonl"
+    labeled.write_text(json.dumps({"id": "r1", "text": "这款面霜全网第一", "label": "violation"}, ensure_ascii=False)
+                       + "\n" + json.dumps({"id": "r2", "text": "纯棉短袖透气舒适", "label": "ok"}, ensure_ascii=False)
+                       + "\n", encoding="utf-8")
+    with open("/dev/full", "w") as full:
+        # check must say "error" (2), never "violation" (1), whatever its decision would be
+        assert "standard output" in _full_disk_error(_cli_process("check", "最好的面霜", *LEX, stdout=full))
+        _full_disk_error(_cli_process("check", "最好的面霜", "--format", "json", *LEX, stdout=full))
+        _full_disk_error(_cli_process("queue", "list", "--db", db, stdout=full))
+        _full_disk_error(_cli_process("queue", "list", "--json", "--db", db, stdout=full))
+        _full_disk_error(_cli_process("queue", "stats", "--db", db, stdout=full))
+        _full_disk_error(_cli_process("queue", "export", "--db", db, stdout=full))
+        _full_disk_error(_cli_process("queue", "show", "2", "--db", db, stdout=full))
+        _full_disk_error(_cli_process("eval", str(labeled), *LEX, stdout=full))
+    assert "/dev/full" in _full_disk_error(_cli_process("queue", "export", "--db", db, "-o", "/dev/full"))
+    assert "/dev/full" in _full_disk_error(_cli_process("queue", "stats", "--db", db, "-o", "/dev/full"))
+
+
+def test_output_errors_in_process_are_exit_2(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import errno
+
+    import click as click_module
+
+    real_echo = click_module.echo
+
+    def full(message=None, file=None, nl=True, err=False, color=None):
+        if not err:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real_echo(message, file=file, nl=nl, err=err, color=color)
+
+    monkeypatch.setattr(click_module, "echo", full)
+    r = CliRunner().invoke(cli, ["check", "最好的面霜", *LEX], catch_exceptions=False)
+    assert "cannot write to standard output: No space left on device" in _one_line_error(r)
+
+
+def test_ctrl_c_in_any_command_exits_130_without_a_traceback(monkeypatch: pytest.MonkeyPatch) -> None:
+    from screening import Screener
+
+    def interrupted(*a, **k):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Screener, "screen", interrupted)
+    r = CliRunner().invoke(cli, ["check", "最好的面霜", *LEX], catch_exceptions=False)
+    assert r.exit_code == 130 and "Traceback" not in r.output and "interrupted" in r.stderr
+
+
+# ------------------------------------------------------------ merchant text on a terminal (issue 16, part 7)
+HOSTILE_COPY = "\x1b]0;已审核通过\x07这是最好的面霜\x1b[2J\x9b31m\u202e第一\r"
+
+
+def test_check_shows_control_and_escape_sequences_instead_of_sending_them() -> None:
+    r = run("check", HOSTILE_COPY, *LEX)
+    assert r.exit_code == 1
+    for raw in ("\x1b", "\x07", "\x9b", "\u202e", "\r"):
+        assert raw not in r.output
+    assert "\\x1b]0;已审核通过\\x07这是【最好】的面霜\\x1b[2J\\x9b31m\\u202e【第一】\\x0d" in r.output
+    explained = run("check", HOSTILE_COPY, "--explain", *LEX)
+    assert "\x1b" not in explained.output
+    # JSON stays exact: the same text and offsets when decoded.
+    j = run("check", HOSTILE_COPY, "--format", "json", *LEX)
+    assert "\x9b" not in j.stdout and "\u202e" not in j.stdout
+    f = json.loads(j.stdout)["findings"][0]
+    assert HOSTILE_COPY[f["start"]:f["end"]] == f["text"] == "最好"
+
+
+def test_queue_show_and_list_show_escapes_of_merchant_text(tmp_path: Path) -> None:
+    from screening import Screener
+    from screening.lexicon import load_lexicon
+    from screening.review import ReviewQueue
+    from screening.store import SQLiteStore
+
+    db = str(tmp_path / "review.db")
+    q = ReviewQueue(SQLiteStore(db))
+    result = Screener(load_lexicon(TINY), model=None).screen(HOSTILE_COPY, id="sku-\x1b[8m").to_dict()
+    task = q.intake({"id": "sku-\x1b[8m", "texts": {"text": HOSTILE_COPY}, "merchant_id": "店铺\x1b]0;x\x07"}, result)
+    for args in (["queue", "show", str(task)], ["queue", "list"], ["merchants"],
+                 ["queue", "claim", "--role", "merchant_compliance", "--reviewer", "张三"]):
+        r = run(*args, "--db", db)
+        assert r.exit_code == 0, r.output
+        for raw in ("\x1b", "\x07", "\x9b", "\u202e", "\r"):
+            assert raw not in r.output, (args, r.output)
+    shown = run("queue", "show", str(task), "--db", db).output
+    assert "这是【最好】的面霜\\x1b[2J" in shown and "sku-\\x1b[8m" in shown
+    listed = run("queue", "list", "--json", "--db", db).stdout
+    assert "\x1b" not in listed and json.loads(listed)[0]["record_id"] == "sku-\x1b[8m"
+
+
+def test_scan_refuses_its_input_or_a_link_as_output_before_touching_anything(tmp_path: Path) -> None:
+    src = tmp_path / "listings.jsonl"
+    src.write_text('{"id": "sku-1", "text": "全网第一的面霜，7天见效"}\n{"id": "sku-2", "text": "纯棉短袖"}\n',
+                   encoding="utf-8")
+    before = src.read_bytes()
+    r = run("scan", str(src), "-o", str(src), "--workers", "1", *LEX)
+    assert r.exit_code == 2 and "is the input" in r.output and "Traceback" not in r.output
+    assert src.read_bytes() == before
+    link = tmp_path / "out.jsonl"
+    link.symlink_to(src)
+    r = run("scan", str(src), "-o", str(link), "--workers", "1", *LEX)
+    assert r.exit_code == 2 and src.read_bytes() == before and link.is_symlink()
+    other = tmp_path / "report.html"
+    other.symlink_to(tmp_path / "kept.html")
+    (tmp_path / "kept.html").write_text("<html>上周的报告</html>", encoding="utf-8")
+    r = run("scan", str(src), "-o", str(other), "--workers", "1", *LEX)
+    assert r.exit_code == 2 and "symbolic link" in r.output and "-o -" in r.output
+    assert other.is_symlink() and (tmp_path / "kept.html").read_text(encoding="utf-8") == "<html>上周的报告</html>"
+
+
+def test_train_on_a_full_disk_names_the_model_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import errno
+
+    import screening.train
+
+    def full(*a, **k):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(screening.train, "train", full)
+    data = tmp_path / "labeled.jsonl"
+    data.write_text(json.dumps({"id": "r1", "text": "这款面霜全网第一", "label": "violation"}, ensure_ascii=False) + "\n",
+                    encoding="utf-8")
+    r = CliRunner().invoke(cli, ["train", "--data", str(data), "--out", str(tmp_path / "model"), "--lexicons", str(TINY)],
+                           catch_exceptions=False)
+    assert f"{tmp_path / 'model'}: No space left on device" in _one_line_error(r)

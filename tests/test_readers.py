@@ -10,8 +10,8 @@ from itertools import islice
 from pathlib import Path
 
 import pytest
-from conftest import TESTS
 
+from conftest import TESTS
 from screening import readers
 from screening.readers import BadRecord, detect_format, peek_columns, read_records, sniff_encoding
 
@@ -511,3 +511,214 @@ def test_peek_columns_of_xlsx_and_parquet(tmp_path: Path) -> None:
     assert peek_columns(str(tmp_path / "a.xlsx")) == ["商品ID", "标题"]
     pq.write_table(pa.table({"sku": ["a"], "copy": ["纯棉短袖"]}), tmp_path / "a.parquet")
     assert peek_columns(str(tmp_path / "a.parquet")) == ["sku", "copy"]
+
+
+# --------------------------------------------------------------------------- clear errors and bounded work (issue 16)
+def _zip(path: Path, parts: dict[str, bytes]) -> Path:
+    import zipfile
+
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in parts.items():
+            z.writestr(name, data)
+    return path
+
+
+def _xlsx_with_cell(tmp_path: Path, cell: str, name: str = "a.xlsx") -> Path:
+    """A minimal workbook whose first sheet holds a header (id, text) and one row with ``cell``."""
+    ns = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+    rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    sheet = (f'<?xml version="1.0" encoding="UTF-8"?><worksheet {ns}><sheetData>'
+             '<row r="1"><c r="A1" t="inlineStr"><is><t>id</t></is></c><c r="B1" t="inlineStr"><is><t>text</t></is></c></row>'
+             f'<row r="2"><c r="A2" t="inlineStr"><is><t>sku-001</t></is></c><c r="B2" t="inlineStr"><is><t>{cell}</t></is></c>'
+             "</row></sheetData></worksheet>")
+    return _zip(tmp_path / name, {
+        "[Content_Types].xml": (
+            b'<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+            b'<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+            b'<Default Extension="xml" ContentType="application/xml"/>'
+            b'<Override PartName="/xl/workbook.xml" '
+            b'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+            b'<Override PartName="/xl/worksheets/sheet1.xml" '
+            b'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>'),
+        "_rels/.rels": (
+            '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+            f'<Relationship Id="rId1" Type="{rel}/officeDocument" Target="xl/workbook.xml"/></Relationships>').encode(),
+        "xl/workbook.xml": (
+            f'<?xml version="1.0" encoding="UTF-8"?><workbook {ns} xmlns:r="{rel}"><sheets>'
+            '<sheet name="商品" sheetId="1" r:id="rId1"/></sheets></workbook>').encode(),
+        "xl/_rels/workbook.xml.rels": (
+            '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+            f'<Relationship Id="rId1" Type="{rel}/worksheet" Target="worksheets/sheet1.xml"/></Relationships>').encode(),
+        "xl/worksheets/sheet1.xml": sheet.encode("utf-8"),
+    })
+
+
+def test_the_minimal_workbook_reads(tmp_path: Path) -> None:
+    pytest.importorskip("openpyxl")
+    assert read_all(_xlsx_with_cell(tmp_path, "全网最低价 仅此一天")) == [(2, {"id": "sku-001", "text": "全网最低价 仅此一天"})]
+
+
+@pytest.mark.parametrize("stdin", [False, True])
+def test_duplicate_csv_header_is_an_input_error_raised_before_any_record(tmp_path: Path, monkeypatch, stdin: bool) -> None:
+    from screening.errors import ScreeningError
+
+    data = "id,text,text\nsku-001,全网最低价,仅此一天\n".encode()
+    path = "-" if stdin else str(write_bytes(tmp_path, "a.csv", data))
+    if stdin:
+        fake_stdin(monkeypatch, data)
+    with pytest.raises(ScreeningError, match=r"row 1: column 'text' appears twice in the header"):
+        read_records(path, "csv")  # the call itself: nothing is written before the file is known good
+
+
+@pytest.mark.parametrize("stdin", [False, True])
+def test_an_xlsx_that_is_not_a_zip_is_a_one_line_input_error(tmp_path: Path, monkeypatch, stdin: bool) -> None:
+    pytest.importorskip("openpyxl")
+    from screening.errors import ScreeningError
+
+    data = "id,text\nsku-001,全网最低价\n".encode()  # a CSV renamed .xlsx
+    path = "-" if stdin else str(write_bytes(tmp_path, "商品.xlsx", data))
+    if stdin:
+        fake_stdin(monkeypatch, data)
+    with pytest.raises(ScreeningError, match=r"not an \.xlsx workbook \(not a zip archive\)") as e:
+        read_records(path, "xlsx")
+    assert "\n" not in str(e.value) and ("商品.xlsx" in str(e.value) or stdin)
+    if not stdin:
+        with pytest.raises(ValueError, match="not a zip archive"):
+            peek_columns(path)
+
+
+@pytest.mark.parametrize("stdin", [False, True])
+def test_a_file_that_is_not_parquet_is_a_one_line_input_error(tmp_path: Path, monkeypatch, stdin: bool) -> None:
+    pytest.importorskip("pyarrow.parquet")
+    from screening.errors import ScreeningError
+
+    data = b'{"id": "sku-001", "text": "x"}\n' * 3
+    path = "-" if stdin else str(write_bytes(tmp_path, "a.parquet", data))
+    if stdin:
+        fake_stdin(monkeypatch, data)
+    with pytest.raises(ScreeningError, match=r"not a Parquet file") as e:
+        read_records(path, "parquet")
+    assert "\n" not in str(e.value)
+    if not stdin:
+        with pytest.raises(ValueError, match="not a Parquet file"):
+            peek_columns(path)
+
+
+def test_parquet_binary_text_is_decoded_and_other_values_become_json_values(tmp_path: Path) -> None:
+    import datetime
+    import decimal
+
+    pa = pytest.importorskip("pyarrow")
+    pq = pytest.importorskip("pyarrow.parquet")
+    table = pa.table({
+        "id": pa.array([b"sku-001", b"sku-002"], type=pa.binary()),
+        "text": pa.array(["全网最低价 仅此一天".encode(), b"\xff\xfe\x00"], type=pa.large_binary()),
+        "上架时间": pa.array([datetime.datetime(2026, 11, 11, 8, 0), None]),
+        "price": pa.array([decimal.Decimal("199.50"), decimal.Decimal("88.00")]),
+        "tags": pa.array([[b"\xe5\xa5\xb3\xe8\xa3\x85"], []], type=pa.list_(pa.binary())),
+    })
+    pq.write_table(table, tmp_path / "a.parquet")
+    got = read_all(tmp_path / "a.parquet")
+    assert got[0] == (1, {"id": "sku-001", "text": "全网最低价 仅此一天", "上架时间": "2026-11-11T08:00:00",
+                          "price": "199.50", "tags": ["女装"]})
+    json.dumps(got[0][1])  # everything a writer may serialize
+    assert got[1][0] == 2 and isinstance(got[1][1], BadRecord)
+    assert got[1][1].message.startswith("column 'text': binary value is not UTF-8 text")
+
+
+def test_xlsx_dates_become_json_values(tmp_path: Path) -> None:
+    import datetime
+
+    openpyxl = pytest.importorskip("openpyxl")
+    wb = openpyxl.Workbook()
+    wb.active.append(["id", "text", "上架"])
+    wb.active.append(["sku-001", datetime.datetime(2026, 11, 11, 8, 0), datetime.date(2026, 11, 11)])
+    wb.save(tmp_path / "a.xlsx")
+    got = read_all(tmp_path / "a.xlsx")
+    assert got == [(2, {"id": "sku-001", "text": "2026-11-11T08:00:00", "上架": "2026-11-11T00:00:00"})]
+
+
+def test_an_xlsx_zip_bomb_fails_fast_from_the_central_directory(tmp_path: Path) -> None:
+    import time
+    import tracemalloc
+
+    pytest.importorskip("openpyxl")
+    from screening.errors import ScreeningError
+
+    path = _xlsx_with_cell(tmp_path, "最" * 20_000_000)  # 60 MB of XML in a zip of a few hundred KB
+    assert path.stat().st_size < 1_000_000
+    tracemalloc.start()
+    t0 = time.monotonic()
+    try:
+        with pytest.raises(ScreeningError, match=r"xl/worksheets/sheet1\.xml unpacks to 60,000,\d+ bytes, \d+ times"):
+            read_records(str(path))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert time.monotonic() - t0 < 2 and peak < 20_000_000
+
+
+def test_an_xlsx_cell_longer_than_a_record_stops_the_file_before_openpyxl_holds_it(tmp_path: Path, monkeypatch) -> None:
+    pytest.importorskip("openpyxl")
+    from screening.errors import ScreeningError
+
+    monkeypatch.setattr(readers, "MAX_RECORD_CHARS", 1000)
+    path = _xlsx_with_cell(tmp_path, "全网最低价" * 300)  # within the compression limits, beyond the record limit
+    with pytest.raises(ScreeningError, match=r"a\.xlsx: xl/worksheets/sheet1\.xml: row 2 has a text of more than 1,000 "
+                                             r"characters \(readers\.MAX_RECORD_CHARS\)"):
+        read_records(str(path))
+
+
+def test_cells_longer_than_the_cell_limit_are_bad_records(tmp_path: Path, monkeypatch) -> None:
+    pa = pytest.importorskip("pyarrow")
+    pq = pytest.importorskip("pyarrow.parquet")
+    pytest.importorskip("openpyxl")
+    monkeypatch.setattr(readers, "MAX_CELL_CHARS", 100)
+    pq.write_table(pa.table({"id": ["sku-001", "sku-002"], "text": ["全网最低价" * 30, "纯棉短袖"]}), tmp_path / "a.parquet")
+    got = read_all(tmp_path / "a.parquet")
+    assert got[0] == (1, BadRecord("column 'text': 150 characters, more than the limit of 100 (readers.MAX_CELL_CHARS)"))
+    assert got[1] == (2, {"id": "sku-002", "text": "纯棉短袖"})
+    got = read_all(_xlsx_with_cell(tmp_path, "全网最低价" * 30))
+    assert got == [(2, BadRecord("column 'text': 150 characters, more than the limit of 100 (readers.MAX_CELL_CHARS)"))]
+
+
+@pytest.mark.parametrize("workers_path", [False, True])
+def test_a_jsonl_line_longer_than_the_record_limit_is_bad_and_never_held_whole(tmp_path: Path, monkeypatch,
+                                                                               workers_path: bool) -> None:
+    monkeypatch.setattr(readers, "MAX_RECORD_CHARS", 1000)
+    long = json.dumps({"id": "sku-002", "text": "全网最低价" * 2000}, ensure_ascii=False)
+    lines = [json.dumps(LISTINGS[0], ensure_ascii=False), long, json.dumps(LISTINGS[2], ensure_ascii=False)]
+    p = write_bytes(tmp_path, "a.jsonl", ("\n".join(lines) + "\n").encode())
+    if workers_path:
+        src = readers.open_jsonl(str(p))
+        try:
+            blocks = list(src.blocks(size=256))
+            got = [r for first, block in blocks for r in src.decoder.records(first, block)]
+        finally:
+            src.close()
+        assert max(len(b) for _, b in blocks) < 1000 + 2 * 256 + 10  # the long line was cut, not carried whole
+    else:
+        got = read_all(p)
+    assert got[0] == (1, LISTINGS[0]) and got[2] == (3, LISTINGS[2])
+    assert got[1] == (2, BadRecord("line longer than 1,000 bytes (readers.MAX_RECORD_CHARS)"))
+
+
+def test_a_utf16_jsonl_line_longer_than_the_record_limit_is_bad(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr(readers, "MAX_RECORD_CHARS", 1000)
+    lines = [json.dumps(LISTINGS[0], ensure_ascii=False), json.dumps({"id": "x", "text": "最" * 5000}, ensure_ascii=False),
+             json.dumps(LISTINGS[2], ensure_ascii=False)]
+    got = read_all(write_bytes(tmp_path, "a.jsonl", ("\n".join(lines) + "\n").encode("utf-16")))
+    assert got == [(1, LISTINGS[0]), (2, BadRecord("line longer than 1,000 characters (readers.MAX_RECORD_CHARS)")),
+                   (3, LISTINGS[2])]
+
+
+def test_a_parquet_compression_bomb_fails_from_its_footer(tmp_path: Path) -> None:
+    pa = pytest.importorskip("pyarrow")
+    pq = pytest.importorskip("pyarrow.parquet")
+    from screening.errors import ScreeningError
+
+    path = tmp_path / "a.parquet"
+    pq.write_table(pa.table({"id": ["sku-001"], "text": ["最" * 20_000_000]}), path, compression="zstd")
+    assert path.stat().st_size < 100_000
+    with pytest.raises(ScreeningError, match=r"column 'text' of row group 1 unpacks to 60,000,\d+ bytes, \d+ times"):
+        read_records(str(path))

@@ -303,3 +303,26 @@ def test_a_crash_in_the_middle_of_a_decision_leaves_the_database_consistent(tmp_
     assert fresh.store.query("SELECT COUNT(*) n FROM decisions")[0]["n"] == 0
     assert [r["action"] for r in fresh.store.query("SELECT action FROM audit")] == ["created"]
     assert fresh.decide(tid, "confirmed", "alice")["status"] == "decided"
+
+
+def test_intake_is_idempotent_per_record_version(queue: ReviewQueue, tiny: Screener, clock: Clock) -> None:
+    # A resumed scan may take again records the store already holds: the same texts with the same
+    # result are the same version, not a new revision, a new item or a new task.
+    v1 = screened(tiny, "sku-1", "最好的面霜", clock)
+    clock.advance(hours=1)
+    v2 = screened(tiny, "sku-1", "全网第一的面霜", clock)
+    tid = queue.intake(*v1)
+    assert queue.intake(*v2) == tid
+    clock.advance(hours=1)
+    assert queue.intake(*v1) == tid and queue.intake(*v2) == tid  # taken again
+    assert queue.show(tid)["revisions"] == 2 and queue.show(tid)["texts"] == {"text": "全网第一的面霜"}
+    assert len(queue.store.query("SELECT id FROM items WHERE record_id='sku-1'")) == 2
+    # Decided, the version taken again opens nothing; a new screening of it (a later due time) does.
+    queue.claim("merchant_compliance", "alice")
+    queue.decide(tid, "needs_change", "alice")
+    assert queue.intake(*v2) is None
+    assert len(queue.list()) == 0
+    again = screened(tiny, "sku-1", "全网第一的面霜", clock)
+    assert queue.intake(*again) not in (None, tid)
+    relinks = [r for r in queue.store.query("SELECT action FROM audit") if r["action"] == "relinked"]
+    assert len(relinks) == 1

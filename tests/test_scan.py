@@ -260,7 +260,7 @@ def test_resume_after_a_kill_gives_the_uninterrupted_output(tmp_path: Path, suff
     full = tmp_path / f"full.{suffix}"
     assert _cli_scan(src, full).wait(timeout=300) == 0
     out = tmp_path / f"out.{suffix}"
-    log = out if suffix == "jsonl" else Path(f"{out}.partial.jsonl")
+    log = Path(f"{out}.partial.jsonl")  # the results go beside the output until the scan is complete
     proc = _cli_scan(src, out)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and (not log.exists() or log.stat().st_size < 100_000):
@@ -481,9 +481,10 @@ def test_ctrl_c_says_how_to_resume_and_the_command_resumes(tmp_path: Path) -> No
     src = tmp_path / "in.jsonl"
     _write_jsonl(src, 200_000, broken=False)
     out = tmp_path / "out.jsonl"
+    log = Path(f"{out}.partial.jsonl")
     proc = _cli_scan(src, out, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and (not out.exists() or out.stat().st_size < 100_000):
+    while time.monotonic() < deadline and (not log.exists() or log.stat().st_size < 100_000):
         time.sleep(0.05)
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=120)
@@ -501,3 +502,211 @@ def test_ctrl_c_says_how_to_resume_and_the_command_resumes(tmp_path: Path) -> No
     assert b"from the interrupted scan" in resumed.stderr
     ids = [json.loads(line)["id"] for line in out.read_text(encoding="utf-8").splitlines()]
     assert ids == [f"sku-{i:05d}" for i in range(200_000)]
+
+
+# ---------------------------------------------------------------------- data loss (issue 16)
+def _being_written(out: Path) -> Path:
+    """The file a running scan into ``out`` is writing: its checkpoint beside it, once there is one."""
+    partial = Path(f"{out}.partial.jsonl")
+    return partial if partial.exists() or not out.exists() else out
+
+
+def _wait_for(path_of, size: int, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        p = path_of()
+        if p.exists() and p.stat().st_size >= size:
+            return
+        time.sleep(0.02)
+
+
+def _tasks(db: Path) -> list[tuple[str, str, int]]:
+    import sqlite3
+
+    conn = sqlite3.connect(db)
+    try:
+        return sorted(conn.execute("SELECT record_id, role, revisions FROM tasks").fetchall())
+    finally:
+        conn.close()
+
+
+def _catalogue_with_edits(path: Path, n: int) -> None:
+    """The benchmark's synthetic catalogue, with some records appearing again later, edited
+    (an edit relinks the record's open task) or unchanged (no new task)."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        from corpus import generate
+    finally:
+        sys.path.remove(str(ROOT / "benchmarks"))
+    recs = list(generate(n, seed=16))
+    for i in range(0, n, 97):
+        again = dict(recs[i])
+        if i % 2:
+            again["text"] = "全网第一的面霜，7天见效 " + again["text"]
+        recs.append(again)
+    with path.open("w", encoding="utf-8") as f:
+        for r in recs:
+            f.write(json.dumps(r, ensure_ascii=False) + "\n")
+
+
+@pytest.mark.parametrize("suffix", ["jsonl", "csv"])
+def test_a_queue_scan_killed_and_resumed_opens_exactly_the_tasks_of_an_uninterrupted_one(tmp_path: Path,
+                                                                                          suffix: str) -> None:
+    src = tmp_path / "catalogue.jsonl"
+    _catalogue_with_edits(src, 6000)
+    full, full_db = tmp_path / f"full.{suffix}", tmp_path / "full.db"
+    assert _cli_scan(src, full, "--queue", str(full_db)).wait(timeout=300) == 0
+    expected = _tasks(full_db)
+    assert len(expected) > 300
+    out, db = tmp_path / f"out.{suffix}", tmp_path / "out.db"
+    proc = _cli_scan(src, out, "--queue", str(db))
+    _wait_for(lambda: _being_written(out), full.stat().st_size // 3)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    written = _being_written(out).read_bytes().count(b"\n")
+    assert 0 < written < 6000, "the scan was not interrupted mid-way"
+    resumed = _cli_scan(src, out, "--queue", str(db), "--resume", stderr=subprocess.PIPE)
+    _, err = resumed.communicate(timeout=300)
+    assert resumed.returncode == 0, err.decode()
+    assert b"from the interrupted scan" in err
+    got = _tasks(db)
+    assert len(got) == len(expected)
+    assert got == expected
+
+
+PREVIOUS = "上一次的结果：国家级工艺 手工红糖\n".encode()
+
+
+def test_the_input_is_never_the_output_by_any_path(tiny, tmp_path: Path) -> None:
+    src = tmp_path / "in.jsonl"
+    _write_jsonl(src, 50, broken=False)
+    before = src.read_bytes()
+    (tmp_path / "sub").mkdir()
+    hard = tmp_path / "hard.jsonl"
+    os.link(src, hard)
+    for out in (src, tmp_path / "sub" / ".." / "in.jsonl", hard):
+        with pytest.raises(ScanError, match=r"is the input .* \(the same file\)"):
+            scan_file(tiny, str(src), str(out))
+        assert src.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["hard.jsonl", "in.jsonl", "sub"]
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv", "html"])
+def test_a_link_at_the_output_is_refused_and_what_it_points_to_is_untouched(tiny, tmp_path: Path, fmt: str) -> None:
+    src = tmp_path / "in.jsonl"
+    _write_jsonl(src, 50, broken=False)
+    victim = tmp_path / "results-of-last-week.txt"
+    victim.write_bytes(PREVIOUS)
+    link = tmp_path / f"out.{fmt}"
+    link.symlink_to(victim)
+    with pytest.raises(ScanError, match="symbolic link.*-o -"):
+        scan_file(tiny, str(src), str(link))
+    assert link.is_symlink() and victim.read_bytes() == PREVIOUS
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.jsonl", f"out.{fmt}", "results-of-last-week.txt"]
+
+
+def test_a_fifo_at_the_output_is_refused(tiny, tmp_path: Path) -> None:
+    src = tmp_path / "in.jsonl"
+    _write_jsonl(src, 50, broken=False)
+    fifo = tmp_path / "out.jsonl"
+    os.mkfifo(fifo)
+    with pytest.raises(ScanError, match="FIFO, not a regular file.*-o -"):
+        scan_file(tiny, str(src), str(fifo))
+    assert fifo.is_fifo()
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv", "xlsx", "parquet", "html"])
+def test_a_scan_that_fails_leaves_the_previous_output(tiny, tmp_path: Path, fmt: str,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    if fmt == "xlsx":
+        pytest.importorskip("openpyxl")
+    if fmt == "parquet":
+        pytest.importorskip("pyarrow")
+    src = tmp_path / "in.jsonl"
+    _write_jsonl(src, 300, broken=False)
+    out = tmp_path / f"out.{fmt}"
+    out.write_bytes(PREVIOUS)
+    calls = []
+
+    def stop(item: dict, result: dict) -> None:
+        calls.append(item["id"])
+        if len(calls) == 120:
+            raise RuntimeError("disk full")
+
+    if fmt == "jsonl":  # stops while screening
+        with pytest.raises(RuntimeError, match="disk full"):
+            scan_file(tiny, str(src), str(out), on_result=stop)
+    else:  # stops while the output is written from the checkpoint
+        from screening import report, writers
+
+        def failing(real):
+            def row(item: dict, result: dict) -> dict:
+                stop(item, result)
+                return real(item, result)
+            return row
+
+        monkeypatch.setattr(writers, "result_row", failing(writers.result_row))
+        monkeypatch.setattr(writers, "parquet_row", failing(writers.parquet_row))
+        monkeypatch.setattr(report, "render_report", lambda *a, **k: (_ for _ in ()).throw(RuntimeError("disk full")))
+        with pytest.raises(RuntimeError, match="disk full"):
+            scan_file(tiny, str(src), str(out))
+    assert out.read_bytes() == PREVIOUS
+    # No temporary file is left; the checkpoint is, for --resume.
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.jsonl", f"out.{fmt}", f"out.{fmt}.partial.jsonl"]
+
+
+def test_resume_over_a_damaged_checkpoint_is_one_clear_error(tiny, tmp_path: Path) -> None:
+    src = tmp_path / "in.jsonl"
+    _write_jsonl(src, 20, broken=False)
+    out = tmp_path / "out.jsonl"
+    Path(f"{out}.partial.jsonl").write_bytes(b'{"id": "sku-00000"}\n\x00\x00\x00garbage\n')
+    with pytest.raises(ScanError, match=r"cannot resume: line 2 of .*out.jsonl.partial.jsonl is not a result .*damaged"):
+        scan_file(tiny, str(src), str(out), resume=True)
+
+
+def test_an_output_written_in_place_by_an_earlier_version_resumes_without_being_written_to(fixed, tmp_path: Path
+                                                                                         ) -> None:
+    src = tmp_path / "in.jsonl"
+    _write_jsonl(src, 300)
+    full = tmp_path / "full.jsonl"
+    scan_file(fixed, str(src), str(full))
+    out = tmp_path / "out.jsonl"
+    data = full.read_bytes()
+    cut = data.index(b"\n", len(data) // 2) + 20  # 150-odd results and half a line
+    out.write_bytes(data[:cut])
+    inode = out.stat().st_ino
+    summary = scan_file(fixed, str(src), str(out), resume=True)
+    assert summary.resumed == data[:cut].count(b"\n") and out.read_bytes() == data
+    assert out.stat().st_ino != inode  # replaced, not written in place
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["full.jsonl", "in.jsonl", "out.jsonl"]
+
+
+def test_a_resume_without_the_stores_count_takes_each_record_version_once(tiny, tmp_path: Path) -> None:
+    # The store lost how far the scan got (another database, an output moved): the resume takes
+    # every record its output holds, and the intake, idempotent per record version, opens no
+    # task twice and loses none.
+    from screening.review import ReviewQueue
+    from screening.store import SQLiteStore
+
+    src = tmp_path / "catalogue.jsonl"
+    _catalogue_with_edits(src, 1500)
+    full, full_db = tmp_path / "full.jsonl", tmp_path / "full.db"
+    scan_file(tiny, str(src), str(full), queue=ReviewQueue(SQLiteStore(full_db)).scan_intake(str(full), resume=False))
+    expected = _tasks(full_db)
+    assert len(expected) > 100
+    # An interrupted scan: 1,000 results in the checkpoint, the first 700 of them in the store.
+    out, db = tmp_path / "out.jsonl", tmp_path / "out.db"
+    results = _read(full)[:1000]
+    Path(f"{out}.partial.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in results),
+                                            encoding="utf-8")
+    fields = FieldMap()
+    from screening.readers import read_records
+
+    items = [fields.item(n, raw, "line") for n, raw in read_records(str(src), "jsonl")][:700]
+    queue = ReviewQueue(SQLiteStore(db))
+    queue.intake_many(zip(items, results[:700]))
+    intake = queue.scan_intake(str(out), resume=True)
+    assert intake.taken() is None
+    summary = scan_file(tiny, str(src), str(out), resume=True, queue=intake)
+    assert summary.resumed == 1000
+    assert _tasks(db) == expected

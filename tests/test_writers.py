@@ -408,3 +408,97 @@ def test_result_row_notes_column() -> None:
     assert COLUMNS[-1] == "notes"
     assert result_row(ITEMS[0], {**RESULTS[0], "notes": [NOTE]})["notes"] == NOTE["message"]
     assert result_row(ITEMS[0], RESULTS[0])["notes"] is None
+
+
+# --------------------------------------------------------------------------- never destroy (issue 16)
+PREVIOUS = "上一次的结果：国家级工艺 手工红糖\n".encode()
+FORMATS = ["jsonl", "csv", "xlsx", "parquet", "html"]
+
+
+def _open(path: Path, fmt: str, **kw: Any) -> Any:
+    if fmt == "xlsx":
+        pytest.importorskip("openpyxl")
+    if fmt == "parquet":
+        pytest.importorskip("pyarrow")
+    if fmt == "html":
+        from screening.report import HtmlReportWriter
+
+        return HtmlReportWriter(str(path))
+    return open_writer(str(path), fmt, **kw)
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_a_link_at_the_target_is_refused_and_what_it_points_to_is_untouched(tmp_path: Path, fmt: str) -> None:
+    victim = tmp_path / "listings.jsonl"  # somebody's file, reached through a link
+    victim.write_bytes(PREVIOUS)
+    link = tmp_path / f"out.{fmt}"
+    link.symlink_to(victim)
+    with pytest.raises(ValueError, match="symbolic link") as e, _open(link, fmt) as w:
+        w.write(ITEMS[1], RESULTS[1])
+    assert "-o -" in str(e.value)
+    assert link.is_symlink() and victim.read_bytes() == PREVIOUS
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["listings.jsonl", f"out.{fmt}"]
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_a_fifo_at_the_target_is_refused(tmp_path: Path, fmt: str) -> None:
+    import os
+
+    fifo = tmp_path / f"out.{fmt}"
+    os.mkfifo(fifo)
+    reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)  # so that a writer opening it does not wait
+    try:
+        with pytest.raises(ValueError, match="FIFO, not a regular file.*-o -"), _open(fifo, fmt) as w:
+            w.write(ITEMS[1], RESULTS[1])
+        assert os.read(reader, 100) == b""  # nothing went into it
+    finally:
+        os.close(reader)
+    assert fifo.is_fifo()
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_a_failed_write_leaves_the_previous_output_and_no_temporary_file(tmp_path: Path, fmt: str) -> None:
+    out = tmp_path / f"out.{fmt}"
+    out.write_bytes(PREVIOUS)
+    with pytest.raises(RuntimeError, match="screening stopped"), _open(out, fmt) as w:
+        w.write(ITEMS[1], RESULTS[1])
+        raise RuntimeError("screening stopped")
+    assert out.read_bytes() == PREVIOUS
+    assert [p.name for p in tmp_path.iterdir()] == [f"out.{fmt}"]
+    # Completed, the output replaces the previous one, with its permissions.
+    out.chmod(0o640)
+    with _open(out, fmt) as w:
+        w.write(ITEMS[1], RESULTS[1])
+    assert out.read_bytes() != PREVIOUS and (out.stat().st_mode & 0o777) == 0o640
+    assert [p.name for p in tmp_path.iterdir()] == [f"out.{fmt}"]
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "parquet"])
+def test_a_failure_when_finishing_removes_the_temporary_file(tmp_path: Path, fmt: str,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    out = tmp_path / f"out.{fmt}"
+    out.write_bytes(PREVIOUS)
+    w = _open(out, fmt)
+    w.write(ITEMS[1], RESULTS[1])
+    if fmt == "xlsx":
+        monkeypatch.setattr(type(w._wb), "save", lambda self, target: (_ for _ in ()).throw(OSError(28, "No space left")))
+    else:
+        monkeypatch.setattr(w, "_flush", lambda: (_ for _ in ()).throw(OSError(28, "No space left")))
+    with pytest.raises(OSError, match="No space left"):
+        w.close()
+    assert out.read_bytes() == PREVIOUS
+    assert [p.name for p in tmp_path.iterdir()] == [f"out.{fmt}"]
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv"])
+def test_an_append_that_fails_leaves_the_file_as_it_was(tmp_path: Path, fmt: str) -> None:
+    out = tmp_path / f"out.{fmt}"
+    write_all(out, items=ITEMS[:1], results=RESULTS[:1])
+    before = out.read_bytes()
+    with pytest.raises(RuntimeError), open_writer(str(out), append=True) as w:
+        w.write(ITEMS[1], RESULTS[1])
+        raise RuntimeError("killed")
+    assert out.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == [f"out.{fmt}"]
+    write_all(out, items=ITEMS[1:], results=RESULTS[1:], append=True)
+    assert out.read_bytes().startswith(before) and len(out.read_bytes()) > len(before)
