@@ -1,4 +1,4 @@
-"""Product-category inference (screening/categorize.py) against a labeled file's product_category.
+"""Product-category inference (screening/engine/categorize.py) against a labeled file's product_category.
 
 Run: python benchmarks/categorize.py [--data ../shared/data/labeled.jsonl] [--no-save]
 
@@ -23,8 +23,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from screening.categorize import default_cues  # noqa: E402
-from screening.normalize import normalize  # noqa: E402
+from screening.engine.categorize import default_cues  # noqa: E402
+from screening.engine.normalize import normalize  # noqa: E402
 
 DEFAULT_DATA = ROOT.parent / "shared" / "data" / "labeled.jsonl"
 

@@ -44,7 +44,7 @@ def free_port() -> int:
 
 def start_server(port: int, model: str | None) -> subprocess.Popen[bytes]:
     code = (
-        "from screening.service import serve; "
+        "from screening.integrations.service import serve; "
         f"serve(host='127.0.0.1', port={port}, model={model!r}, log_level='warning')"
     )
     env = {**os.environ, "PYTHONPATH": str(ROOT)}

@@ -15,7 +15,7 @@ their range, so a slow stretch of this shared machine does not land on one stage
       tokens — the baseline; its findings are compared with (c)'s (``same_findings``);
   (c) the engine: lexicons, rules, word check segmenting only around hits (no model);
   (d) the full pipeline with the risk model (``full_over_engine``: its speed relative to (c));
-  (e) (d) as ``scan`` runs it (screening.scan.scan_file, JSONL in and out: reading, screening,
+  (e) (d) as ``scan`` runs it (screening.batch.scan.scan_file, JSONL in and out: reading, screening,
       writing) with one worker (e1) and with two (e2); ``two_workers_over_one`` is e1 / e2.
 
 Reports chars/s, MB/s (UTF-8), records/s, ratios to (a) and (b), peak RSS (this process, and the
@@ -49,10 +49,11 @@ from corpus import RESULTS, generate, save_result  # noqa: E402
 from startup import measure as measure_startup  # noqa: E402
 
 from screening import Screener  # noqa: E402
-from screening.lexicon import ID_PREFIX, load_lexicon  # noqa: E402
-from screening.normalize import normalize  # noqa: E402
-from screening.scan import scan_file  # noqa: E402
-from screening.segment import Segmenter, Token  # noqa: E402
+from screening.batch.scan import scan_file  # noqa: E402
+from screening.engine.adjudicate import Adjudicator  # noqa: E402
+from screening.engine.lexicon import ID_PREFIX, load_lexicon  # noqa: E402
+from screening.engine.normalize import normalize  # noqa: E402
+from screening.engine.segment import Segmenter, Token  # noqa: E402
 
 
 class WholeTextSegmenter(Segmenter):
@@ -72,12 +73,21 @@ class WholeTextSegmenter(Segmenter):
         return self.tokens
 
 
-class NaiveScreener(Screener):
-    """Segments every text whole before matching, as a pipeline built on jieba does."""
+class NaiveAdjudicator(Adjudicator):
+    """Segments every text whole before adjudicating its hits, as a pipeline built on jieba does."""
 
-    def _pass(self, norm, product_category, content_type, field=None, hits=None, inferred=None):  # type: ignore[no-untyped-def]
+    def adjudicate(self, norm, product_category, content_type, field=None, hits=None, inferred=None):  # type: ignore[no-untyped-def]
         self.segmenter.segment(norm.text)
-        return super()._pass(norm, product_category, content_type, field, hits, inferred)
+        return super().adjudicate(norm, product_category, content_type, field, hits, inferred)
+
+
+class NaiveScreener(Screener):
+    """The screener with the naive adjudicator."""
+
+    def __init__(self, *args, **kw) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kw)
+        self.adjudicator = NaiveAdjudicator(self.lexicon, self.matcher, self.segmenter, self.rules,
+                                            max_hits=self.max_hits)
 
 
 def _children_cpu() -> float:

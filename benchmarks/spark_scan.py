@@ -130,7 +130,7 @@ def same_results(a: Path, b: Path) -> bool:
 
 def warm_child(src: str, small: str, out: str, master: str) -> None:
     """In one session: scan the small catalogue (warm-up), then time the scan of ``src``; print JSON."""
-    from screening.spark import scan_parquet, spark_session
+    from screening.integrations.spark import scan_parquet, spark_session
 
     os.environ["PYSPARK_PYTHON"] = sys.executable
     spark, _ = spark_session(master)

@@ -14,7 +14,7 @@ from typing import Any
 
 from .about import __version__
 from .errors import InputError, LexiconError, PolicyError, ScreeningError
-from .pipeline import Screener
+from .screener import Screener
 from .types import Finding, Route, ScreeningResult, Suppressed
 
 logging.getLogger("screening").addHandler(logging.NullHandler())

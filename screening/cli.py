@@ -21,11 +21,11 @@ from typing import Any
 import click
 
 from .about import __version__
-from .curate import add_allow, add_term, lookup
+from .batch.scan import FieldMap, default_workers, dumps, scan_file
+from .engine.curate import add_allow, add_term, lookup
+from .engine.lexicon import APPLIES_VALUES, ID_PREFIX, SEVERITY_VALUES, load_lexicon
 from .errors import ScreeningError
-from .lexicon import APPLIES_VALUES, ID_PREFIX, SEVERITY_VALUES, load_lexicon
-from .pipeline import DEFAULT_MODEL, Screener
-from .scan import FieldMap, default_workers, dumps, scan_file
+from .screener import DEFAULT_MODEL, Screener
 from .terminal import json_visible, visible
 from .types import CATEGORY_ZH, CONTENT_TYPES, DECISIONS, PRODUCT_CATEGORIES
 
@@ -128,7 +128,7 @@ def lexicon_options(f: Any) -> Any:
 
 class _Named(click.ParamType):
     """A content type or product category given as its code or as a name for it in the bundled
-    category names (化妆品 → cosmetics, 直播 → live_script; screening/vocabulary.py)."""
+    category names (化妆品 → cosmetics, 直播 → live_script; screening/batch/vocabulary.py)."""
 
     def __init__(self, field_name: str, codes: tuple[str, ...]) -> None:
         self.name = field_name
@@ -138,7 +138,7 @@ class _Named(click.ParamType):
         return "[" + "|".join(self.codes) + "]"
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
-        from .vocabulary import bundled_vocabulary
+        from .batch.vocabulary import bundled_vocabulary
 
         code = bundled_vocabulary().code(self.name, value)
         if code is None:
@@ -473,7 +473,7 @@ def scan(
     elif master is not None:
         raise click.UsageError("--master needs --engine spark")
     # Before anything is read or written: never the input, a link or a device as the output.
-    from .scan import check_output_path
+    from .batch.scan import check_output_path
 
     try:
         check_output_path(input_, output)
@@ -495,7 +495,7 @@ def scan(
     screener = _screener(lexicons, policy, user_lexicon, model_arg)
     if engine == "spark":
         try:
-            from .spark import scan_parquet
+            from .integrations.spark import scan_parquet
 
             summary = scan_parquet(input_, output, fields=fields, master=master, lexicons=lexicons,
                                    user_lexicon=user_lexicon, policy=policy, model=model_arg, screener=screener,
@@ -511,11 +511,11 @@ def scan(
         return
     intake = None
     if queue_db:
-        from .review import ReviewQueue
-        from .store import SQLiteStore
+        from .review.queue import ReviewQueue
+        from .review.store import SQLiteStore
 
         # Taken in the order of the output, after it, with how far it got: a resume opens
-        # exactly the tasks an uninterrupted scan opens (screening.review.ScanIntake).
+        # exactly the tasks an uninterrupted scan opens (screening.review.queue.ScanIntake).
         intake = ReviewQueue(SQLiteStore(queue_db), screener.policy).scan_intake(output, resume=resume)
     try:
         summary = scan_file(
@@ -549,7 +549,7 @@ def scan(
 
 def _category_names(category_map: str | None) -> Any:
     """The category names for ``scan``: the bundled ones, extended by ``--category-map``."""
-    from .vocabulary import load_vocabulary
+    from .batch.vocabulary import load_vocabulary
 
     try:
         return load_vocabulary(category_map)
@@ -559,8 +559,8 @@ def _category_names(category_map: str | None) -> Any:
 
 def _check_scan_columns(input_: str, input_format: str | None, fields: FieldMap, encoding: str | None) -> None:
     """Exit 2 when the input lacks the id or a text column: the columns it has and a command to try."""
-    from .readers import detect_format
-    from .scan import MissingColumns, check_columns
+    from .batch.readers import detect_format
+    from .batch.scan import MissingColumns, check_columns
 
     if input_ != "-" and not Path(input_).exists():
         return  # reported by the scan itself, as before (after the engine's own checks)
@@ -649,7 +649,7 @@ def _check_spark_options(input_: str, output: str, fmt: str | None, input_format
               help="More labeled JSONL (the project's own writing): in every fold's training set, never scored; "
                    "repeatable.")
 @click.option("--extra-weight", type=click.FloatRange(min=0, min_open=True), default=None,
-              help="Sample weight of the --extra rows (default: screening.train.EXTRA_WEIGHT).")
+              help="Sample weight of the --extra rows (default: screening.evaluation.train.EXTRA_WEIGHT).")
 @click.option("--out", type=click.Path(file_okay=False), default="models", show_default=True,
               help="Directory for risk_clf.npz and risk_clf.card.json.")
 @click.option("--version", "version", default=None, help="Model version (default: today's date).")
@@ -671,7 +671,7 @@ def train_cmd(data: tuple[str, ...], extra: tuple[str, ...], extra_weight: float
     """
     from datetime import date
 
-    from .train import EXTRA_WEIGHT, train
+    from .evaluation.train import EXTRA_WEIGHT, train
 
     try:
         base = Screener.from_paths(lexicons, model=None)
@@ -704,8 +704,8 @@ def _extra_training(given: tuple[str, ...]) -> tuple[float, list[str]]:
     """The extra training files and their weight: those given, else the shipped model's own
     (its card's role=extra files), where they exist from here, so that ``eval --cv`` repeats
     the recipe of the model it ships."""
-    from .classifier import CARD_FILE, default_model_dir
-    from .train import EXTRA_WEIGHT
+    from .evaluation.train import EXTRA_WEIGHT
+    from .model.classifier import CARD_FILE, default_model_dir
 
     if given:
         return EXTRA_WEIGHT, list(given)
@@ -755,8 +755,8 @@ def eval_cmd(labeled: str, cv: int | None, as_json: bool, predictions: str | Non
         python cli.py eval ../shared/data/labeled.jsonl --errors -o errors.html
         python cli.py eval ../shared/data/labeled.jsonl --cv 5 --derive-policy policy.toml
     """
-    from .evaluate import format_report, score
-    from .train import cross_validated_results, load_examples
+    from .evaluation.evaluate import format_report, score
+    from .evaluation.train import cross_validated_results, load_examples
 
     errors = errors or bool(output)
     out_kind = Path(output).suffix.lower() if output else None
@@ -792,8 +792,8 @@ def eval_cmd(labeled: str, cv: int | None, as_json: bool, predictions: str | Non
     gold = [{**e.row, "id": e.id, "label": "violation" if e.y else "ok"} for e in examples]
     m = score(gold, results)
     if derive_policy:
-        from .thresholds import derive, held_out, write_policy
-        from .train import groups
+        from .evaluation.thresholds import derive, held_out, write_policy
+        from .evaluation.train import groups
 
         try:
             d = derive(gold, results, block_categories=base.policy.block_categories, max_fpr=max_fpr,
@@ -816,7 +816,7 @@ def eval_cmd(labeled: str, cv: int | None, as_json: bool, predictions: str | Non
                 f.write(dumps(r) + "\n")
     analysis = None
     if errors:
-        from .error_analysis import analyse, format_text, render_html, to_jsonl
+        from .evaluation.error_analysis import analyse, format_text, render_html, to_jsonl
 
         analysis = analyse(gold, results, finding_review_risk=decider.policy.finding_review_risk,
                            high_review_risk=decider.policy.high_review_risk)
@@ -868,7 +868,7 @@ def robustness_cmd(labeled: str, seed: int, as_json: bool, output: str | None, c
         python cli.py robustness ../shared/data/labeled.jsonl --no-model --json -o variants.jsonl
         python cli.py robustness ../shared/data/labeled.jsonl --cv 5
     """
-    from .robustness import dump_variants, evaluate, format_report
+    from .evaluation.robustness import dump_variants, evaluate, format_report
 
     rows = []
     with open(labeled, encoding="utf-8-sig") as f:
@@ -886,7 +886,7 @@ def robustness_cmd(labeled: str, seed: int, as_json: bool, output: str | None, c
                 pool.setdefault(r.get("content_type") or "listing", []).append(r["text"])
     screener_for = None
     if cv:
-        from .train import fold_screeners, load_examples
+        from .evaluation.train import fold_screeners, load_examples
 
         try:
             s = _screener(lexicons, policy, user_lexicon, None)
@@ -911,8 +911,8 @@ db_option = click.option("--db", envvar="SCREENING_REVIEW_DB", default="review.d
 
 
 def _queue(db: str) -> Any:
-    from .review import ReviewQueue
-    from .store import SQLiteStore
+    from .review.queue import ReviewQueue
+    from .review.store import SQLiteStore
 
     return ReviewQueue(SQLiteStore(db))
 
@@ -1065,7 +1065,7 @@ def queue_stats(since: str | None, fmt: str, output: str | None, db: str) -> Non
     q = _queue(db)
     stats = q.stats(_since(since))
     if fmt == "html":
-        from .report import render_kpis
+        from .batch.report import render_kpis
 
         text = render_kpis(stats, tz=q.policy.tz)
     else:
@@ -1170,7 +1170,7 @@ def serve_cmd(host: str, port: int, api_key_file: str | None, api_key: str | Non
         kill -HUP <pid>      # reload lexicons, model and policy; in-flight requests finish on the old ones
     """
     try:
-        from .service import serve as run_service
+        from .integrations.service import serve as run_service
     except ImportError as e:
         raise UsageFailure(f'{e}: pip install "screening[server]"') from None
     from click.core import ParameterSource
@@ -1180,7 +1180,7 @@ def serve_cmd(host: str, port: int, api_key_file: str | None, api_key: str | Non
                    "--api-key-file", err=True)
     try:
         if api_key_file:
-            from .service import read_api_key_file
+            from .integrations.service import read_api_key_file
 
             api_key = read_api_key_file(api_key_file)
         run_service(host, port, lexicons=lexicons, user_lexicon=user_lexicon, policy=policy,
@@ -1239,7 +1239,7 @@ def seal_cmd(directory: str) -> None:
     A lexicon whose files no longer match its manifest is refused, so a version always names
     one content: after a deliberate change, raise ``version`` in manifest.toml and seal again.
     """
-    from .lexicon import seal
+    from .engine.lexicon import seal
 
     try:
         table = seal(directory)

@@ -204,7 +204,7 @@ class ScreeningResult:
     error: str | None = None
     suppressed: tuple[Suppressed, ...] = field(default=(), compare=False)
     # The category inferred from the text of a record given as "general" (a
-    # screening.categorize.Inference), or None.
+    # screening.engine.categorize.Inference), or None.
     inferred_category: Any = None
     # Set when the text held more hits than the screener adjudicates: where it stopped.
     truncated: str | None = None

@@ -1,17 +1,16 @@
-"""Product-category inference (screening/categorize.py) and how the Screener uses it."""
+"""Product-category inference (screening/engine/categorize.py) and how the Screener uses it."""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
-
 import json
+from datetime import datetime, timezone
 
 import pytest
 
 from screening import Screener
-from screening.categorize import CategoryCues, Evidence, default_cues, infer_category
+from screening.engine.categorize import CategoryCues, Evidence, default_cues, infer_category
+from screening.engine.lexicon import default_lexicon_dir, load_lexicon
 from screening.errors import LexiconError
-from screening.lexicon import default_lexicon_dir, load_lexicon
 from screening.types import PRODUCT_CATEGORIES
 
 # Hand-written listing titles and copy, one or more per category.
@@ -244,7 +243,7 @@ def test_a_lexicon_without_cues_infers_nothing(tiny: Screener) -> None:
 
 
 def test_writers_carry_the_inferred_category(engine: Screener) -> None:
-    from screening.writers import parquet_row, result_row
+    from screening.batch.writers import parquet_row, result_row
 
     item = {"id": "a", "texts": {"text": "保湿面霜 效果最好"}}
     res = engine.screen("保湿面霜 效果最好", id="a").to_dict()

@@ -10,8 +10,15 @@ import numpy as np
 import pytest
 
 from screening import Screener
-from screening.classifier import CARD_FILE, MODEL_FILE, ModelLoadError, ModelVersionWarning, default_model_dir, load_model
-from screening.features import CHAR_DIM, char_ngram_ids
+from screening.model.classifier import (
+    CARD_FILE,
+    MODEL_FILE,
+    ModelLoadError,
+    ModelVersionWarning,
+    default_model_dir,
+    load_model,
+)
+from screening.model.features import CHAR_DIM, char_ngram_ids
 
 CORPUS = Path(__file__).parent / "corpus"
 
@@ -141,7 +148,7 @@ def test_char_ngram_hashing_is_stable() -> None:
 def test_calibration_on_held_out_folds() -> None:
     """Risk bins against observed violation rates, on rows the model never saw."""
     pytest.importorskip("sklearn")
-    from screening.train import calibration_table, cross_validated_results, load_examples
+    from screening.evaluation.train import calibration_table, cross_validated_results, load_examples
 
     examples, _ = load_examples([CORPUS / "dev.jsonl", CORPUS / "holdout.jsonl", CORPUS / "lawful_regression.jsonl"])
     results = cross_validated_results(Screener(model=None), examples, folds=5)

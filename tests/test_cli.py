@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import TINY
 
+from conftest import TINY
 from screening.cli import cli
 
 LEX = ["--lexicons", str(TINY), "--no-model"]
@@ -177,9 +177,9 @@ def test_queue_proposals_show_times_in_the_policys_zone(tmp_path: Path) -> None:
     from datetime import datetime, timezone
 
     from screening import Screener
-    from screening.lexicon import load_lexicon
-    from screening.review import ReviewQueue
-    from screening.store import SQLiteStore
+    from screening.engine.lexicon import load_lexicon
+    from screening.review.queue import ReviewQueue
+    from screening.review.store import SQLiteStore
 
     db = str(tmp_path / "review.db")
     q = ReviewQueue(SQLiteStore(db), clock=lambda: datetime(2026, 11, 21, 2, 0, tzinfo=timezone.utc))
@@ -367,9 +367,9 @@ def _full_disk_error(p) -> str:
 def test_a_full_disk_is_exit_2_and_one_line_never_1_or_a_traceback(tmp_path: Path) -> None:
     db = str(tmp_path / "review.db")
     from screening import Screener
-    from screening.lexicon import load_lexicon
-    from screening.review import ReviewQueue
-    from screening.store import SQLiteStore
+    from screening.engine.lexicon import load_lexicon
+    from screening.review.queue import ReviewQueue
+    from screening.review.store import SQLiteStore
 
     q = ReviewQueue(SQLiteStore(db))
     text = "这款面霜是最好的选择"
@@ -445,9 +445,9 @@ def test_check_shows_control_and_escape_sequences_instead_of_sending_them() -> N
 
 def test_queue_show_and_list_show_escapes_of_merchant_text(tmp_path: Path) -> None:
     from screening import Screener
-    from screening.lexicon import load_lexicon
-    from screening.review import ReviewQueue
-    from screening.store import SQLiteStore
+    from screening.engine.lexicon import load_lexicon
+    from screening.review.queue import ReviewQueue
+    from screening.review.store import SQLiteStore
 
     db = str(tmp_path / "review.db")
     q = ReviewQueue(SQLiteStore(db))
@@ -488,15 +488,118 @@ def test_scan_refuses_its_input_or_a_link_as_output_before_touching_anything(tmp
 def test_train_on_a_full_disk_names_the_model_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import errno
 
-    import screening.train
+    import screening.evaluation.train
 
     def full(*a, **k):
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(screening.train, "train", full)
+    monkeypatch.setattr(screening.evaluation.train, "train", full)
     data = tmp_path / "labeled.jsonl"
     data.write_text(json.dumps({"id": "r1", "text": "这款面霜全网第一", "label": "violation"}, ensure_ascii=False) + "\n",
                     encoding="utf-8")
     r = CliRunner().invoke(cli, ["train", "--data", str(data), "--out", str(tmp_path / "model"), "--lexicons", str(TINY)],
                            catch_exceptions=False)
     assert f"{tmp_path / 'model'}: No space left on device" in _one_line_error(r)
+
+
+# --- eval and train, run for real on a small labeled set of the project's own writing ------------
+_LABELED = [
+    ("v1", "这款面霜全网第一，效果最好", "violation", "cosmetics", [("全网第一", "absolute_claim")]),
+    ("v2", "喝了三天血压就降下来了，根治高血压", "violation", "food", [("根治", "medical_claim")]),
+    ("v3", "国家级工艺，销量第一", "violation", "general", [("国家级", "absolute_claim")]),
+    ("v4", "本品可治疗失眠，无副作用", "violation", "health_food", []),
+    ("v5", "100%有效，永不反弹", "violation", "cosmetics", []),
+    ("v6", "史上最强的吸尘器，绝无仅有", "violation", "general", []),
+    ("v7", "三天美白，七天祛斑", "violation", "cosmetics", []),
+    ("v8", "顶级品质，全球首发", "violation", "general", []),
+    ("o1", "纯棉短袖T恤，透气舒适", "ok", "general", []),
+    ("o2", "开封后最好冷藏保存", "ok", "food", []),
+    ("o3", "面料100%纯棉，不起球", "ok", "general", []),
+    ("o4", "第一次买这个牌子，包装很好", "ok", "general", []),
+    ("o5", "保温杯容量500ml，不锈钢内胆", "ok", "general", []),
+    ("o6", "物流很快，客服态度好", "ok", "general", []),
+    ("o7", "我们不是最好的，但用料扎实", "ok", "general", []),
+    ("o8", "适合通勤穿着，版型宽松", "ok", "general", []),
+    ("u1", "还行吧", "unclear", "general", []),
+]
+
+
+def _labeled(path: Path) -> Path:
+    with path.open("w", encoding="utf-8") as f:
+        for id_, text, label, pc, spans in _LABELED:
+            f.write(json.dumps({"id": id_, "text": text, "label": label, "content_type": "listing",
+                                "product_category": pc,
+                                "spans": [{"text": t, "category": c} for t, c in spans]}, ensure_ascii=False) + "\n")
+    return path
+
+
+def test_eval_scores_a_labeled_file_with_the_lexicons_alone(tmp_path: Path) -> None:
+    data = _labeled(tmp_path / "labeled.jsonl")
+    r = run("eval", str(data), *LEX)
+    assert r.exit_code == 0, r.output
+    head = r.stdout.splitlines()[0]
+    assert head.startswith("n_violation=8 n_ok=8 ") and "fpr=0.000" in head and "Traceback" not in r.output
+    assert "category" in r.stdout and "absolute_claim" in r.stdout
+    r = run("eval", str(data), "--json", "--predictions", str(tmp_path / "pred.jsonl"), *LEX)
+    m = json.loads(r.stdout)
+    assert (m["n_violation"], m["n_ok"], m["fpr"], m["errors"]) == (8, 8, 0.0, 0)
+    assert 0.5 <= m["recall"] < 1.0 and m["precision"] == 1.0  # the tiny lexicon misses some claims
+    assert m["per_category"]["absolute_claim"]["spans"] == 2
+    preds = [json.loads(line) for line in (tmp_path / "pred.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [p["id"] for p in preds] == [row[0] for row in _LABELED if row[2] != "unclear"]
+    assert {p["decision"] for p in preds} <= {"pass", "review", "block"}
+
+
+def test_eval_writes_its_error_analysis(tmp_path: Path) -> None:
+    data = _labeled(tmp_path / "labeled.jsonl")
+    out = tmp_path / "errors.json"
+    r = run("eval", str(data), "-o", str(out), *LEX)
+    assert r.exit_code == 0 and f"wrote {out}" in r.output
+    d = json.loads(out.read_text(encoding="utf-8"))
+    assert d["metrics"]["n_violation"] == 8 and "error_analysis" in d
+    r = run("eval", str(data), "-o", str(tmp_path / "errors.txt"), *LEX)
+    assert r.exit_code == 2 and "give a .html, .json or .jsonl file" in r.output
+    r = run("eval", str(data), "--derive-policy", str(tmp_path / "p.toml"), *LEX)
+    assert r.exit_code == 2 and "--cv" in r.output and not (tmp_path / "p.toml").exists()
+
+
+def test_train_writes_a_model_that_eval_then_uses(tmp_path: Path) -> None:
+    data = _labeled(tmp_path / "labeled.jsonl")
+    model = tmp_path / "model"
+    r = CliRunner().invoke(cli, ["train", "--data", str(data), "--out", str(model), "--folds", "2", "--version",
+                                 "2026.01.01", "--lexicons", str(TINY)], catch_exceptions=False)
+    assert r.exit_code == 0, r.output
+    assert f"wrote {model}/risk_clf.npz (16 examples, 8 violations)" in r.stdout
+    assert "2-fold grouped cross-validated" in r.stdout and "fold 2/2" in r.stderr
+    card = json.loads((model / "risk_clf.card.json").read_text(encoding="utf-8"))
+    assert card["n_examples"] == 16 and card["n_violation"] == 8 and card["version"] == "2026.01.01"
+    assert (model / "risk_clf.npz").is_file()
+    r = run("eval", str(data), "--json", "--model", str(model), "--lexicons", str(TINY))
+    assert r.exit_code == 0, r.output
+    m = json.loads(r.stdout)
+    assert (m["n_violation"], m["n_ok"], m["errors"]) == (8, 8, 0) and 0.0 <= m["auc"] <= 1.0
+
+
+def test_eval_cross_validates_and_derives_a_policy(tmp_path: Path) -> None:
+    from screening.engine.policy import Policy
+
+    data = _labeled(tmp_path / "labeled.jsonl")
+    derived = tmp_path / "policy.toml"
+    r = run("eval", str(data), "--cv", "2", "--extra", str(data), "--derive-policy", str(derived), "--max-fpr", "0.5",
+            "--block-precision", "0.5", "--lexicons", str(TINY))
+    assert r.exit_code == 0, r.output
+    assert "2-fold grouped cross-validation" in r.stderr and f"wrote {derived}" in r.stderr
+    assert r.stdout.startswith("n_violation=8 n_ok=8 ")
+    p = Policy.load(derived)
+    assert p.derivation["data"] == "labeled.jsonl" and "2-fold grouped cross-validation" in p.derivation["method"]
+    assert len(p.derivation["data_sha256"]) == 64
+    assert 0.0 <= p.high_review_risk <= p.review_risk <= 1.0
+
+
+def test_train_refuses_data_with_one_class_only(tmp_path: Path) -> None:
+    data = tmp_path / "labeled.jsonl"
+    data.write_text("".join(json.dumps({"id": f"o{i}", "text": t, "label": "ok"}, ensure_ascii=False) + "\n"
+                            for i, t in enumerate(["纯棉短袖", "物流很快", "包装很好", "版型宽松"])), encoding="utf-8")
+    r = CliRunner().invoke(cli, ["train", "--data", str(data), "--out", str(tmp_path / "model"), "--folds", "2",
+                                 "--lexicons", str(TINY)], catch_exceptions=False)
+    assert r.exit_code == 2 and "both violation and ok rows" in r.output and not (tmp_path / "model").exists()

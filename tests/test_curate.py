@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import TINY
 
+from conftest import TINY
 from screening import LexiconError, Screener
-from screening.curate import add_allow, add_term, lookup
-from screening.lexicon import load_lexicon
+from screening.engine.curate import add_allow, add_term, lookup
+from screening.engine.lexicon import load_lexicon
 
 
 def test_lookup_shows_entries_and_hits_inside_a_string(tiny_lexicon) -> None:

@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from conftest import TINY
 
-from screening import error_analysis as ea
+from conftest import TINY
+from screening.evaluation import error_analysis as ea
 from screening.cli import cli
 
 REVIEW_RISK = 0.25  # the policy's finding_review_risk, as the tests want it

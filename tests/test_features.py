@@ -9,13 +9,19 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from screening.features import CHAR_DIM, Featurizer, ModelCues, char_scores
-from screening.lexicon import load_lexicon
+from screening.engine.lexicon import load_lexicon
+from screening.model.features import CHAR_DIM, Featurizer, ModelCues, char_scores
 from screening.types import Finding, Suppressed
 
-CUES = ModelCues.from_rules(load_lexicon().rules)
 PIECES = ["血压", "降", "下来了", "三天", "7天", "喝了", "就", "皮肤", "白了", "头疼", "好了", "没有", "，", "。",
           "这款茶", "一个月", "用完", "以后"]
+
+
+@pytest.fixture(scope="module")
+def cues() -> ModelCues:
+    # Built inside the test run, not at import: collection happens before the test cache
+    # directory is in place, and loading the lexicon then would use the user's real cache.
+    return ModelCues.from_rules(load_lexicon().rules)
 
 
 @pytest.mark.parametrize(
@@ -27,20 +33,20 @@ PIECES = ["血压", "降", "下来了", "三天", "7天", "喝了", "就", "皮�
         ("温和配方，清爽不油腻", (0.0, 0.0, 0.0)),
     ],
 )
-def test_cue_counts_of_testimonial_claims(text: str, expected: tuple[float, float, float]) -> None:
-    assert CUES.counts(text) == expected
-    assert CUES.counts_many([text]).tolist() == [list(expected)]
+def test_cue_counts_of_testimonial_claims(cues: ModelCues, text: str, expected: tuple[float, float, float]) -> None:
+    assert cues.counts(text) == expected
+    assert cues.counts_many([text]).tolist() == [list(expected)]
 
 
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.lists(st.sampled_from(PIECES), max_size=10).map("".join), max_size=8))
-def test_a_batch_counts_each_text_as_it_would_alone(texts: list[str]) -> None:
+def test_a_batch_counts_each_text_as_it_would_alone(cues: ModelCues, texts: list[str]) -> None:
     # Joined texts must not lend a symptom in one text an outcome at the start of the next.
-    assert CUES.counts_many(texts).tolist() == [list(CUES.counts(t)) for t in texts]
+    assert cues.counts_many(texts).tolist() == [list(cues.counts(t)) for t in texts]
 
 
-def test_engine_rows_of_a_batch_are_the_rows_of_each_text_alone() -> None:
-    fz = Featurizer(CUES)
+def test_engine_rows_of_a_batch_are_the_rows_of_each_text_alone(cues: ModelCues) -> None:
+    fz = Featurizer(cues)
     finding = Finding(start=0, end=4, text="全网第一", term="全网第一", term_id="ABS-0003", category="absolute_claim",
                       severity="high", basis="广告法第九条", suggestion=None, detector="lexicon", confidence=0.9,
                       explanation="")
@@ -65,8 +71,26 @@ def test_engine_rows_of_a_batch_are_the_rows_of_each_text_alone() -> None:
 
 @settings(max_examples=100, deadline=None)
 @given(st.lists(st.lists(st.sampled_from(PIECES + ["全网第一", "最好", "a", "1"]), max_size=12).map("".join), max_size=8))
-def test_char_scores_of_a_batch_are_each_text_scored_alone(texts: list[str]) -> None:
+def test_char_scores_of_a_batch_are_each_text_scored_alone(cues: ModelCues, texts: list[str]) -> None:
     weights = np.random.default_rng(7).normal(size=CHAR_DIM)
-    fz = Featurizer(CUES)
+    fz = Featurizer(cues)
     alone = [float(weights[idx] @ vals) for idx, vals in map(fz.text_part, texts)]
     assert char_scores(texts, weights).tolist() == pytest.approx(alone, abs=1e-12)
+
+
+def test_the_test_run_reads_and_writes_only_its_own_cache_directory() -> None:
+    # A guard for the collection-time leak: the cache directory is the test run's from the start
+    # (tests/conftest.py), and the normalization tables this process uses were written there,
+    # not read from the user's cache by something built while test modules were imported.
+    import os
+    import tempfile
+    from pathlib import Path
+
+    from screening.cache import cache_dir
+    from screening.engine.normalize import normalize
+
+    where = cache_dir()
+    assert os.environ["SCREENING_CACHE_DIR"] == str(where)
+    assert where.name.startswith("screening-test-cache-") and where.parent == Path(tempfile.gettempdir())
+    normalize("全网第一")
+    assert list(where.glob("tables-*.json")), "normalization tables came from outside the test cache"

@@ -100,7 +100,7 @@ def test_screening_a_batch_leaves_the_heap_as_it_found_it(screener: Screener) ->
 
 
 def test_a_scan_with_workers_leaves_the_heap_as_it_found_it(screener: Screener, tmp_path) -> None:
-    from screening.scan import scan_file
+    from screening.batch.scan import scan_file
 
     src = tmp_path / "catalogue.jsonl"
     src.write_text('{"id": "s-1", "text": "全网最低价，第一品牌"}\n{"id": "s-2", "text": "纯棉短袖T恤"}\n',
@@ -116,7 +116,7 @@ def frozen_in_worker(item: dict, result: dict) -> int:
 
 
 def test_scan_workers_are_forked_with_the_parent_heap_frozen(screener: Screener) -> None:
-    from screening.scan import FieldMap, screen_items
+    from screening.batch.scan import FieldMap, screen_items
 
     items = [FieldMap().item(n, {"id": f"w-{n}", "text": "第一品牌，最好用的面霜"}, "line") for n in range(1, 5)]
     counts = [got for _, got in screen_items(screener, items, workers=2, chunk_size=2, finish=frozen_in_worker)]

@@ -7,10 +7,10 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import TINY
 
+from conftest import TINY
 from screening import LexiconError
-from screening.lexicon import load_lexicon
+from screening.engine.lexicon import load_lexicon
 
 GOOD = {"id": "ABS-0900", "term": "顶呱呱", "category": "absolute_claim", "severity": "medium",
         "applies_to": ["all"], "basis": "广告法第九条第三项", "provenance": "test"}
@@ -147,7 +147,7 @@ def test_lexicon_stats_counts_alternatives_and_lists_the_missing(tmp_path: Path)
 
 # ---------------------------------------------------------------- sealed versions, contained paths
 def _packaged_copy(tmp_path: Path) -> Path:
-    from screening.lexicon import default_lexicon_dir
+    from screening.engine.lexicon import default_lexicon_dir
 
     d = tmp_path / "packaged"
     shutil.copytree(default_lexicon_dir(), d)
@@ -155,7 +155,7 @@ def _packaged_copy(tmp_path: Path) -> Path:
 
 
 def test_the_packaged_lexicon_is_sealed_and_loads() -> None:
-    from screening.lexicon import default_lexicon_dir
+    from screening.engine.lexicon import default_lexicon_dir
 
     manifest = (default_lexicon_dir() / "manifest.toml").read_text(encoding="utf-8")
     assert "[files]" in manifest and '"absolute.jsonl" = { sha256 = ' in manifest
@@ -174,7 +174,7 @@ def test_a_changed_file_under_the_same_version_is_refused(tmp_path: Path, damage
 
 
 def test_sealing_again_after_a_deliberate_change_loads_it(tmp_path: Path) -> None:
-    from screening.lexicon import seal
+    from screening.engine.lexicon import seal
 
     d = _packaged_copy(tmp_path)
     with (d / "absolute.jsonl").open("a", encoding="utf-8") as f:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from screening.lexicon import load_lexicon
+from screening.engine.lexicon import load_lexicon
 from screening.types import LEXICON_CATEGORIES
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -10,8 +10,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from screening.cache import cache_dir
-from screening.matcher import TermMatcher
-from screening.normalize import normalize
+from screening.engine.matcher import TermMatcher
+from screening.engine.normalize import normalize
 
 
 def test_every_overlapping_hit_is_found(tiny_lexicon) -> None:
@@ -171,3 +171,69 @@ def test_the_engine_holds_against_evasions_and_leaves_look_alike_lawful_text_alo
     for lawful in ["第1次用这款面霜", "小弟一直用这款", "陶冶情操的好书", "最hot的颜色是黑色", "型号R11S白色",
                    "颜色：黑\n最好冷藏"]:
         assert engine.screen(lawful).decision == "pass", lawful
+
+
+# --- the batch path's hash table, against a plain search --------------------------------------
+def _plain(keys: list[str], texts: list[str]) -> dict[int, list[tuple[int, int, int]]]:
+    """Every occurrence of every key as (start, end, key index), by end, the longest first."""
+    out: dict[int, list[tuple[int, int, int]]] = {}
+    for t, text in enumerate(texts):
+        found = [(s, s + len(k), i) for i, k in enumerate(keys) for s in range(len(text)) if text.startswith(k, s)]
+        if found:
+            out[t] = sorted(found, key=lambda f: (f[1], f[0]))
+    return out
+
+
+_KEYS = ["最", "最好", "好用", "最好用", "第一", "一", "ab", "abc", "b", "全网第一"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(alphabet=st.sampled_from(list("最好用第一全网abcx")), max_size=12), max_size=6))
+def test_key_hashes_find_every_occurrence_in_the_automaton_s_order(texts: list[str]) -> None:
+    from screening.engine.matcher import _KeyHashes
+
+    h = _KeyHashes(_KEYS)
+    assert h.exact
+    assert h.occurrences(texts) == _plain(_KEYS, texts)
+
+
+def test_key_hashes_of_single_characters_and_of_keys_inside_keys() -> None:
+    from screening.engine.matcher import _KeyHashes
+
+    assert _KeyHashes(["最"]).occurrences(["最好", "好", "最最"]) == {0: [(0, 1, 0)], 2: [(0, 1, 0), (1, 2, 0)]}
+    assert _KeyHashes(["abc", "ab"]).exact  # a key that is a prefix of another is still told apart
+    assert _KeyHashes(["ab", "abc"]).occurrences(["xabc"]) == {0: [(1, 3, 0), (1, 4, 1)]}
+    assert _KeyHashes(["ab"]).occurrences(["xy", ""]) == {}
+
+
+def test_keys_that_share_a_hash_make_the_batch_fall_back(monkeypatch: pytest.MonkeyPatch) -> None:
+    from screening.engine import matcher
+
+    monkeypatch.setattr(matcher, "_BASE", 1)  # the hash of a key becomes the sum of its characters
+    assert not matcher._KeyHashes(["ab", "ba"]).exact
+    assert not matcher._KeyHashes(["ab", "ba", "cd"]).exact  # a later key does not undo it
+    assert not matcher._KeyHashes(["ab", "cd", "dc"]).exact
+    assert matcher._KeyHashes(["ab", "cd"]).exact
+    assert matcher._KeyHashes(["ab", "ba"]).occurrences(["ab"]) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "spans"),
+    [
+        ("好\n最\n好", [("最\n好", 2, 5)]),  # the term runs across the second of two breaks
+        ("最\n好，第\n一", [("最\n好", 0, 3), ("第\n一", 4, 7)]),
+        ("第一\n\n\n全网\n第一", [("全网\n第一", 5, 10)]),  # a paragraph break first, then a bridge
+        ("全\n网\n第\n一", [("全\n网\n第\n一", 0, 7), ("全\n网", 0, 3), ("第\n一", 4, 7)]),  # three breaks
+        ("最\r\n好\n\n用", [("最\r\n好", 0, 4)]),
+    ],
+)
+def test_terms_across_several_line_breaks_are_found_where_they_are(tiny_lexicon, text: str, spans) -> None:
+    m = _matcher(tiny_lexicon)
+    n = normalize(text)
+    got = []
+    for h in m.find(n.text):
+        if h.key.term_ids and "\n" in n.text[h.start:h.end]:
+            a, b = n.to_original(h.start, h.end)
+            got.append((text[a:b], a, b))
+    assert got == spans
+    assert m.find_many([n.text, n.text]) == [m.find(n.text)] * 2

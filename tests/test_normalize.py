@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import functools
+import itertools
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from screening.normalize import NormalizedBatch, has_visible, normalize, phrase_breaks
+from screening.engine.normalize import NormalizedBatch, has_visible, normalize, phrase_breaks
 
 
 @pytest.mark.parametrize(
@@ -155,7 +156,7 @@ def test_no_break_inside_a_spaced_out_word_or_a_text_without_spaces(text: str) -
 @functools.lru_cache(maxsize=1)
 def _forms() -> list[str]:
     # (loaded in the test, not at collection: the lexicon cache lives in the tests' directory)
-    from screening.lexicon import load_lexicon
+    from screening.engine.lexicon import load_lexicon
 
     lex = load_lexicon()
     return sorted({f for t in lex.terms.values() for f in t.forms if "X" not in f and len(f) > 1})
@@ -173,3 +174,79 @@ def test_invisible_insertions_into_any_term_form_normalize_to_the_form(data: st.
     n = normalize(disguised)
     assert n.text == normalize(form).text
     assert n.to_original(0, len(n.text)) == (0, len(disguised))
+
+
+# --- the tables themselves, built afresh (normalize() reads them from a cache) --------------------
+@pytest.fixture(scope="module")
+def built():
+    from screening.engine.normalize import _build_tables
+
+    table, ranges = _build_tables()
+    noise = set()
+    for a, b in ranges:
+        assert a <= b
+        noise.update(range(a, b + 1)) if b - a < 5000 else None
+    return table, ranges, noise
+
+
+def _in_ranges(ranges, cp: int) -> bool:
+    return any(a <= cp <= b for a, b in ranges)
+
+
+def test_built_tables_are_the_cached_ones(built) -> None:
+    from screening.engine.normalize import _table_data
+
+    table, ranges, _ = built
+    cached_table, cached_ranges = _table_data()
+    assert cached_table == table and [tuple(r) for r in cached_ranges] == ranges
+
+
+@pytest.mark.parametrize(
+    ("ch", "to"),
+    [("\r", "\n"), ("Ａ", "a"), ("Ｚ", "z"), ("Q", "q"), ("１", "1"), ("①", "1"), ("療", "疗"), ("網", "网"),
+     ("𝐓", "t"), ("𝟏", "1"), ("🄰", "a"), ("，", ","), ("！", "!"), ("\u3000", " ")],
+)
+def test_the_translate_table_folds_one_character_to_one(built, ch: str, to: str) -> None:
+    assert built[0][ord(ch)] == to
+
+
+@pytest.mark.parametrize("ch", ["a", "好", "1", ",", "\n", "⑴", "ß"])
+def test_characters_already_plain_or_expanding_are_not_in_the_table(built, ch: str) -> None:
+    assert ord(ch) not in built[0]  # ⑴ → (1) and ß → ss would break the one-to-one offset map
+
+
+@pytest.mark.parametrize(
+    "ch", [" ", "\u200b", "\u3164", "\uffa0", "\ufe0f", "\U000e0041", "\ue000", "\ud800", "😀", "⭐", "*", "-",
+           "\x00", "\t", "\u00ad", "《", "\U0001f9ea", "\U00010400", "\U000f0000", "\U0010ffff"],
+)
+def test_noise_covers_what_renders_blank_or_decorates(built, ch: str) -> None:
+    table, ranges, _ = built
+    assert _in_ranges(ranges, ord(table.get(ord(ch), ch)))  # (what the character translates to)
+
+
+@pytest.mark.parametrize("ch", ["a", "z", "0", "9", "好", "疗", ",", ";", ":", "!", "?", "。", "、", "…", "\n", "%",
+                                "\U00020000", "\U0003134a", "ｱ"])
+def test_content_and_clause_punctuation_are_not_noise(built, ch: str) -> None:
+    table, ranges, _ = built
+    assert not _in_ranges(ranges, ord(table.get(ord(ch), ch)))
+
+
+def test_noise_ranges_are_sorted_merged_and_minimal(built) -> None:
+    _, ranges, _ = built
+    assert ranges == sorted(ranges)
+    assert all(b + 1 < c for (_, b), (c, _) in itertools.pairwise(ranges))  # adjacent runs are merged
+    # Planes 1 and 4-16 drop whole (their styled letters are folded by the table first).
+    assert any(a <= 0x10000 and b == 0x1FFFF for a, b in ranges) and any(b == 0x10FFFF for a, b in ranges)
+    assert not _in_ranges(ranges, 0x20000) and _in_ranges(ranges, 0x3FFFF)  # (unassigned)
+
+
+def test_a_carriage_return_is_a_line_break_with_its_offset_kept() -> None:
+    n = normalize("最\r好\r\n用")
+    assert n.text == "最\n好\n\n用"
+    assert n.to_original(0, 3) == (0, 3) and n.to_original(5, 6) == (5, 6)
+
+
+def test_a_batch_offset_map_holds_plain_integers() -> None:
+    n = NormalizedBatch(["最 好", "全网\u200b第一", "好"]).get(1)
+    assert n._norm_starts == (0, 2) and n._orig_starts == (0, 3)
+    assert all(type(x) is int for x in (*n._norm_starts, *n._orig_starts))

@@ -45,10 +45,10 @@ def test_installed_copy_loads_default_lexicons_and_screens(wheel: Path, tmp_path
         capture_output=True,
     )
     code = (
-        "import json, screening; from screening.lexicon import load_lexicon;"
+        "import json, screening; from screening.engine.lexicon import load_lexicon;"
         "lex = load_lexicon();"
         "r = screening.screen('国家级工艺，最好的面霜');"
-        "from screening.vocabulary import load_vocabulary; v = load_vocabulary();"
+        "from screening.batch.vocabulary import load_vocabulary; v = load_vocabulary();"
         "print(json.dumps({'file': screening.__file__, 'lexdir': str(lex.path), 'terms': len(lex.active_terms),"
         " 'decision': r.decision, 'model': r.versions['model'], 'names': v.code('product_category', '保健品')}))"
     )

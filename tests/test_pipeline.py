@@ -7,13 +7,13 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 
 import pytest
+from helpers import assert_offsets, spans
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from helpers import assert_offsets, spans
 
 from screening import InputError, Screener
-from screening.normalize import normalize
-from screening.segment import Segmenter, WordIndex
+from screening.engine.normalize import normalize
+from screening.engine.segment import Segmenter, WordIndex
 
 NOW = datetime(2026, 11, 21, 2, 0, tzinfo=timezone.utc)
 
@@ -241,13 +241,15 @@ def test_a_batch_gets_exactly_the_results_of_one_by_one(request, which: str) -> 
 
 def test_a_batch_of_mostly_plain_copy_takes_the_shared_path(engine: Screener, monkeypatch) -> None:
     calls = []
-    real = Screener._pass
+    from screening.engine.adjudicate import Adjudicator
+
+    real = Adjudicator.adjudicate
 
     def counting(self, norm, *args, **kw):
         calls.append(norm.original)
         return real(self, norm, *args, **kw)
 
-    monkeypatch.setattr(Screener, "_pass", counting)
+    monkeypatch.setattr(Adjudicator, "adjudicate", counting)
     colours = ["白色", "黑色", "藏青", "燕麦色", "雾霾蓝"]
     jobs = [(f"纯棉T恤 {colours[i % 5]} 现货速发", "listing", "general", str(i)) for i in range(50)]
     jobs.append(("纯棉T恤 全网第一", "listing", "general", "claim"))
@@ -270,7 +272,7 @@ def test_skipping_the_word_check_where_no_word_can_hold_the_hit_changes_nothing(
 
     always = Screener(engine.lexicon, engine.policy, matcher=engine.matcher, model=None,
                       segmenter=AlwaysSegment(engine.segmenter.dictionary))
-    always._word_index_cache = EveryForm((), {})
+    always.adjudicator._word_index_cache = EveryForm((), {})
     for text, ct, pc, rid in _corpus_jobs():
         if not isinstance(text, str) or not text.strip() or pc == "toys" or ct == "podcast":
             continue
@@ -281,7 +283,7 @@ def test_skipping_the_word_check_where_no_word_can_hold_the_hit_changes_nothing(
 
 def test_the_word_index_answers_as_the_dictionary_walk_does(engine: Screener) -> None:
     # Around every hit of the test corpora, with and without the index: the same answer.
-    index, seg, answers = engine._word_index, engine.segmenter, set()
+    index, seg, answers = engine.adjudicator.word_index, engine.segmenter, set()
     for text, *_ in _corpus_jobs():
         if not isinstance(text, str):
             continue
@@ -322,9 +324,9 @@ def test_warm_loads_now_what_a_first_hit_would_load(screener: Screener) -> None:
                      segmenter=Segmenter())
     before = fresh.screen("第一次用就爱上了，全网第一", now=BATCH_NOW)
     cold = Screener(screener.lexicon, screener.policy, model=None, segmenter=Segmenter())
-    assert cold.segmenter._dictionary is None and cold._word_index_cache is None
+    assert cold.segmenter._dictionary is None and cold.adjudicator._word_index_cache is None
     assert cold.warm() is cold
-    assert cold.segmenter._dictionary is not None and cold._word_index_cache is not None
+    assert cold.segmenter._dictionary is not None and cold.adjudicator._word_index_cache is not None
     assert cold.matcher._key_hashes is not None
     assert cold.screen("第一次用就爱上了，全网第一", now=BATCH_NOW) == before
 

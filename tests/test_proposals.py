@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from screening.proposals import shortest_phrase
+from screening.review.proposals import shortest_phrase
 
 
 def _phrase(text: str, hit: str) -> str | None:

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from conftest import TESTS
-from screening import readers
-from screening.readers import BadRecord, detect_format, peek_columns, read_records, sniff_encoding
+from screening.batch import readers
+from screening.batch.readers import BadRecord, detect_format, peek_columns, read_records, sniff_encoding
 
 IO_FIXTURES = TESTS / "fixtures" / "io"
 

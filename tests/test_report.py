@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 
 from screening import Screener
-from screening.report import HtmlReportWriter, highlight, is_flagged, render_kpis, render_report, summarize
+from screening.batch.report import HtmlReportWriter, highlight, is_flagged, render_kpis, render_report, summarize
 from screening.types import CATEGORY_ZH
 
 CHROMIUM = Path("/usr/bin/chromium")

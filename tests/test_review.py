@@ -12,12 +12,12 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from conftest import TINY
 
+from conftest import TINY
 from screening import Screener
-from screening.lexicon import load_lexicon
-from screening.review import ReviewQueue
-from screening.store import SQLiteStore, StoreError
+from screening.engine.lexicon import load_lexicon
+from screening.review.queue import ReviewQueue
+from screening.review.store import SQLiteStore, StoreError
 
 T0 = datetime(2026, 11, 21, 2, 0, tzinfo=timezone.utc)  # 10:00 Asia/Shanghai
 ROOT = Path(__file__).resolve().parent.parent
@@ -164,7 +164,7 @@ def test_kpis_on_a_fixture_computed_by_hand(queue: ReviewQueue, tiny: Screener, 
 
 def test_export_and_allow_proposals_teach_the_lexicon(queue: ReviewQueue, tiny: Screener, clock: Clock,
                                                       tmp_path: Path) -> None:
-    from screening.curate import add_allow
+    from screening.engine.curate import add_allow
 
     a = queue.intake(*screened(tiny, "a", "国家级工艺，最好的选择", clock))
     b = queue.intake(*screened(tiny, "b", "我们学校是第一中学，最好的老师", clock))
@@ -187,8 +187,8 @@ def test_export_and_allow_proposals_teach_the_lexicon(queue: ReviewQueue, tiny: 
 
 
 def test_an_accepted_phrase_clears_the_store_name_in_every_title(tmp_path: Path, clock: Clock) -> None:
-    from screening.curate import add_allow
-    from screening.lexicon import default_lexicon_dir
+    from screening.engine.curate import add_allow
+    from screening.engine.lexicon import default_lexicon_dir
 
     engine = Screener(model=None)
     queue = ReviewQueue(SQLiteStore(tmp_path / "review.db"), clock=clock)
@@ -278,8 +278,8 @@ def test_concurrent_claims_never_double_assign_or_lose_a_decision(tmp_path: Path
 
 CRASH = """
 import os, sys
-from screening.store import SQLiteStore
-from screening.review import ReviewQueue
+from screening.review.store import SQLiteStore
+from screening.review.queue import ReviewQueue
 q = ReviewQueue(SQLiteStore(sys.argv[1]))
 original = q.store.audit
 def crash(conn, at, actor, action, *a, **kw):

@@ -1,4 +1,4 @@
-"""The evasion generator (screening.robustness): each rewrite kind, determinism, what counts as
+"""The evasion generator (screening.evaluation.robustness): each rewrite kind, determinism, what counts as
 not applicable, and the report's counting."""
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ import pytest
 from click.testing import CliRunner
 
 from screening.cli import cli
-from screening.normalize import normalize
-from screening.robustness import (
+from screening.engine.normalize import normalize
+from screening.evaluation.robustness import (
     EVASIONS,
     KINDS,
     Targets,

@@ -135,7 +135,7 @@ def test_skipping_rules_that_cannot_apply_changes_no_outcome(engine: Screener) -
 @settings(max_examples=300, deadline=None)
 @given(st.text(alphabet=st.sampled_from(list("最好第一，。！？\n、…的")), max_size=260), st.integers(0, 260))
 def test_a_clause_starts_after_the_last_mark_before_the_hit_at_most_200_back(text: str, at: int) -> None:
-    from screening.rules import CLAUSE_END, CLAUSE_LIMIT, HitContext
+    from screening.engine.rules import CLAUSE_END, CLAUSE_LIMIT, HitContext
 
     start = min(at, len(text))
     ctx = HitContext(text, start, start, None, "general", "listing")  # type: ignore[arg-type]
@@ -352,3 +352,240 @@ def test_a_post_s_spaces_still_leave_a_sentence_wide_rule_its_sentence(engine: S
     found = engine.screen("最近总是失眠 喝了这个茶 改善失眠", product_category="food").findings
     assert found
     assert not engine.screen("最近总是失眠 晚上睡不着", product_category="food").findings
+
+
+# --- each hand-made mutant of issue 16 that survived the suite, pinned by its own example ---------
+def _finding_of(s: Screener, text: str, **kw) -> list[tuple[str, str, str | None]]:
+    return [(f.text, f.severity, f.rule) for f in s.screen(text, **kw).findings]
+
+
+def test_a_material_beyond_the_composition_reach_makes_no_composition(engine: Screener) -> None:
+    # 棉 is the 7th character after 100%: beyond the reach of 6, so 100% is a claim.
+    assert _finding_of(engine, "T恤100%手工精选优质棉") == [("100%", "medium", None)]
+    assert _outcome(engine, "100%手工精选纯棉")[1] == [("100%", "composition")]  # 纯 is the 5th
+    assert _outcome(engine, "100%精选优质棉")[1] == [("100%", "composition")]  # 棉 is the 5th
+
+
+def test_a_negation_further_back_than_its_window_negates_nothing(engine: Screener) -> None:
+    assert _finding_of(engine, "没有哪款产品比得上它这款最好") == [("最好", "medium", None)]
+    assert _outcome(engine, "没有哪款产品比它最好")[1] == [("最好", "negation")]
+
+
+def test_a_title_is_the_innermost_pair_of_book_title_marks(engine: Screener) -> None:
+    # The 《 before the claim opens a title that never closes; the 》 after it closes another one.
+    assert _finding_of(engine, "《说明书 这是最好的面霜，赠《使用指南》") == [("最好", "medium", None)]
+    assert _finding_of(engine, "《使用指南》》这是最好的面霜》") == [("最好", "medium", None)]
+    assert _finding_of(engine, "赠《最好的时光》") == [("最好", "low", "title")]
+
+
+def test_a_ranking_without_a_source_stays_a_claim(engine: Screener) -> None:
+    assert _finding_of(engine, "2026年度天猫面霜类目销量第一") == [("销量第一", "medium", None)]
+    assert _finding_of(engine, "天猫面霜类目销量第一（数据来源：平台统计）") == [("销量第一", "medium", None)]
+    assert _finding_of(engine, "2026年度销量第一（数据来源：第三方统计）") == [("销量第一", "medium", None)]
+    assert _finding_of(engine, "2026年度天猫面霜类目销量第一（数据来源：第三方统计）") == \
+        [("销量第一", "low", "ranking_with_source")]
+
+
+def test_service_attitude_reads_across_de(engine: Screener) -> None:
+    assert _outcome(engine, "提供最好的服务")[1] == [("最好", "aspiration")]
+    assert _outcome(engine, "提供最好的的态度")[1] == [("最好", "aspiration")]
+
+
+def test_the_size_rule_is_for_superlatives_with_zui_only(engine: Screener) -> None:
+    r = engine.screen("全网第一号")
+    assert [(f.text, f.severity, f.rule) for f in r.findings] == [("全网第一", "high", None)]
+    assert r.decision == "block"
+    assert _finding_of(engine, "本店最大号，适合180斤") == [("最大", "low", "self_comparison")]
+
+
+def test_context_rules_look_at_most_200_characters_back(engine: Screener) -> None:
+    # A clause without punctuation (a pasted document) is cut 200 characters either side of a hit.
+    assert _outcome(engine, "广告法" + "哈" * 197 + "最好")[1] == [("最好", "negation")]  # the cue starts 200 back
+    assert _finding_of(engine, "广告法" + "哈" * 198 + "最好") == [("最好", "medium", None)]  # 201 back
+    assert _outcome(engine, "最好" + "哈" * 197 + "广告法")[1] == [("最好", "negation")]  # ends 200 after
+    assert _finding_of(engine, "最好" + "哈" * 198 + "广告法") == [("最好", "medium", None)]
+
+
+def test_a_registration_number_counts_within_200_characters_of_the_claim(engine: Screener) -> None:
+    kw = {"product_category": "cosmetics"}
+    assert _finding_of(engine, "美白精华，国妆特字G20260001", **kw) == [("美白", "low", "registration")]
+    assert _finding_of(engine, "美白" + "哈" * 196 + "国妆特字G20260001", **kw) == [("美白", "low", "registration")]
+    assert _finding_of(engine, "美白" + "哈" * 197 + "国妆特字G20260001", **kw) == [("美白", "medium", None)]
+    assert _finding_of(engine, "广审" + "哈" * 198 + "美白", **kw) == [("美白", "low", "registration")]
+    assert _finding_of(engine, "广审" + "哈" * 199 + "美白", **kw) == [("美白", "medium", None)]
+
+
+@pytest.mark.parametrize("brk", ["\r", "\r\n", "\n"])
+def test_a_carriage_return_ends_a_clause_like_a_line_feed(engine: Screener, brk: str) -> None:
+    assert _finding_of(engine, f"我们不是{brk}最好的") == [("最好", "medium", None)]
+    assert _finding_of(engine, f"最{brk}好的面霜") == [(f"最{brk}好", "medium", None)]
+
+
+def test_a_term_glued_to_more_digits_is_another_word(engine: Screener) -> None:
+    findings, suppressed = _outcome(engine, "销量TOP10")
+    assert findings == [] and suppressed == [("TOP1", "ascii_boundary")]
+    assert _finding_of(engine, "销量TOP1") == [("TOP1", "medium", None)]
+    assert _finding_of(engine, "销量TOP1，好评如潮") == [("TOP1", "medium", None)]
+
+
+# --- what each rule says: the reason shown in the explain view and to the reviewer -------------
+@pytest.mark.parametrize(
+    ("text", "kw", "hit", "rule", "reason"),
+    [
+        ("糖尿病的朋友别买", {}, "糖尿病", "requires_context", "仅提及，未与功效/治疗用语连用"),
+        ("第一，面料透气；第二，版型宽松", {}, "第一", "time_ordinal", "列举序号“第一，…”"),
+        ("作者的第一本书就很好看", {}, "第一", "time_ordinal", "序数/时间义：“第一本”"),
+        ("床垫最大2.0m", {}, "最大", "parameter", "参数描述：“最大2…”"),
+        ("最好煮三分钟", {}, "最好", "advice", "建议语气：“最好煮…”"),
+        ("含棉量100%", {}, "100%", "composition", "成分含量标示：“含棉量100%”"),
+        ("阔腿裤的版型能修饰腿型，视觉上瘦腿", {}, "瘦腿", "garment_fit", "服装版型的视觉修饰（阔腿裤）"),
+        ("风扇开到最大也很安静", {}, "最大", "setting", "档位/设置描述：“开到最大”"),
+        ("晚上把亮度调到最低刚好", {}, "最低", "setting", "档位/设置描述：“调到最低”"),
+        ("唯一的一个小毛病是包装简陋", {}, "唯一", "evaluative_detail", "评价某一细节：“唯一…毛病”"),
+        ("我们不是最好的，但用料扎实", {}, "最好", "negation", "否定语境：“不是…最好”"),
+        ("我们不最好", {}, "最好", "negation", "否定语境：“不最好”"),
+        ("这是最好的吗?", {}, "最好", "negation", "疑问句，不构成断言"),
+        ("跑分时内存占用达到100%", {}, "100%", "measure_level", "读数/状态描述：“达到”"),
+        ("从0-100%充电大约一个半小时", {}, "100%", "measure_level", "读数/状态描述：“0-”"),
+        ("商品说明写了是100%翻新机", {}, "100%", "measure_level", "读数/状态描述：“翻新”"),
+        ("绝对是假货，别买", {}, "绝对", "negative_emphasis", "强调负面评价：“假货”"),
+        ("遇到个极品卖家，发错货还不认", {}, "极品", "slang", "俚语，指人：“极品卖家”"),
+        ("这客服真是个极品", {}, "极品", "slang", "俚语，指人：“…极品”"),
+        ("这客服真是个极品！", {}, "极品", "slang", "俚语，指人：“…极品”"),
+        ("顾客第一，诚信经营", {}, "第一", "aspiration", "经营理念口号（如“顾客第一”）"),
+        ("提供最好的服务", {}, "最好", "aspiration", "服务态度：“最好…服务”"),
+        ("用心做最好的服务", {}, "最好", "aspiration", "经营理念/目标：“用心做…最好”"),
+        ("这家店绝对会回购", {}, "绝对", "emphasis_adverb", "消费者意向/满意度：“绝对会回购”"),
+    ],
+)
+def test_each_rule_that_drops_a_hit_says_why(engine: Screener, text: str, kw: dict, hit: str, rule: str,
+                                             reason: str) -> None:
+    r = engine.screen(text, **kw)
+    assert not r.findings
+    assert (hit, rule, reason) in [(x.text, x.rule, x.reason) for x in r.suppressed]
+
+
+@pytest.mark.parametrize(
+    ("text", "kw", "hit", "rule", "reason"),
+    [
+        ("非转基因黄豆 东北产", {"product_category": "food"}, "非转基因", "gm_variety",
+         "有转基因品种的作物（黄豆）标注非转基因，须有检测/溯源证明"),
+        ("家用消毒柜高温杀菌", {}, "杀菌", "disinfectant", "消毒器械/产品的功能（消毒柜），须有卫生安全评价或检测报告"),
+        ("这件皮肤衣面料轻薄防晒", {}, "防晒", "garment_function", "纺织品功能（皮肤衣），须有检测报告（如UPF值、屏蔽率）"),
+        ("主题曲《最好的时光》黑胶唱片", {}, "最好", "title", "作品/商品名称《最好的时光》中的用语，须核实名称属实"),
+        ("开通即送永久会员", {}, "永久", "service_term", "服务/权益期限（永久会员），须属实并写明条件"),
+        ("手游皮肤出租 3天 30天 永久", {}, "永久", "service_term", "虚拟物品/租期（30天），须属实并写明条件"),
+        ("这本书讲抑郁症的心理治疗，写得通俗", {}, "抑郁症", "work_subject", "书籍/影视作品的主题（这本书），须确认商品为出版物"),
+        ("美白精华，国妆特字G20260001", {"product_category": "cosmetics"}, "美白", "registration",
+         "文案附注册/备案号（国妆特字），须核对批准的功效范围"),
+        ("本店最大号，适合180斤", {}, "最大", "self_comparison", "同一品牌/店铺内比较（本店），须属实"),
+        ("最大码有货", {}, "最大", "self_comparison", "规格描述（如“最大号”），须为本店比较"),
+        ("2026年度天猫面霜类目销量第一（数据来源：第三方统计）", {}, "销量第一", "ranking_with_source",
+         "限定时间与范围并注明来源的排名，须核验数据"),
+        ("这个颜色绝对好看", {}, "绝对", "emphasis_adverb", "程度副词强调，未接可核实的商品宣称，须人工判断"),
+    ],
+)
+def test_each_rule_that_keeps_a_low_finding_names_the_evidence(engine: Screener, text: str, kw: dict, hit: str,
+                                                               rule: str, reason: str) -> None:
+    found = [f for f in engine.screen(text, **kw).findings if f.text == hit]
+    assert [(f.severity, f.rule) for f in found] == [("low", rule)]
+    assert found[0].explanation.endswith(reason)
+
+
+def test_a_standard_grade_is_exempt_only_with_its_grade_word_close_after(tiny: Screener) -> None:
+    f = tiny.screen("特级初榨橄榄油").findings
+    assert [(x.severity, x.rule) for x in f] == [("low", "standard_grade")]
+    assert f[0].explanation.endswith("标准分级名称（特级初榨），须能注明标准编号")
+
+
+F_LISTING = {"product_category": "food", "content_type": "listing"}
+
+
+@pytest.mark.parametrize(
+    ("text", "kw", "flagged"),
+    [
+        ("不能改善糖尿病", F_LISTING, False),  # a negated efficacy word makes no claim
+        ("不能治糖尿病", F_LISTING, False),
+        ("改善糖尿病", F_LISTING, True),  # the efficacy word opens the clause
+        ("治糖尿病", F_LISTING, True),
+        ("改善糖尿病不能改善高血压", F_LISTING, True),  # the first efficacy word is not negated
+        ("咽炎、鼻炎、支气管炎患者慎用", F_LISTING, False),  # a list, with a warning
+        ("咽炎、鼻炎、鼻塞", F_LISTING, False),  # three items, two disease names: no list
+        ("按摩霜让你轻松瘦腿", {}, True),  # no garment: a slimming claim
+        ("塑身衣燃脂瘦腿", {}, True),  # a garment, but fat burning is efficacy
+    ],
+)
+def test_disease_and_slimming_words_by_their_context(engine: Screener, text: str, kw: dict, flagged: bool) -> None:
+    assert _flagged(engine, text, **kw) is flagged, engine.screen(text, **kw)
+
+
+def test_an_efficacy_word_in_another_clause_of_the_sentence_does_not_count(engine: Screener) -> None:
+    r = engine.screen("可以改善睡眠，糖尿病的朋友别买", **F_LISTING)
+    assert ("糖尿病", "requires_context") in [(x.text, x.rule) for x in r.suppressed]
+    assert "糖尿病" not in [f.text for f in r.findings]
+
+
+@pytest.mark.parametrize(
+    ("text", "kw", "hit", "rule"),
+    [
+        ("黄豆 非转基因", {"product_category": "food"}, "非转基因", "gm_variety"),  # the crop opens the text
+        ("广审 美白精华", {"product_category": "cosmetics"}, "美白", "registration"),
+        ("618天猫面霜类目销量第一（数据来源：第三方统计）", {}, "销量第一", "ranking_with_source"),
+    ],
+)
+def test_evidence_at_the_very_start_of_the_text_counts(engine: Screener, text: str, kw: dict, hit: str,
+                                                       rule: str) -> None:
+    assert [(f.text, f.severity, f.rule) for f in engine.screen(text, **kw).findings if f.text == hit] == \
+        [(hit, "low", rule)]
+
+
+@pytest.mark.parametrize("text", ["这客服真是个极品啊", "这客服真是个极品了吧", "遇到个极品呀"])
+def test_slang_for_a_person_may_close_with_a_particle(engine: Screener, text: str) -> None:
+    r = engine.screen(text)
+    assert not r.findings and ("极品", "slang") in [(x.text, x.rule) for x in r.suppressed]
+
+
+def test_slang_needs_its_closing_word(engine: Screener) -> None:
+    # 是个极品 closes nothing here: the goods follow it.
+    assert [(f.text, f.severity, f.rule) for f in engine.screen("是个极品好物").findings] == [("极品", "high", None)]
+
+
+@pytest.mark.parametrize(
+    ("text", "composition"),
+    [
+        ("100%北欧精选好羊毛", True),  # the material is the 6th character after 100%: within the reach
+        ("100%北欧手工精选羊毛", False),  # the 7th: beyond it
+        ("100%莫代尔面料像莫代尔", True),  # the first mention counts
+        ("SPF50 100%", False),  # 50 100% is no 0-100% range
+    ],
+)
+def test_composition_and_range_readings_by_position(engine: Screener, text: str, composition: bool) -> None:
+    findings, suppressed = _outcome(engine, text)
+    assert (findings == []) is composition, (findings, suppressed)
+
+
+def test_an_emphasis_before_a_claim_is_no_bare_adverb(engine: Screener) -> None:
+    # 绝对是最好的: the adverb leads into a claim (是/的 skipped), so 绝对 stays a finding of its own.
+    assert _finding_of(engine, "这款绝对是最好的") == [("绝对", "medium", None), ("最好", "medium", None)]
+    assert _finding_of(engine, "绝对的最好") == [("绝对", "medium", None), ("最好", "medium", None)]
+
+
+def test_a_disease_list_is_read_within_its_own_clause(engine: Screener) -> None:
+    # 鼻炎、支气管炎 is two names (no list); 咽炎、鼻塞 before the comma does not make it three.
+    assert not engine.screen("咽炎、鼻塞，鼻炎、支气管炎", **F_LISTING).findings
+    assert _flagged(engine, "不能改善糖尿病但能改善高血压", **F_LISTING)  # the second 改善 is no denial
+
+
+def test_clause_spans_are_built_on_first_use_and_reused() -> None:
+    from screening.engine import rules
+
+    rules._MARKS.clear()
+    text = "第一句。第二,句里的最好词;后面"
+    at = text.index("最好")
+    assert rules._span(text, at, at + 2, rules.SENTENCE_END) == (4, 13)
+    assert rules._span(text, at, at + 2, rules.LIST_END) == (7, 13)
+    assert rules._span(text, at, at + 2, rules.SENTENCE_END) == (4, 13)  # from the table built above
+    assert set(rules._MARKS) == {rules.SENTENCE_END, rules.LIST_END}
+    assert rules._span("最好", 0, 2, rules.SENTENCE_END) == (0, 2)
+    long = "哈" * 300 + "最好" + "哈" * 300
+    assert rules._span(long, 300, 302, rules.SENTENCE_END) == (100, 502)

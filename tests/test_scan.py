@@ -15,10 +15,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
-from conftest import TINY
 
+from conftest import TINY
 from screening import Screener
-from screening.scan import FieldMap, Progress, ScanError, scan_file
+from screening.batch.scan import FieldMap, Progress, ScanError, scan_file
 
 ROOT = Path(__file__).resolve().parent.parent
 NOW = datetime(2026, 11, 20, 2, 0, tzinfo=timezone.utc)
@@ -351,7 +351,7 @@ SHOP_FIELDS = FieldMap(text_fields=("商品标题",), id_field="商品ID", produ
 
 
 def test_a_chinese_export_without_a_mapping_stops_before_screening(engine, tmp_path: Path) -> None:
-    from screening.scan import MissingColumns
+    from screening.batch.scan import MissingColumns
 
     src = _shop_csv(tmp_path / "导出.csv", SHOP)
     out = tmp_path / "out.jsonl"
@@ -366,7 +366,7 @@ def test_a_chinese_export_without_a_mapping_stops_before_screening(engine, tmp_p
 
 
 def test_chinese_category_names_are_mapped_and_unknown_ones_screened_as_general(engine, tmp_path: Path) -> None:
-    from screening.vocabulary import bundled_vocabulary
+    from screening.batch.vocabulary import bundled_vocabulary
 
     src = _shop_csv(tmp_path / "导出.csv", SHOP)
     out = tmp_path / "out.jsonl"
@@ -404,7 +404,7 @@ def test_unknown_content_types_take_the_default(engine, tmp_path: Path) -> None:
 
 
 def test_a_category_map_adds_and_overrides_names(engine, tmp_path: Path) -> None:
-    from screening.vocabulary import load_vocabulary
+    from screening.batch.vocabulary import load_vocabulary
 
     names = tmp_path / "类目.toml"
     names.write_text('version = "shop-2"\n[product_category]\ncosmetics = ["宠物用品"]\n', encoding="utf-8")
@@ -435,7 +435,7 @@ def test_unknown_names_are_counted_alike_by_blocks_one_worker_and_a_resume(fixed
 
 
 def test_jsonl_columns_come_from_the_first_records(fixed, tmp_path: Path) -> None:
-    from screening.scan import MissingColumns
+    from screening.batch.scan import MissingColumns
 
     src = tmp_path / "in.jsonl"
     src.write_text("".join(json.dumps({"sku": f"s{i}", "标题": "纯棉短袖", "详情": "全网最低价"},
@@ -453,7 +453,7 @@ def test_jsonl_columns_come_from_the_first_records(fixed, tmp_path: Path) -> Non
 
 
 def test_a_named_category_column_must_exist(fixed, tmp_path: Path) -> None:
-    from screening.scan import MissingColumns
+    from screening.batch.scan import MissingColumns
 
     src = _shop_csv(tmp_path / "导出.csv", SHOP)
     with pytest.raises(MissingColumns, match=r"no column '品类' \(--product-category-field\)"):
@@ -637,7 +637,7 @@ def test_a_scan_that_fails_leaves_the_previous_output(tiny, tmp_path: Path, fmt:
         with pytest.raises(RuntimeError, match="disk full"):
             scan_file(tiny, str(src), str(out), on_result=stop)
     else:  # stops while the output is written from the checkpoint
-        from screening import report, writers
+        from screening.batch import report, writers
 
         def failing(real):
             def row(item: dict, result: dict) -> dict:
@@ -685,8 +685,8 @@ def test_a_resume_without_the_stores_count_takes_each_record_version_once(tiny, 
     # The store lost how far the scan got (another database, an output moved): the resume takes
     # every record its output holds, and the intake, idempotent per record version, opens no
     # task twice and loses none.
-    from screening.review import ReviewQueue
-    from screening.store import SQLiteStore
+    from screening.review.queue import ReviewQueue
+    from screening.review.store import SQLiteStore
 
     src = tmp_path / "catalogue.jsonl"
     _catalogue_with_edits(src, 1500)
@@ -700,7 +700,7 @@ def test_a_resume_without_the_stores_count_takes_each_record_version_once(tiny, 
     Path(f"{out}.partial.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in results),
                                             encoding="utf-8")
     fields = FieldMap()
-    from screening.readers import read_records
+    from screening.batch.readers import read_records
 
     items = [fields.item(n, raw, "line") for n, raw in read_records(str(src), "jsonl")][:700]
     queue = ReviewQueue(SQLiteStore(db))

@@ -6,11 +6,10 @@ import logging
 
 import jieba
 import pytest
-
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from screening.segment import Segmenter, containing_token
+from screening.engine.segment import Segmenter, containing_token
 
 SENTENCES = [
     "阳台装了安全网，孩子玩耍更放心",

@@ -29,8 +29,8 @@ httpx = pytest.importorskip("httpx")
 
 from fastapi import FastAPI  # noqa: E402
 
-from screening.pipeline import MODEL_NONE  # noqa: E402
-from screening.service import API_KEY_ENV, ScreeningResult, create_app, serve  # noqa: E402
+from screening.integrations.service import API_KEY_ENV, ScreeningResult, create_app, serve  # noqa: E402
+from screening.screener import MODEL_NONE  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 CONTRACT_KEYS = {"id", "decision", "risk", "severity", "findings", "route", "versions", "error"}
@@ -265,8 +265,8 @@ def test_an_unexpected_error_is_500_with_an_id_and_nothing_internal(
     def boom(*args: object, **kwargs: object) -> None:
         raise RuntimeError(SECRET)
 
-    monkeypatch.setattr(live.slot.screener, "_pass", boom)  # the engine itself fails, whichever door
-    with caplog.at_level(logging.ERROR, logger="screening.service"):
+    monkeypatch.setattr(live.slot.screener.adjudicator, "adjudicate", boom)  # the engine itself fails, whichever door
+    with caplog.at_level(logging.ERROR, logger="screening.integrations.service"):
         r = live.client.post("/v1/screen", json={"text": VIOLATION})
         batch = live.client.post("/v1/screen/batch", json={"records": [{"id": "a", "text": VIOLATION}]})
     assert r.status_code == 500
@@ -319,7 +319,7 @@ def test_a_short_api_key_is_refused(clean_env: None, key: str) -> None:
 
 
 def test_the_api_key_can_come_from_a_file(tmp_path: Path) -> None:
-    from screening.service import read_api_key_file
+    from screening.integrations.service import read_api_key_file
 
     (tmp_path / "key").write_text("k" * 32 + "\n", encoding="utf-8")
     assert read_api_key_file(tmp_path / "key") == "k" * 32
@@ -409,9 +409,9 @@ def test_the_screener_in_service_is_warmed_before_it_serves_and_after_each_reloa
 ) -> None:
     # Warm: the word index is built, so no request waits for jieba's dictionary.
     server, _ = reloadable
-    assert server.slot.screener._word_index_cache is not None
+    assert server.slot.screener.adjudicator._word_index_cache is not None
     server.client.post("/v1/admin/reload")
-    assert server.slot.screener._word_index_cache is not None
+    assert server.slot.screener.adjudicator._word_index_cache is not None
 
 
 def test_a_failed_reload_keeps_the_old_screener(reloadable: tuple[LiveServer, Path]) -> None:
@@ -516,7 +516,7 @@ def test_serve_reloads_on_sighup(tmp_path: Path, clean_env: None) -> None:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    code = f"from screening.service import serve; serve(port={port}, model=None, user_lexicon={str(user_dir)!r}, log_level='warning')"
+    code = f"from screening.integrations.service import serve; serve(port={port}, model=None, user_lexicon={str(user_dir)!r}, log_level='warning')"
     proc = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as c:

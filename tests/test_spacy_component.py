@@ -21,7 +21,7 @@ from spacy.language import Language  # noqa: E402
 from spacy.tokens import Doc  # noqa: E402
 
 from screening import Screener  # noqa: E402
-from screening.spacy_component import FACTORY, ComplianceScreen  # noqa: E402
+from screening.integrations.spacy_component import FACTORY, ComplianceScreen  # noqa: E402
 from screening.types import CATEGORIES, Finding  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -100,7 +100,7 @@ def test_importing_screening_does_not_import_spacy() -> None:
 def test_component_without_spacy_says_how_to_install() -> None:
     code = (
         "import sys; sys.modules['spacy'] = None\n"
-        "try:\n    import screening.spacy_component\n"
+        "try:\n    import screening.integrations.spacy_component\n"
         "except ImportError as e:\n    print(e)\n"
     )
     proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, capture_output=True, text=True)

@@ -18,9 +18,9 @@ import pytest
 from click.testing import CliRunner
 
 from screening import Screener
+from screening.batch.scan import FieldMap, scan_file
 from screening.cli import cli
-from screening.lexicon import load_lexicon
-from screening.scan import FieldMap, scan_file
+from screening.engine.lexicon import load_lexicon
 
 pa = pytest.importorskip("pyarrow")
 pq = pytest.importorskip("pyarrow.parquet")
@@ -107,7 +107,7 @@ def local(catalogue: Path) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def spark_rows(spark, catalogue: Path) -> list[dict[str, Any]]:
-    from screening.spark import screen_dataframe
+    from screening.integrations.spark import screen_dataframe
 
     df = spark.read.parquet(str(catalogue))
     assert df.rdd.getNumPartitions() > 1  # the numbering crosses input partitions
@@ -158,7 +158,7 @@ def test_errors_isolated_per_row(spark_rows) -> None:
 
 
 def test_numeric_text_is_an_error_row_as_in_the_local_scan(spark, tmp_path: Path) -> None:
-    from screening.spark import screen_dataframe
+    from screening.integrations.spark import screen_dataframe
 
     src = _write([{"id": f"n{i}", "text": i} for i in range(5)], tmp_path / "numbers.parquet")
     scan_file(Screener(clock=lambda: NOW), str(src), str(tmp_path / "local.parquet"), progress=False)
@@ -172,8 +172,8 @@ def test_output_schema_is_the_documented_parquet_schema(spark, catalogue: Path) 
     from pyspark.sql.pandas.types import from_arrow_schema, to_arrow_schema
     from pyspark.sql.types import ArrayType, MapType, StructType
 
-    from screening.spark import result_schema, screen_dataframe
-    from screening.writers import parquet_schema
+    from screening.batch.writers import parquet_schema
+    from screening.integrations.spark import result_schema, screen_dataframe
 
     df = spark.read.parquet(str(catalogue)).withColumnRenamed("merchant_id", "shop")
     out = screen_dataframe(df, merchant_col="shop", row_col=None, keep=("shop",), now=NOW)
@@ -192,7 +192,7 @@ def test_output_schema_is_the_documented_parquet_schema(spark, catalogue: Path) 
 
 
 def test_custom_lexicon_and_no_model_ship_with_the_job(spark, tmp_path: Path) -> None:
-    from screening.spark import screen_dataframe
+    from screening.integrations.spark import screen_dataframe
 
     records = [{"id": f"t{i}", "title": r["text"], "body": "全网第一 最好的 根治" if i % 3 == 0 else "包邮"}
                for i, r in enumerate(generate(60))]
@@ -211,7 +211,7 @@ def test_custom_lexicon_and_no_model_ship_with_the_job(spark, tmp_path: Path) ->
 def test_a_result_that_cannot_be_converted_is_an_error_row(monkeypatch: pytest.MonkeyPatch) -> None:
     # Runs the executor function in this process: a failure in the row conversion (a bug, or
     # a value Arrow refuses) must cost only that row.
-    import screening.spark as engine
+    import screening.integrations.spark as engine
 
     bundle, screener = engine.Bundle.from_paths(lexicons=TINY, model=None)
     real = engine.parquet_row
@@ -239,7 +239,7 @@ def test_a_result_that_cannot_be_converted_is_an_error_row(monkeypatch: pytest.M
 def test_spark_submit_entry_point_writes_a_dataset_in_input_order(
     spark, catalogue: Path, local, tmp_path: Path
 ) -> None:
-    from screening.spark import main
+    from screening.integrations.spark import main
 
     main([str(catalogue), str(tmp_path / "out"), "--partitions", "3"])
     parts = sorted((tmp_path / "out").glob("part-*.parquet"))
@@ -257,7 +257,7 @@ def _no_due(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def test_cli_engine_spark_writes_the_local_engines_parquet(spark, catalogue: Path, tmp_path: Path) -> None:
-    from screening.writers import parquet_schema
+    from screening.batch.writers import parquet_schema
 
     runner = CliRunner()
     start = datetime.now(timezone.utc).replace(microsecond=0)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from screening.lexicon import Term
+from screening.engine.lexicon import Term
 
 # Carrier sentences per sector: (product_category passed to the screener, templates). The first
 # template of a sector is the one the whole pipeline must pass; the engine must be silent on the

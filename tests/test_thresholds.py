@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from screening.policy import Policy
-from screening.thresholds import derive, write_policy
+from screening.engine.policy import Policy
+from screening.evaluation.thresholds import derive, write_policy
 
 BLOCKING = frozenset({"medical_claim", "absolute_claim"})
 
@@ -97,7 +97,7 @@ def test_written_policy_keeps_its_comments_and_records_where_the_thresholds_came
 
 def test_held_out_thresholds_are_derived_without_the_fold_they_decide() -> None:
     pytest.importorskip("sklearn")
-    from screening.thresholds import held_out
+    from screening.evaluation.thresholds import held_out
 
     # Separable: lawful texts below 0.3, violations above 0.6 — any fold's thresholds separate them.
     spec = [("ok", None, 0.01 * (i % 30)) for i in range(60)] + [("violation", "medium", 0.6 + 0.01 * i) for i in range(30)]

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from screening import Screener
-from screening.features import units
-from screening.train import Design, Example, groups
+from screening.evaluation.train import Design, Example, groups
+from screening.model.features import units
 
 pytest.importorskip("sklearn")
 
@@ -65,7 +65,7 @@ def test_units_are_as_long_alone_as_inside_a_long_page() -> None:
 
 
 def test_cross_validated_figures_never_score_the_extra_rows(tmp_path: Path) -> None:
-    from screening.train import cross_validated_results, load_examples
+    from screening.evaluation.train import cross_validated_results, load_examples
 
     corpus = Path(__file__).parent / "corpus"
     examples, _ = load_examples([corpus / "dev.jsonl"])

@@ -7,8 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from screening.types import CONTENT_TYPES, PRODUCT_CATEGORIES
-from screening.vocabulary import (
+from screening.batch.vocabulary import (
     FIELDS,
     Vocabulary,
     VocabularyError,
@@ -17,6 +16,7 @@ from screening.vocabulary import (
     name_key,
     parse_vocabulary,
 )
+from screening.types import CONTENT_TYPES, PRODUCT_CATEGORIES
 
 ROOT = Path(__file__).resolve().parent.parent
 HAN = re.compile(r"[\u4e00-\u9fff]")

@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from screening import writers
-from screening.writers import COLUMNS, excel_text, open_writer, result_row
+from screening.batch import writers
+from screening.batch.writers import COLUMNS, excel_text, open_writer, result_row
 
 VERSIONS = {"screening": "0.1.0", "lexicon": "2026.11.1", "model": "risk_clf@2026.11.0", "policy": "routing@2026.11.0"}
 
@@ -356,7 +356,7 @@ def test_csv_cells_with_merchant_text_never_run_as_formulas(tmp_path: Path) -> N
     import csv as csv_module
     import io
 
-    from screening.writers import open_writer
+    from screening.batch.writers import open_writer
 
     out = tmp_path / "out.csv"
     item = {"id": "=1+1", "texts": {"text": '=HYPERLINK("http://evil","点我")'}, "merchant_id": None,
@@ -421,7 +421,7 @@ def _open(path: Path, fmt: str, **kw: Any) -> Any:
     if fmt == "parquet":
         pytest.importorskip("pyarrow")
     if fmt == "html":
-        from screening.report import HtmlReportWriter
+        from screening.batch.report import HtmlReportWriter
 
         return HtmlReportWriter(str(path))
     return open_writer(str(path), fmt, **kw)

@@ -1,0 +1,415 @@
+"""Word segmentation around hits, to tell a term from a longer word that contains it.
+
+This is jieba's segmentation without HMM (its dictionary, its DAG of dictionary words and its
+maximum-probability route, its grouping of letters and digits), with one change of storage: the
+dictionary is compiled once into a pyahocorasick automaton cached on disk. jieba's own loader
+unmarshals a 500,000-entry dict at every start (about 1.5 s here); the automaton loads in a
+fraction of that, which is what keeps ``check`` under a second.
+
+Only the stretch around each hit is segmented (a few characters either side), never the whole
+text: a hit's word boundaries depend only on its neighbourhood.
+"""
+
+from __future__ import annotations
+
+import bisect
+import functools
+import hashlib
+import itertools
+import logging
+import math
+import os
+import re
+import tempfile
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import ahocorasick
+import jieba
+
+from ..cache import cache_dir, cached
+
+logger = logging.getLogger(__name__)
+
+WINDOW = 8
+FORMAT = "4"
+# Frequency, an "action" flag and the word length are packed into the stored integer:
+# value = (frequency * 2 + is_action) * 64 + length. Action words are those jieba tags as verbs,
+# numerals, prepositions or adverbs (v*, m, p, d*): the words an instruction starts with.
+LEN_BITS = 64
+# jieba's own block and letter patterns (jieba.re_han_default, jieba.re_eng).
+RE_HAN = re.compile(r"([\u4E00-\u9FD5a-zA-Z0-9+#&\._%\-]+)")
+ENG_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")  # jieba.re_eng
+RE_SKIP = re.compile(r"(\r\n|\s)")  # jieba.re_skip_default
+
+
+@dataclass(slots=True)  # not frozen: cheaper to build, and the word check builds many
+class Token:
+    """A token with half-open offsets into the segmented text."""
+
+    start: int
+    end: int
+    text: str
+
+
+class Dictionary:
+    """jieba's dictionary as an automaton of ``word -> frequency``, with the total count."""
+
+    def __init__(self, automaton: ahocorasick.Automaton, total: int) -> None:
+        self.automaton = automaton
+        self.log_total = math.log(total)
+
+    def containing_words(self, forms: Iterable[str], min_frequency: int) -> dict[str, frozenset[str]]:
+        """For each of the ``forms`` that some longer word of at least ``min_frequency`` contains
+        (第一 in 第一次, 安全 in 安全带), those words: one automaton of the forms walks the
+        dictionary once."""
+        forms = sorted(set(forms))
+        finder = ahocorasick.Automaton()
+        for form in forms:
+            finder.add_word(form, form)
+        found: dict[str, set[str]] = {}
+        if forms:
+            finder.make_automaton()
+            words = [w for w, v in self.automaton.items() if v // LEN_BITS >> 1 >= min_frequency and len(w) > 1]
+            ends = list(itertools.accumulate(len(w) + 1 for w in words))
+            for end_index, form in finder.iter("\n".join(words)):
+                word = words[bisect.bisect_right(ends, end_index)]
+                if len(word) > len(form):
+                    found.setdefault(form, set()).add(word)
+        return {form: frozenset(words) for form, words in found.items()}
+
+    @classmethod
+    def load(cls, use_cache: bool = True) -> Dictionary:
+        """Load the compiled dictionary from the cache, or compile jieba's and cache it."""
+        key = _dictionary_key()
+        path = cache_dir() / f"jieba-{key}.bin"
+        total_path = path.with_suffix(".total")
+        if use_cache and path.is_file() and total_path.is_file():
+            try:
+                automaton = ahocorasick.load(str(path), _no_objects)
+                return cls(automaton, int(total_path.read_text()))
+            except Exception as e:  # a corrupt cache is only a slower start
+                logger.warning("ignoring unreadable dictionary cache %s: %s", path, e)
+        automaton, total = cls._compile(_dictionary_bytes())
+        if use_cache:
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".jieba-")
+                os.close(fd)
+                automaton.save(tmp)
+                total_path.write_text(str(total))
+                os.replace(tmp, path)
+            except OSError as e:
+                logger.info("dictionary cache not written (%s): %s", path, e)
+        return cls(automaton, total)
+
+    @staticmethod
+    def _compile(raw: bytes) -> tuple[ahocorasick.Automaton, int]:
+        values: dict[str, int] = {}
+        total = 0
+        for line in raw.decode("utf-8").splitlines():
+            parts = line.strip().split(" ")
+            if len(parts) < 2:
+                continue
+            word, freq = parts[0], int(parts[1])
+            is_action = len(parts) > 2 and parts[2][:1] in ("v", "m", "p", "d")
+            total += freq
+            # jieba leaves zero-frequency words out of its DAG; a later line wins, as in jieba.
+            values.pop(word, None)
+            if freq > 0 and len(word) < LEN_BITS:
+                values[word] = ((freq << 1) | is_action) * LEN_BITS + len(word)
+        # A node searches its children one by one, in the order they were added: adding the
+        # commonest words first puts common characters first, and the walk twice as fast.
+        automaton = ahocorasick.Automaton(ahocorasick.STORE_INTS)
+        for word, value in sorted(values.items(), key=lambda wv: -wv[1]):
+            automaton.add_word(word, value)
+        automaton.make_automaton()
+        return automaton, total
+
+    def frequency(self, word: str) -> int:
+        """Dictionary frequency of ``word`` (0 when unknown)."""
+        value = self.automaton.get(word, 0)
+        return value // LEN_BITS >> 1
+
+    def is_action(self, word: str) -> bool:
+        """Whether jieba tags ``word`` as a verb, numeral, preposition or adverb."""
+        return bool(self.automaton.get(word, 0) // LEN_BITS & 1)
+
+    def cut(self, block: str) -> list[str]:
+        """jieba's ``__cut_DAG_NO_HMM`` over one block of CJK, letters and digits."""
+        n = len(block)
+        dag: list[list[tuple[int, int]]] = [[] for _ in range(n)]
+        for end_index, value in self.automaton.iter(block):
+            dag[end_index + 1 - value % LEN_BITS].append((end_index, value // LEN_BITS >> 1))
+        # jieba's max((log(freq) - log_total + route[x + 1], x) ...) as a plain loop: the same
+        # choice, ties to the longer word, without a generator and a tuple per edge.
+        log, log_total = math.log, self.log_total
+        score = [0.0] * (n + 1)
+        route = [0] * n
+        for idx in range(n - 1, -1, -1):
+            best, best_x = -math.inf, -1
+            for x, freq in dag[idx] or ((idx, 1),):
+                sc = log(freq) - log_total + score[x + 1]
+                if sc > best or (sc == best and x > best_x):
+                    best, best_x = sc, x
+            score[idx], route[idx] = best, best_x
+        words = []
+        buf = ""
+        x = 0
+        while x < n:
+            y = route[x] + 1
+            word = block[x:y]
+            if word in ENG_CHARS:
+                buf += word
+            else:
+                if buf:
+                    words.append(buf)
+                    buf = ""
+                words.append(word)
+            x = y
+        if buf:
+            words.append(buf)
+        return words
+
+
+def _dictionary_bytes() -> bytes:
+    with jieba.get_dict_file() as f:
+        return f.read()
+
+
+@functools.lru_cache(maxsize=None)
+def _dictionary_key() -> str:
+    # jieba's dictionary is 5 MB: read and hash once per process, whoever asks first.
+    return hashlib.sha256(FORMAT.encode() + _dictionary_bytes()).hexdigest()[:24]
+
+
+class WordIndex:
+    """For a set of forms, the longer dictionary words that contain each (see
+    :meth:`Segmenter.word_index`), laid out by where the word starts relative to the form."""
+
+    def __init__(self, forms: Iterable[str], containing: dict[str, frozenset[str]]) -> None:
+        self.forms = frozenset(forms)
+        self.containing = containing
+        # form -> ((offset of the word's start before the form, word length, words), ...)
+        self._layout: dict[str, tuple[tuple[int, int, frozenset[str]], ...]] = {}
+        for form, words in containing.items():
+            by_place: dict[tuple[int, int], set[str]] = {}
+            for word in words:
+                i = word.find(form)
+                while i >= 0:
+                    by_place.setdefault((i, len(word)), set()).add(word)
+                    i = word.find(form, i + 1)
+            self._layout[form] = tuple((i, n, frozenset(ws)) for (i, n), ws in sorted(by_place.items()))
+
+    def __contains__(self, form: object) -> bool:
+        """Whether some longer dictionary word contains ``form``."""
+        return form in self.containing
+
+    def holds(self, text: str, start: int, end: int, lo: int = 0, hi: int | None = None) -> bool:
+        """Whether one of the words containing ``text[start:end]`` is in ``text[lo:hi]`` around it."""
+        hi = len(text) if hi is None else hi
+        for offset, length, words in self._layout.get(text[start:end], ()):
+            a = start - offset
+            if a >= lo and a + length <= hi and text[a : a + length] in words:
+                return True
+        return False
+
+
+_shared: Dictionary | None = None
+_shared_lock = threading.Lock()
+
+
+def default_dictionary() -> Dictionary:
+    """The process-wide dictionary, loaded on first use (it is read-only once loaded)."""
+    global _shared
+    if _shared is None:
+        with _shared_lock:
+            if _shared is None:
+                _shared = Dictionary.load()
+    return _shared
+
+
+class Segmenter:
+    """Segments the neighbourhood of hits; safe to share between threads."""
+
+    def __init__(self, dictionary: Dictionary | None = None) -> None:
+        self._dictionary = dictionary
+        self._opening_table: tuple[frozenset[str], frozenset[str]] | None = None
+
+    @property
+    def dictionary(self) -> Dictionary:
+        """The dictionary, loading the shared one on first use."""
+        if self._dictionary is None:
+            self._dictionary = default_dictionary()
+        return self._dictionary
+
+    def warm(self) -> None:
+        """Load the dictionary and the openings table now rather than on first need."""
+        _ = self.dictionary
+        self._openings()
+
+    def word_index(self, forms: Iterable[str], min_frequency: int) -> WordIndex:
+        """The longer dictionary words of at least ``min_frequency`` that contain each of ``forms``.
+
+        Segmentation can put a hit inside a longer word only if the dictionary has one, so the
+        word check need not segment around any other hit, and where it must, the index says
+        whether such a word is in the text at all. Cached by dictionary, forms and frequency, so
+        a warm start does not load the dictionary for it.
+        """
+        forms = sorted(set(forms))
+        key = hashlib.sha256("|".join([_dictionary_key(), str(min_frequency), *forms]).encode()).hexdigest()[:24]
+
+        def build() -> str:
+            containing = self.dictionary.containing_words(forms, min_frequency)
+            return "\n".join(sorted(f"{form}\t{word}" for form, words in containing.items() for word in words))
+
+        def parse(text: str) -> WordIndex:
+            found: dict[str, set[str]] = {}
+            for line in text.splitlines():
+                form, word = line.split("\t")
+                found.setdefault(form, set()).add(word)
+            return WordIndex(forms, {f: frozenset(w) for f, w in found.items()})
+
+        return cached(f"word-index-{key}.tsv", build, parse)
+
+    def word_frequency(self, word: str) -> int:
+        """jieba's dictionary frequency of ``word`` (0 when unknown)."""
+        return self.dictionary.frequency(word)
+
+    def next_word(self, text: str) -> tuple[str, bool]:
+        """The first word of ``text`` and whether it is an action word (see ``FORMAT``)."""
+        # Where no dictionary word of two or more characters starts with the text's first two,
+        # jieba's first word is its first character: the openings table answers that without
+        # the dictionary, whose load is most of a first ``check`` (最好的… needs only this).
+        if text and "\u4e00" <= text[0] <= "\u9fd5":
+            openings, single_actions = self._openings()
+            if text[:2] not in openings:
+                return text[0], text[0] in single_actions
+        words = self.cut(text)
+        if not words:
+            return "", False
+        return words[0], self.dictionary.is_action(words[0])
+
+    def _openings(self) -> tuple[frozenset[str], frozenset[str]]:
+        """The first two characters of every dictionary word of two or more, and the
+        one-character action words; cached on disk by dictionary, a file read at start-up."""
+        if self._opening_table is None:
+
+            def build() -> str:  # the one-character action words, a line break, the openings
+                openings, actions = set(), set()
+                for word, value in self.dictionary.automaton.items():
+                    if len(word) > 1:
+                        openings.add(word[:2])
+                    elif value // LEN_BITS & 1:
+                        actions.add(word)
+                return "".join(sorted(actions)) + "\n" + "\t".join(sorted(openings))
+
+            def parse(text: str) -> tuple[frozenset[str], frozenset[str]]:
+                head, _, tail = text.partition("\n")
+                return frozenset(tail.split("\t")) - {""}, frozenset(head)
+
+            # The file on disk is jieba's dictionary's; a dictionary given to this segmenter gets its own.
+            shared = self._dictionary is None or self._dictionary is _shared
+            self._opening_table = (cached(f"openings-{_dictionary_key()}.txt", build, parse) if shared
+                                   else parse(build()))
+        return self._opening_table
+
+    def cut(self, text: str) -> list[str]:
+        """Segment ``text`` as ``jieba.cut(text, HMM=False)`` does."""
+        words: list[str] = []
+        # RE_HAN has one group, so split() alternates: other, block, other, …, other.
+        for i, blk in enumerate(RE_HAN.split(text)):
+            if not blk:
+                continue
+            if i % 2:
+                words.extend(self.dictionary.cut(blk))
+            else:
+                words.extend(_split_other(blk))
+        return words
+
+    @staticmethod
+    def stretches(n: int, spans: list[tuple[int, int]]) -> list[list[int]]:
+        """The stretches of a text of length ``n`` that :meth:`tokens_around` segments."""
+        stretches: list[list[int]] = []
+        for s, e in sorted(spans):
+            a, b = max(0, s - WINDOW), min(n, e + WINDOW)
+            if stretches and a <= stretches[-1][1]:
+                stretches[-1][1] = max(stretches[-1][1], b)
+            else:
+                stretches.append([a, b])
+        return stretches
+
+    def inside_a_word(
+        self, text: str, spans: list[tuple[int, int]], min_frequency: int, index: WordIndex | None = None
+    ) -> bool:
+        """Whether a dictionary word of at least ``min_frequency`` in the stretches around
+        ``spans`` strictly contains one of them: the only way :meth:`tokens_around` can show a
+        span to be part of a longer word. For a span whose text ``index`` covers, the index
+        answers with a few slices and set lookups; for any other, a walk of the dictionary
+        automaton (C) does, both for a fraction of the cost of jieba's route (Python)."""
+        for a, b in self.stretches(len(text), spans):
+            inside = []
+            for s, e in spans:
+                if not (a <= s and e <= b):
+                    continue
+                if index is None or text[s:e] not in index.forms:
+                    inside.append((s, e))
+                elif index.holds(text, s, e, a, b):
+                    return True
+            if not inside:
+                continue
+            for end_index, value in self.dictionary.automaton.iter(text, a, b):
+                length = value % LEN_BITS
+                if length > 1 and value // LEN_BITS >> 1 >= min_frequency:
+                    ws, we = end_index + 1 - length, end_index + 1
+                    if any(ws <= s and e <= we and we - ws > e - s for s, e in inside):
+                        return True
+        return False
+
+    def tokens_around(self, text: str, spans: list[tuple[int, int]]) -> list[Token]:
+        """Segment the stretches of ``text`` around ``spans`` and return their tokens."""
+        stretches = self.stretches(len(text), spans)
+        tokens = []
+        for a, b in stretches:
+            pos = a
+            for word in self.cut(text[a:b]):
+                tokens.append(Token(pos, pos + len(word), word))
+                pos += len(word)
+        return tokens
+
+
+def _split_other(blk: str) -> list[str]:
+    # Outside CJK/letter blocks jieba keeps whitespace runs and splits the rest per character;
+    # normalized text keeps no whitespace but line breaks, so the split is usually per character.
+    if not RE_SKIP.search(blk):
+        return list(blk)
+    out: list[str] = []
+    for i, part in enumerate(RE_SKIP.split(blk)):
+        if part:
+            if i % 2:
+                out.append(part)
+            else:
+                out.extend(part)
+    return out
+
+
+def containing_token(tokens: list[Token], start: int, end: int, starts: list[int] | None = None) -> Token | None:
+    """The token that strictly contains ``[start, end)``, if the span is inside one word.
+
+    ``tokens`` are in text order and do not overlap; pass their ``starts`` when asking many
+    times, so each question is a binary search, not a scan (a 1 MB paste has many hits).
+    """
+    if starts is None:
+        starts = [t.start for t in tokens]
+    i = bisect.bisect_right(starts, start) - 1
+    if i < 0:
+        return None
+    t = tokens[i]
+    if t.start <= start and end <= t.end and (t.end - t.start) > (end - start):
+        return t
+    return None
+
+
+def _no_objects(_: bytes) -> object:  # pragma: no cover - never called for STORE_INTS
+    raise ValueError("dictionary cache must hold integers only")
