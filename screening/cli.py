@@ -1156,9 +1156,12 @@ def queue_accept(proposal_id: int, reviewer: str, reject: bool, user_lexicon: st
 @click.option("--docs", is_flag=True,
               help="Serve the interactive /docs page (its scripts load from a CDN in the browser).")
 @click.option("--log-level", default="info", show_default=True)
+@click.option("--db", "review_db", envvar="SCREENING_REVIEW_DB", default=None, type=click.Path(dir_okay=False),
+              help="Review database: serve the reviewer console at /console and POST /v1/complaints on it "
+                   "(env SCREENING_REVIEW_DB; add people with `users add`).")
 @lexicon_options
 def serve_cmd(host: str, port: int, api_key_file: str | None, api_key: str | None, allow_unauthenticated: bool,
-              max_batch: int, max_concurrent: int | None, docs: bool, log_level: str,
+              max_batch: int, max_concurrent: int | None, docs: bool, log_level: str, review_db: str | None,
               lexicons: str | None, user_lexicon: str | None, policy: str | None, model: str | None,
               no_model: bool) -> None:
     """Serve POST /v1/screen and /v1/screen/batch over HTTP (OpenAPI docs at /docs).
@@ -1166,6 +1169,7 @@ def serve_cmd(host: str, port: int, api_key_file: str | None, api_key: str | Non
     \b
     Example:
         python cli.py serve --port 8000
+        python cli.py serve --db review.db      # and the reviewer console at http://127.0.0.1:8000/console/
         curl -s localhost:8000/v1/screen -d '{"id": "1", "text": "全网第一的面霜"}' -H 'content-type: application/json'
         kill -HUP <pid>      # reload lexicons, model and policy; in-flight requests finish on the old ones
     """
@@ -1186,7 +1190,7 @@ def serve_cmd(host: str, port: int, api_key_file: str | None, api_key: str | Non
         run_service(host, port, lexicons=lexicons, user_lexicon=user_lexicon, policy=policy,
                     model=_model_arg(model, no_model), api_key=api_key,
                     allow_unauthenticated=allow_unauthenticated, max_batch=max_batch, log_level=log_level,
-                    max_concurrent=max_concurrent, docs=docs)
+                    max_concurrent=max_concurrent, docs=docs, review_db=review_db)
     except (ValueError, ScreeningError) as e:
         raise UsageFailure(str(e)) from None
 
@@ -1204,6 +1208,175 @@ def merchants_cmd(grade: str | None, as_json: bool, db: str) -> None:
     for m in rows:
         _echo(visible(f"{m['merchant_id']:20s} {m['grade']}  {m['action']}  score={m['score']:g}  "
                       f"updated {m['updated_at']}"))
+
+
+def _users(db: str) -> Any:
+    from .review.store import SQLiteStore
+    from .review.users import Users
+
+    return Users(SQLiteStore(db))
+
+
+def _cli_actor() -> str:
+    """Who acts from the command line: whoever can write the database file (``cli:<login>``)."""
+    import getpass
+
+    try:
+        return "cli:" + getpass.getuser()
+    except Exception:  # noqa: BLE001 - no login name in some containers
+        return "cli"
+
+
+def _read_password(password_file: str | None, confirm: bool = True) -> str:
+    """A password from ``--password-file`` (its first line; ``-`` is standard input), a hidden
+    prompt on a terminal, else the first line of standard input. Never a command-line argument."""
+    if password_file:
+        try:
+            if password_file == "-":
+                line = sys.stdin.readline()
+            else:
+                with open(password_file, encoding="utf-8") as f:
+                    line = f.readline()
+        except OSError as e:
+            raise UsageFailure(f"cannot read {password_file}: {e.strerror or e}") from None
+        return line.rstrip("\r\n")
+    if _stdin_is_terminal():
+        return click.prompt("password", hide_input=True, confirmation_prompt=confirm)
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+ROLE_CHOICE = click.Choice(["merchant_compliance", "content_review", "risk_control", "legal"])
+password_file_option = click.option(
+    "--password-file", type=click.Path(dir_okay=False, allow_dash=True),
+    help="Read the password from this file's first line ('-': standard input); default: a hidden prompt.")
+
+
+@cli.group(context_settings=CONTEXT)
+def users() -> None:
+    """People of the reviewer console (serve --db): add, list, disable, enable, passwd.
+
+    \b
+    Examples:
+        python cli.py users add 组长 --lead --db review.db
+        python cli.py users add 张三 --role content_review --role merchant_compliance --db review.db
+        python cli.py users list --db review.db
+        python cli.py users passwd 张三 --password-file pw.txt --db review.db
+        python cli.py users disable 张三 --db review.db
+
+    Passwords (at least 10 characters) are asked for, or read from --password-file; never given
+    as an argument (a command line is visible to every user in ps).
+    """
+
+
+@users.command(name="add", context_settings=CONTEXT)
+@click.argument("name")
+@click.option("--role", "roles", multiple=True, type=ROLE_CHOICE, help="Repeatable; a lead may have none.")
+@click.option("--lead", is_flag=True, help="A team lead: every role, proposals, reassigning, KPIs, export, people.")
+@password_file_option
+@db_option
+def users_add(name: str, roles: tuple[str, ...], lead: bool, password_file: str | None, db: str) -> None:
+    """Add a person with their roles."""
+    password = _read_password(password_file)
+    try:
+        u = _users(db).add(name, password, list(roles), lead=lead, actor=_cli_actor())
+    except ScreeningError as e:
+        raise _fail(e, "not added") from None
+    _echo(visible(f"added {u.name}: {', '.join(u.roles) or '-'}{'  (lead)' if u.lead else ''}"))
+
+
+@users.command(name="list", context_settings=CONTEXT)
+@click.option("--json", "as_json", is_flag=True)
+@db_option
+def users_list(as_json: bool, db: str) -> None:
+    """Every person, their roles, lead or not, active or disabled."""
+    people = _users(db).list()
+    if as_json:
+        _echo_json([{"id": u.id, "name": u.name, "roles": list(u.roles), "lead": u.lead, "active": u.active}
+                    for u in people])
+        return
+    for u in people:
+        _echo(visible(f"{u.name:16s} {','.join(u.roles) or '-':45s} {'lead' if u.lead else '    '}  "
+                      f"{'active' if u.active else 'disabled'}"))
+    click.echo(f"{len(people)} user(s)", err=True)
+
+
+@users.command(name="disable", context_settings=CONTEXT)
+@click.argument("name")
+@db_option
+def users_disable(name: str, db: str) -> None:
+    """Disable a person; their sessions end at once."""
+    try:
+        _users(db).disable(name, actor=_cli_actor())
+    except ScreeningError as e:
+        raise _fail(e, "not disabled") from None
+    _echo(visible(f"disabled {name}"))
+
+
+@users.command(name="enable", context_settings=CONTEXT)
+@click.argument("name")
+@db_option
+def users_enable(name: str, db: str) -> None:
+    """Enable a disabled person again."""
+    try:
+        _users(db).enable(name, actor=_cli_actor())
+    except ScreeningError as e:
+        raise _fail(e, "not enabled") from None
+    _echo(visible(f"enabled {name}"))
+
+
+@users.command(name="passwd", context_settings=CONTEXT)
+@click.argument("name")
+@password_file_option
+@db_option
+def users_passwd(name: str, password_file: str | None, db: str) -> None:
+    """Set a person's password; their sessions end."""
+    password = _read_password(password_file)
+    try:
+        _users(db).set_password(name, password, actor=_cli_actor())
+    except ScreeningError as e:
+        raise _fail(e, "not changed") from None
+    _echo(visible(f"password set for {name}"))
+
+
+@cli.group(context_settings=CONTEXT)
+def complaints() -> None:
+    """Complaints (投诉) about screened records: each opens a review task due in 72 h.
+
+    \b
+    Examples:
+        python cli.py complaints add sku-1 --text "宣传疗效无依据" --by 消费者 --actor 张三 --db review.db
+        python cli.py complaints list --db review.db
+    """
+
+
+@complaints.command(name="add", context_settings=CONTEXT)
+@click.argument("record_id")
+@click.option("--text", required=True, help="What the complaint says.")
+@click.option("--by", "complainant", help="Who complains (消费者, 监管部门, …).")
+@click.option("--actor", required=True, help="Who enters it (in the audit log).")
+@db_option
+def complaints_add(record_id: str, text: str, complainant: str | None, actor: str, db: str) -> None:
+    """Open a complaint task for a screened record (routed by its content type)."""
+    from .review.complaints import add_complaint
+
+    q = _queue(db)
+    try:
+        tid = add_complaint(q, record_id, text, actor=actor, complainant=complainant, channel="cli")
+        t = q.show(tid)
+    except ScreeningError as e:
+        raise _fail(e, "no complaint opened") from None
+    _echo(visible(f"complaint task {tid} for record {record_id}: {t['role']}, due {t['due_at']}"))
+
+
+@complaints.command(name="list", context_settings=CONTEXT)
+@click.option("--record", "record_id", help="Only this record's complaints.")
+@click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True)
+@db_option
+def complaints_list(record_id: str | None, limit: int, db: str) -> None:
+    """Complaints, newest first, with their task's role and status (JSON)."""
+    from .review.complaints import complaints as list_complaints
+
+    _echo_json(list_complaints(_queue(db), record_id, limit=limit))
 
 
 @cli.group(context_settings=CONTEXT)

@@ -603,3 +603,93 @@ def test_train_refuses_data_with_one_class_only(tmp_path: Path) -> None:
     r = CliRunner().invoke(cli, ["train", "--data", str(data), "--out", str(tmp_path / "model"), "--folds", "2",
                                  "--lexicons", str(TINY)], catch_exceptions=False)
     assert r.exit_code == 2 and "both violation and ok rows" in r.output and not (tmp_path / "model").exists()
+
+
+# ---------------------------------------------------------------- the console's people and complaints (issue 18)
+
+
+def _users_db(tmp_path: Path):
+    from screening.review.store import SQLiteStore
+    from screening.review.users import Users
+
+    return Users(SQLiteStore(tmp_path / "review.db"))
+
+
+@pytest.mark.parametrize("command", [["users"], ["users", "add"], ["users", "list"], ["users", "disable"],
+                                     ["users", "passwd"], ["complaints"], ["complaints", "add"]])
+def test_console_commands_have_help(command: list[str]) -> None:
+    r = run(*command, "--help")
+    assert r.exit_code == 0 and "Usage" in r.output
+
+
+def test_users_add_list_disable_passwd(tmp_path: Path) -> None:
+    db = str(tmp_path / "review.db")
+    pw = tmp_path / "pw.txt"
+    pw.write_text("小组长的密码-2026\n", encoding="utf-8")
+    r = run("users", "add", "组长", "--lead", "--password-file", str(pw), "--db", db)
+    assert r.exit_code == 0 and "added 组长" in r.output and "(lead)" in r.output
+    # no terminal: the password is the first line of standard input
+    r = run("users", "add", "张三", "--role", "content_review", "--role", "merchant_compliance", "--db", db,
+            input="张三的密码-abcdef\n")
+    assert r.exit_code == 0, r.output
+    users = _users_db(tmp_path)
+    assert users.authenticate("张三", "张三的密码-abcdef").roles == ("content_review", "merchant_compliance")
+    assert users.authenticate("组长", "小组长的密码-2026").lead
+    assert users.store.query("SELECT actor FROM audit WHERE action='user_added'")[0]["actor"].startswith("cli")
+    r = run("users", "list", "--json", "--db", db)
+    assert [(u["name"], u["lead"], u["active"]) for u in json.loads(r.stdout)] == [("张三", False, True),
+                                                                                  ("组长", True, True)]
+    r = run("users", "passwd", "张三", "--password-file", "-", "--db", db, input="另一个足够长的新密码啊\n")
+    assert r.exit_code == 0 and "password set for 张三" in r.output
+    assert users.authenticate("张三", "另一个足够长的新密码啊").name == "张三"
+    assert run("users", "disable", "张三", "--db", db).exit_code == 0
+    assert not users.by_name("张三").active
+    assert "disabled" in run("users", "list", "--db", db).stdout
+    assert run("users", "disable", "无此人", "--db", db).exit_code == 2
+
+
+def test_users_add_prompts_on_a_terminal_and_refuses_bad_input(tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    db = str(tmp_path / "review.db")
+    monkeypatch.setattr("screening.cli._stdin_is_terminal", lambda: True)
+    r = run("users", "add", "李四", "--role", "legal", "--db", db, input="终端里输入的密码01\n终端里输入的密码01\n")
+    assert r.exit_code == 0, r.output
+    assert "终端里输入的密码01" not in r.output  # hidden
+    assert _users_db(tmp_path).authenticate("李四", "终端里输入的密码01").roles == ("legal",)
+    monkeypatch.setattr("screening.cli._stdin_is_terminal", lambda: False)
+    r = run("users", "add", "王五", "--role", "legal", "--db", db, input="short\n")
+    assert r.exit_code == 2 and "at least 10 characters" in r.output
+    r = run("users", "add", "李四", "--role", "legal", "--db", db, input="终端里输入的密码01\n")
+    assert r.exit_code == 2 and "exists" in r.output
+    r = run("users", "add", "王五", "--role", "boss", "--db", db, input="终端里输入的密码01\n")
+    assert r.exit_code == 2
+    # a password is never an argument
+    r = run("users", "add", "王五", "--role", "legal", "--password", "终端里输入的密码01", "--db", db)
+    assert r.exit_code == 2 and "No such option" in r.output
+    assert _users_db(tmp_path).by_name("王五") is None
+
+
+def test_complaints_add_opens_a_72_hour_task(tmp_path: Path, tiny) -> None:
+    from datetime import datetime, timezone
+
+    from screening.review.queue import ReviewQueue
+    from screening.review.store import SQLiteStore
+
+    db = tmp_path / "review.db"
+    q = ReviewQueue(SQLiteStore(db))
+    text = "主播说这支口红最好看"
+    res = tiny.screen(text, content_type="short_video", id="口红-1", now=datetime.now(timezone.utc)).to_dict()
+    first = q.intake({"id": "口红-1", "texts": {"text": text}, "content_type": "short_video"}, res)
+    r = run("complaints", "add", "口红-1", "--text", "直播夸大宣传", "--by", "消费者", "--actor", "客服小刘",
+            "--db", str(db))
+    assert r.exit_code == 0, r.output
+    assert "complaint task 2 for record 口红-1: content_review" in r.output
+    t = q.show(2)
+    assert t["kind"] == "complaint" and t["sla_hours"] == 72
+    due = datetime.fromisoformat(t["due_at"]) - datetime.fromisoformat(t["created_at"])
+    assert due.total_seconds() == 72 * 3600
+    row = json.loads(run("complaints", "list", "--db", str(db)).stdout)[0]
+    assert row["channel"] == "cli" and row["complainant"] == "消费者" and row["linked_tasks"] == [first]
+    assert q.store.query("SELECT actor FROM audit WHERE action='complaint_opened'")[0]["actor"] == "客服小刘"
+    r = run("complaints", "add", "无此记录", "--text", "投诉", "--actor", "客服小刘", "--db", str(db))
+    assert r.exit_code == 2 and "no screened record" in r.output

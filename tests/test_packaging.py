@@ -34,6 +34,13 @@ def test_wheel_contains_lexicons_policy_and_tables(wheel: Path) -> None:
     assert {"screening/data/policy.toml", "screening/data/t2s.tsv", "screening/data/category_names.toml",
             "screening/models/README.md",
             "screening/models/risk_clf.npz", "screening/models/risk_clf.card.json"} <= names
+    # the reviewer console's templates and static files (served from the installed copy)
+    console = ROOT / "screening" / "integrations"
+    shipped = {p.relative_to(ROOT).as_posix() for d in ("templates/console", "static/console")
+               for p in (console / d).iterdir() if p.is_file()}
+    assert {"screening/integrations/templates/console/base.html", "screening/integrations/templates/console/task.html",
+            "screening/integrations/static/console/console.js", "screening/integrations/static/console/console.css"} <= shipped
+    assert shipped <= names, shipped - names
     assert not any(n.startswith("tests/") for n in names)
 
 

@@ -326,3 +326,128 @@ def test_intake_is_idempotent_per_record_version(queue: ReviewQueue, tiny: Scree
     assert queue.intake(*again) not in (None, tid)
     relinks = [r for r in queue.store.query("SELECT action FROM audit") if r["action"] == "relinked"]
     assert len(relinks) == 1
+
+
+# ---------------------------------------------------------------- the console's queue additions (issue 18)
+
+
+def test_list_pages_with_offset_and_count(queue: ReviewQueue, tiny: Screener, clock: Clock) -> None:
+    ids = []
+    for i in range(7):
+        ids.append(queue.intake(*screened(tiny, f"壶-{i}", f"第{i}款茶壶是最好的", clock)))
+        clock.advance(minutes=1)
+    assert [t["id"] for t in queue.list(limit=3)] == ids[:3]
+    assert [t["id"] for t in queue.list(limit=3, offset=3)] == ids[3:6]
+    assert [t["id"] for t in queue.list(limit=3, offset=6)] == ids[6:]
+    assert queue.count() == 7 and queue.count(role="legal") == 0
+    queue.claim("merchant_compliance", "alice")
+    assert [t["id"] for t in queue.list(statuses=("claimed",), reviewer="alice")] == ids[:1]
+    assert queue.count(statuses=("claimed",), reviewer="bob") == 0
+    assert all(t["kind"] == "screening" for t in queue.list())
+
+
+def test_reassign_moves_an_open_task(queue: ReviewQueue, tiny: Screener, clock: Clock) -> None:
+    tid = queue.intake(*screened(tiny, "壶-1", "紫砂壶国家级工艺", clock))
+    queue.claim("merchant_compliance", "alice")
+    t = queue.reassign(tid, "lead", reviewer="bob")
+    assert t["status"] == "claimed" and t["reviewer"] == "bob" and t["role"] == "merchant_compliance"
+    with pytest.raises(StoreError, match="claimed by bob"):
+        queue.decide(tid, "confirmed", "alice")
+    t = queue.reassign(tid, "lead", role="legal")
+    assert t["status"] == "pending" and t["reviewer"] is None and t["role"] == "legal"
+    with pytest.raises(StoreError, match="role"):
+        queue.reassign(tid, "lead", role="boss")
+    queue.decide(tid, "confirmed", "carol")
+    with pytest.raises(StoreError, match="not open"):
+        queue.reassign(tid, "lead", role="legal")
+    with pytest.raises(StoreError, match="no task"):
+        queue.reassign(999, "lead")
+    assert [r["actor"] for r in queue.store.query("SELECT actor FROM audit WHERE action='reassigned'")] == ["lead", "lead"]
+
+
+def test_revisions_carry_a_character_diff(queue: ReviewQueue, tiny: Screener, clock: Clock) -> None:
+    queue.intake(*screened(tiny, "壶-2", "这把茶壶是最好的", clock))
+    clock.advance(hours=1)
+    queue.intake(*screened(tiny, "壶-2", "这把紫砂茶壶是最佳的", clock))
+    clock.advance(hours=1)
+    queue.intake(*screened(tiny, "壶-2", "这把紫砂茶壶品质优良", clock))
+    revs = queue.revisions("壶-2")
+    assert [r["texts"]["text"] for r in revs] == ["这把紫砂茶壶品质优良", "这把紫砂茶壶是最佳的", "这把茶壶是最好的"]
+    assert revs[1]["diff"] == [("equal", "这把"), ("insert", "紫砂"), ("equal", "茶壶是最"), ("delete", "好"),
+                               ("insert", "佳"), ("equal", "的")]
+    assert "".join(t for op, t in revs[0]["diff"] if op != "delete") == "这把紫砂茶壶品质优良"
+    assert "".join(t for op, t in revs[0]["diff"] if op != "insert") == "这把紫砂茶壶是最佳的"
+    assert revs[2]["diff"] == [("equal", "这把茶壶是最好的")]
+    assert revs[0]["screened_at"] == "2026-11-21T12:00:00+08:00"
+    assert [r["item_id"] for r in queue.revisions("壶-2", limit=1)] == [revs[0]["item_id"]]
+    assert queue.revisions("无此记录") == []
+
+
+def test_merchant_history_and_decisions_per_day(queue: ReviewQueue, tiny: Screener, clock: Clock) -> None:
+    a = queue.intake(*screened(tiny, "壶-3", "紫砂壶国家级工艺", clock, merchant="茶具店"))
+    b = queue.intake(*screened(tiny, "壶-4", "这把茶壶是最好的", clock, merchant="茶具店"))
+    queue.decide(a, "confirmed", "alice")
+    clock.advance(hours=15)  # 2026-11-22 03:00 Shanghai: another local day
+    queue.decide(b, "false_positive", "alice")
+    h = queue.merchant_history("茶具店")
+    assert (h["grade"], h["action"], h["violations"], h["open_tasks"]) == ("轻度", "提醒整改", 1, 0)
+    assert [(r["task_id"], r["verdict"]) for r in h["recent"]] == [(b, "false_positive"), (a, "confirmed")]
+    assert queue.merchant_history("无名店") == {"merchant_id": "无名店", "grade": None, "action": None, "score": 0.0,
+                                               "violations": 0, "window_days": 90.0, "open_tasks": 0, "recent": []}
+    assert queue.decisions_per_day() == [{"day": "2026-11-21", "role": "merchant_compliance", "n": 1},
+                                         {"day": "2026-11-22", "role": "merchant_compliance", "n": 1}]
+    assert queue.decisions_per_day(since=T0 + timedelta(hours=1)) == [
+        {"day": "2026-11-22", "role": "merchant_compliance", "n": 1}]
+
+
+def test_a_schema_1_database_is_migrated_in_place(tmp_path: Path) -> None:
+    from screening.review import store as store_mod
+
+    old_line = ",\n    kind TEXT NOT NULL DEFAULT 'screening'   -- 'screening' | 'complaint' (schema 2)"
+    assert old_line in store_mod.SCHEMA
+    db = tmp_path / "old.db"
+    conn = sqlite3.connect(db)
+    conn.executescript(store_mod.SCHEMA.split("-- The console (schema 2)")[0].replace(old_line, ""))
+    conn.execute("INSERT INTO meta VALUES ('schema', '1')")
+    conn.execute("INSERT INTO items(record_id, content_type, product_category, texts, content_hash, result, decision,"
+                 " severity, risk, versions, screened_at) VALUES ('r', 'listing', 'general', '{}', 'h', '{}', 'review',"
+                 " 'medium', 0.6, '{}', 0)")
+    conn.execute("INSERT INTO tasks(item_id, record_id, role, status, created_at, due_at, sla_hours)"
+                 " VALUES (1, 'r', 'merchant_compliance', 'pending', 0, 86400, 24)")
+    conn.commit()
+    assert "kind" not in {r[1] for r in conn.execute("PRAGMA table_info(tasks)")}
+    conn.close()
+    s = SQLiteStore(db)
+    assert s.query("SELECT kind FROM tasks")[0]["kind"] == "screening"
+    assert s.query("SELECT value FROM meta WHERE key='schema'")[0]["value"] == "2"
+    tables = {r["name"] for r in s.query("SELECT name FROM sqlite_master WHERE type='table'")}
+    assert {"users", "sessions", "login_failures", "complaints"} <= tables
+    s.close()
+    SQLiteStore(db).close()  # opening again is a no-op
+
+
+def test_the_console_s_queries_use_indexes(queue: ReviewQueue, tiny: Screener, clock: Clock) -> None:
+    # At 100,000 tasks a page must not scan or sort the tasks table: the queries the console runs
+    # (captured as SQLite runs them) read through an index, and a queue page in due order.
+    queue.intake(*screened(tiny, "壶-5", "紫砂壶国家级工艺", clock, merchant="茶具店"))
+    ran: list[str] = []
+    queue.store.conn.set_trace_callback(ran.append)
+    try:
+        queue.list(role="merchant_compliance", limit=50, offset=50)
+        queue.list(overdue=True, limit=50)
+        queue.list(statuses=("claimed",), reviewer="alice")
+        queue.count(role="merchant_compliance")
+        queue.count(overdue=True)
+        queue.revisions("壶-5")
+        queue.merchant_history("茶具店")
+        queue.decisions_per_day(T0)
+    finally:
+        queue.store.conn.set_trace_callback(None)
+    selects = [q for q in ran if q.lstrip().upper().startswith("SELECT")]
+    assert len(selects) >= 9
+    for sql in selects:
+        plan = " | ".join(r["detail"] for r in queue.store.query("EXPLAIN QUERY PLAN " + sql))
+        assert "SCAN t " not in plan and not plan.startswith("SCAN") and "SCAN tasks" not in plan, (sql, plan)
+        assert "SCAN items" not in plan and "SCAN decisions" not in plan and "SCAN d " not in plan, (sql, plan)
+        if "ORDER BY t.due_at" in sql and "('pending','claimed')" in sql:
+            assert "TEMP B-TREE" not in plan, (sql, plan)  # read in due order, stopped after the page

@@ -589,3 +589,79 @@ def test_clause_spans_are_built_on_first_use_and_reused() -> None:
     assert rules._span("最好", 0, 2, rules.SENTENCE_END) == (0, 2)
     long = "哈" * 300 + "最好" + "哈" * 300
     assert rules._span(long, 300, 302, rules.SENTENCE_END) == (100, 502)
+
+
+@pytest.mark.parametrize(
+    ("text", "title"),
+    [
+        ("《最好的时光》黑胶唱片", "《最好的时光》"),  # the mark opens the text
+        ("收录《甲》与《最好的时光》", "《最好的时光》"),  # the last 《 before the term opens its title
+        ("《最好的时光》和《甲》", "《最好的时光》"),  # the first 》 after it closes it
+        ("《" + "哈" * 29 + "最好》", "《" + "哈" * 29 + "最好》"),  # 《 30 characters back
+        ("《最好" + "哈" * 29 + "》", "《最好" + "哈" * 29 + "》"),
+        ("《" + "哈" * 30 + "最好》", None),  # 31 back: too far to be its title
+        ("《最好" + "哈" * 30 + "》", None),
+        ("这是最好的》", None),  # a closing mark alone
+    ],
+)
+def test_titles_by_their_marks(engine: Screener, text: str, title: str | None) -> None:
+    f = [x for x in engine.screen(text).findings if x.text == "最好"]
+    if title is None:
+        assert [(x.severity, x.rule) for x in f] == [("medium", None)]
+    else:
+        assert [(x.severity, x.rule) for x in f] == [("low", "title")]
+        assert f[0].explanation.endswith(f"作品/商品名称{title}中的用语，须核实名称属实")
+
+
+def test_only_absolute_claims_can_be_part_of_a_title(engine: Screener) -> None:
+    assert ("治疗", "high", None) in _finding_of(engine, "《治疗失眠的秘密》一书")
+
+
+def test_quotes_and_questions_say_why_they_are_no_claim(engine: Screener) -> None:
+    assert _outcome(engine, "别信那些号称最好的")[1] == [("最好", "negation")]
+    assert engine.screen("别信那些号称最好的").suppressed[0].reason == "引述规则而非宣称：“别信”"
+    assert engine.screen("这是最好的吗?我觉得是").suppressed[0].reason == "疑问句，不构成断言"
+
+
+@pytest.mark.parametrize("text", ["中国最好吃的", "全网最好用", "中国最好吃"])
+def test_a_scope_before_zui_hao_makes_a_ranking_not_advice(engine: Screener, text: str) -> None:
+    assert [f.rule for f in engine.screen(text).findings if f.text.startswith("最好")] == [None]
+
+
+def test_zui_hao_before_an_ordinal_is_two_claims(engine: Screener) -> None:
+    assert [(f.text, f.rule) for f in engine.screen("最好第一").findings] == [("最好", None), ("第一", None)]
+
+
+# --- the rule set's own settings ---------------------------------------------------------------
+def test_cue_lists_are_normalized_deduplicated_and_longest_first() -> None:
+    from screening.engine.rules import Cues
+
+    cues = Cues({"s": {"k": ["a", "ABC", "ab", "ＡＢ", " ", "療效", "cd", "最好"], "n": 3}})
+    # Equal lengths in code-point order: the same list, and the same cue named, in every process.
+    assert cues.get("s", "k") == ("abc", "ab", "cd", "最好", "疗效", "a")
+    assert cues.get("s", "missing") == () and cues.get("missing", "k") == ()
+    assert cues.value("s", "n", 0) == 3 and cues.value("s", "m", 7) == 7 and cues.value("x", "n", None) is None
+
+
+def test_rule_settings_and_their_defaults() -> None:
+    from screening.engine.rules import RuleSet
+    from screening.engine.segment import Segmenter
+
+    seg = Segmenter()
+    rs = RuleSet({}, seg)
+    assert rs.segmenter is seg and isinstance(RuleSet({}).segmenter, Segmenter)
+    assert (rs.version, rs.unknown_category_cap) == ("unversioned", "medium")
+    assert (rs.negation_window, rs.parameter_reach, rs.composition_reach, rs.min_frequency) == (6, 8, 6, 5)
+    assert (rs.work_reach, rs.registration_max, rs.list_min_items) == (40, "medium", 3)
+    assert rs.registration_categories == rs.work_categories == rs.sentence_scoped == frozenset()
+    assert rs.found("negation", "direct", "不是") is None and rs.cue("negation", "direct") == ()
+    raw = {"version": "9", "sector": {"unknown_category_cap": "low"}, "negation": {"window": 3, "direct": ["不", "不是"]},
+           "parameter": {"reach": 2}, "composition": {"reach": 1}, "part_of_word": {"min_frequency": 9},
+           "work_subject": {"reach": 4}, "disease_list": {"min_items": 2}}
+    rs = RuleSet(raw, seg)
+    assert (rs.version, rs.unknown_category_cap) == ("9", "low")
+    assert (rs.negation_window, rs.parameter_reach, rs.composition_reach, rs.min_frequency) == (3, 2, 1, 9)
+    assert (rs.work_reach, rs.list_min_items) == (4, 2)
+    # found(): the first cue of the list (longest first) that occurs, not merely any match.
+    assert rs.found("negation", "direct", "并不是") == "不是" and rs.found("negation", "direct", "不") == "不"
+    assert rs.found("negation", "direct", "是") is None

@@ -139,9 +139,10 @@ class Cues:
         self.raw = raw
 
     def get(self, section: str, key: str) -> tuple[str, ...]:
-        """Normalized cue list ``section.key`` (empty if absent)."""
+        """Normalized cue list ``section.key`` (empty if absent), longest first; cues of one length
+        in code-point order, so that the cue an explanation names is the same in every process."""
         values = self.raw.get(section, {}).get(key, [])
-        return tuple(sorted({normalize(v).text for v in values if normalize(v).text}, key=len, reverse=True))
+        return tuple(sorted({normalize(v).text for v in values if normalize(v).text}, key=lambda c: (-len(c), c)))
 
     def value(self, section: str, key: str, default: Any) -> Any:
         """A scalar setting ``section.key``."""

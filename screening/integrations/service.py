@@ -72,6 +72,8 @@ logger = logging.getLogger(__name__)
 API_KEY_ENV = "SCREENING_API_KEY"
 #: Paths that answer without an API key: load balancers probe them.
 OPEN_PATHS = frozenset({"/healthz"})
+#: Path prefixes with their own authentication (the reviewer console's signed-in sessions).
+OWN_AUTH_PREFIXES = ("/console/",)
 #: How much of an oversize body is read and discarded before answering 413. Answering while the
 #: client is still sending makes most clients fail on a reset connection instead of reading the
 #: 413; beyond this the connection is closed instead.
@@ -172,6 +174,27 @@ class BatchResponse(BaseModel):
     """One result per record, in input order."""
 
     results: list[ScreeningResult]
+
+
+class ComplaintRequest(BaseModel):
+    """A complaint (投诉) about a published record."""
+
+    model_config = ConfigDict(extra="ignore", json_schema_extra={"examples": [
+        {"record_id": "sku-001", "text": "宣称7天美白，实际无效", "complainant": "消费者"}]})
+
+    record_id: str = Field(..., min_length=1, max_length=200, description="The screened record complained about.")
+    text: str = Field(..., min_length=1, max_length=10_000, description="What the complaint says.")
+    complainant: str | None = Field(None, max_length=200, description="Who complains (消费者, 监管, …).")
+    actor: str = Field("api", min_length=1, max_length=100, description="The caller, for the audit log.")
+
+
+class ComplaintResponse(BaseModel):
+    """The review task the complaint opened (72-hour SLA)."""
+
+    task_id: int
+    record_id: str
+    role: str
+    due_at: str
 
 
 class HealthResponse(BaseModel):
@@ -396,7 +419,9 @@ class _ApiKey:
         return given is not None and hmac.compare_digest(given.encode("utf-8"), self.key)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"] in OPEN_PATHS or self._authorised(scope):
+        path = scope.get("path", "")
+        if (scope["type"] != "http" or path in OPEN_PATHS or path == "/console"
+                or path.startswith(OWN_AUTH_PREFIXES) or self._authorised(scope)):
             await self.app(scope, receive, send)
             return
         response = _error(
@@ -583,6 +608,8 @@ def create_app(
     max_concurrent: int | None = None,
     docs: bool = False,
     reload_interval: float = RELOAD_INTERVAL_SECONDS,
+    review_db: str | Path | None = None,
+    console_clock: Callable[[], Any] | None = None,
 ) -> FastAPI:
     """Build the HTTP app around a screener loaded from the given paths.
 
@@ -606,9 +633,14 @@ def create_app(
             should not be made to). ``/openapi.json`` is always served.
         reload_interval: Seconds between two ``/v1/admin/reload`` requests served; one sooner
             answers 429 with Retry-After (SIGHUP is the operator's and is not limited).
+        review_db: The SQLite review store. When given, the reviewer console is served under
+            ``/console`` (its own sign-in; not behind the API key) and ``POST /v1/complaints``
+            opens complaint tasks in it (behind the API key like every ``/v1`` endpoint).
+        console_clock: The console's clock (tests); default the wall clock.
 
     Returns:
-        The FastAPI app; ``app.state.screening`` is its :class:`ScreenerSlot`.
+        The FastAPI app; ``app.state.screening`` is its :class:`ScreenerSlot`, ``app.state.console``
+        the console's :class:`~screening.integrations.console.Console` (or None).
 
     Raises:
         ScreeningError: the lexicon or policy files are invalid.
@@ -761,7 +793,52 @@ def create_app(
         return _ContractJSON({"status": "reloaded", "versions": current, "previous_versions": previous,
                               "seconds": round(time.perf_counter() - started, 3)})
 
+    app.state.console = None
+    if review_db is not None:
+        _mount_console(app, review_db, user_lexicon=user_lexicon, policy=policy, clock=console_clock,
+                       secured=secured, unauthorised=unauthorised)
     return app
+
+
+def _mount_console(app: FastAPI, review_db: str | Path, *, user_lexicon: str | Path | None,
+                   policy: str | Path | None, clock: Callable[[], Any] | None, secured: list[Any],
+                   unauthorised: dict[int | str, dict[str, Any]]) -> None:
+    """The reviewer console under /console and POST /v1/complaints, on the review store."""
+    try:
+        from ..engine.policy import Policy
+        from ..review.complaints import add_complaint
+        from ..review.store import StoreError
+        from .console import Console, console_router
+    except ImportError as e:
+        raise ImportError(f"the reviewer console needs jinja2 and python-multipart ({e.name} is missing): "
+                          "pip install 'screening[server]'") from e
+    console = Console(review_db, policy=Policy.load(policy) if policy else None,
+                      user_lexicon=user_lexicon or os.environ.get("SCREENING_USER_LEXICON"), clock=clock)
+    app.state.console = console
+    app.include_router(console_router(console))
+
+    @app.post(
+        "/v1/complaints",
+        response_model=ComplaintResponse,
+        status_code=201,
+        responses={404: {"model": ErrorBody, "description": "No screened record with that id."},
+                   **_ERRORS, **unauthorised},
+        dependencies=secured,
+        tags=["review"],
+        summary="File a complaint about a record",
+    )
+    def complaint(body: ComplaintRequest) -> JSONResponse:
+        """Open a complaint task (72-hour SLA) for the record's latest screened version, routed by its
+        content type and linked to its earlier tasks; the outcome is decided in the console."""
+        try:
+            with console.lock:
+                task_id = add_complaint(console.queue, body.record_id, body.text, actor=body.actor,
+                                        complainant=body.complainant, channel="api")
+                task = console.queue.show(task_id)
+        except StoreError as e:
+            return _error(404 if str(e).startswith("no ") else 409, str(e))
+        return _ContractJSON({"task_id": task_id, "record_id": body.record_id, "role": task["role"],
+                              "due_at": task["due_at"]}, status_code=201)
 
 
 # --------------------------------------------------------------------------- running it

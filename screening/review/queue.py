@@ -17,6 +17,7 @@ Nothing here reads the clock: ``clock`` is injected, so deadlines and KPIs are t
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
 import math
@@ -26,13 +27,14 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, timezone
 from typing import Any
 
-from ..engine.policy import Policy
+from ..engine.policy import ROLES, Policy
 from .proposals import shortest_phrase
 from .store import SQLiteStore, StoreError
 
 VERDICTS = ("confirmed", "false_positive", "needs_change")
 ESCALATE_TO = ("risk_control", "legal")
 OPEN = ("pending", "claimed")
+STATUSES = ("pending", "claimed", "decided", "expired")
 BACKLOG_BUCKETS = ((2, "<2h"), (12, "2-12h"), (24, "12-24h"), (72, "24-72h"), (math.inf, ">72h"))
 
 
@@ -207,26 +209,51 @@ class ReviewQueue:
         return ScanIntake(self, output, resume=resume, batch=batch, actor=actor)
 
     # ------------------------------------------------------------------ reviewers
-    def list(self, *, role: str | None = None, overdue: bool = False, merchant: str | None = None,
-             statuses: tuple[str, ...] = OPEN, limit: int = 200) -> list[dict[str, Any]]:
-        """Open tasks (by default), soonest due first, with ``overdue`` set."""
-        self.release_expired()
-        now = self._now()
-        sql = ("SELECT t.*, i.decision, i.severity, i.risk FROM tasks t JOIN items i ON i.id=t.item_id"
-               f" WHERE t.status IN ({','.join('?' * len(statuses))})")
-        params: list[Any] = list(statuses)
+    def _where(self, role: str | None, overdue: bool, merchant: str | None, statuses: tuple[str, ...],
+               reviewer: str | None, now: float) -> tuple[str, list[Any]]:
+        # The statuses are written into the SQL (from a fixed list, never the caller's text) so that
+        # SQLite can use the partial indexes over open tasks (store.POST_MIGRATION).
+        unknown = [s for s in statuses if s not in STATUSES]
+        if unknown or not statuses:
+            raise StoreError(f"statuses must be some of {list(STATUSES)}, not {unknown or list(statuses)}")
+        sql = f" WHERE t.status IN ({','.join(repr(s) for s in statuses)})"
+        params: list[Any] = []
         if role:
             sql += " AND t.role=?"
             params.append(role)
         if merchant:
             sql += " AND t.merchant_id=?"
             params.append(merchant)
+        if reviewer:
+            sql += " AND t.reviewer=?"
+            params.append(reviewer)
         if overdue:
             sql += " AND t.due_at < ?"
             params.append(now)
-        sql += " ORDER BY t.due_at, t.id LIMIT ?"
-        params.append(limit)
+        return sql, params
+
+    def list(self, *, role: str | None = None, overdue: bool = False, merchant: str | None = None,
+             statuses: tuple[str, ...] = OPEN, limit: int = 200, offset: int = 0,
+             reviewer: str | None = None) -> list[dict[str, Any]]:
+        """Open tasks (by default), soonest due first, with ``overdue`` set; a page of ``limit`` from ``offset``."""
+        self.release_expired()
+        now = self._now()
+        where, params = self._where(role, overdue, merchant, statuses, reviewer, now)
+        hint = ""
+        if set(statuses) == set(OPEN) and not merchant and not reviewer:
+            # Read the open tasks in due order from the partial index and stop after the page
+            # (SQLite's planner, without statistics, would rather sort every open task).
+            hint = " INDEXED BY tasks_open" if role else " INDEXED BY tasks_open_due"
+        sql = (f"SELECT t.*, i.decision, i.severity, i.risk FROM tasks t{hint} JOIN items i ON i.id=t.item_id"
+               + where + " ORDER BY t.due_at, t.id LIMIT ? OFFSET ?")
+        params += [int(limit), max(0, int(offset))]
         return [self._task_dict(r, now) for r in self.store.query(sql, tuple(params))]
+
+    def count(self, *, role: str | None = None, overdue: bool = False, merchant: str | None = None,
+              statuses: tuple[str, ...] = OPEN, reviewer: str | None = None) -> int:
+        """How many tasks :meth:`list` would give without a limit (for pagination)."""
+        where, params = self._where(role, overdue, merchant, statuses, reviewer, self._now())
+        return int(self.store.query("SELECT COUNT(*) AS n FROM tasks t" + where, tuple(params))[0]["n"])
 
     def _task_dict(self, r: Any, now: float) -> dict[str, Any]:
         tz = self.policy.tz
@@ -288,7 +315,7 @@ class ReviewQueue:
 
     def decide(self, task_id: int, verdict: str, reviewer: str, *, note: str | None = None,
                categories: list[str] | None = None, propose_allow: bool = False,
-               allow_phrase: str | None = None) -> dict[str, Any]:
+               allow_phrase: str | None = None, roles: Iterable[str] | None = None) -> dict[str, Any]:
         """Record a reviewer's verdict on a task (claimed by that reviewer, or still pending).
 
         A false positive with ``propose_allow`` proposes, for each false hit, the shortest phrase
@@ -296,8 +323,8 @@ class ReviewQueue:
         wording instead (it must hold a finding's text), for the findings it holds.
 
         Raises:
-            StoreError: unknown task or verdict, already decided, claimed by someone else, or an
-                allow phrase holding no finding.
+            StoreError: unknown task or verdict, already decided, claimed by someone else, an
+                allow phrase holding no finding, or (with ``roles``) a task of another role by now.
         """
         if allow_phrase is not None:
             allow_phrase = allow_phrase.strip()
@@ -319,6 +346,7 @@ class ReviewQueue:
                 raise StoreError(f"task {task_id} is {t['status']}, not open for a decision")
             if t["status"] == "claimed" and t["reviewer"] != reviewer:
                 raise StoreError(f"task {task_id} is claimed by {t['reviewer']}")
+            _check_role(t, roles)
             result = json.loads(t["result"])
             cats = categories if categories is not None else sorted({f["category"] for f in result["findings"]})
             conn.execute(
@@ -335,8 +363,12 @@ class ReviewQueue:
                 self._propose(conn, task_id, json.loads(t["texts"]), result, reviewer, now, allow_phrase)
         return self.show(task_id)
 
-    def escalate(self, task_id: int, to: str, reviewer: str, *, note: str | None = None) -> dict[str, Any]:
-        """Send an open task to risk control or legal; it is pending again for that role."""
+    def escalate(self, task_id: int, to: str, reviewer: str, *, note: str | None = None,
+                 roles: Iterable[str] | None = None) -> dict[str, Any]:
+        """Send an open task to risk control or legal; it is pending again for that role.
+
+        With ``roles``, only a task of one of these roles (checked in the same transaction).
+        """
         if to not in ESCALATE_TO:
             raise StoreError(f"escalate to one of {list(ESCALATE_TO)}, not {to!r}")
         now = self._now()
@@ -346,11 +378,94 @@ class ReviewQueue:
                 raise StoreError(f"no task {task_id}")
             if t["status"] not in OPEN:
                 raise StoreError(f"task {task_id} is {t['status']}, not open")
+            _check_role(t, roles)
             conn.execute("UPDATE tasks SET role=?, status='pending', reviewer=NULL, claimed_at=NULL WHERE id=?",
                          (to, task_id))
             self.store.audit(conn, now, reviewer, "escalated", task_id, t["item_id"], from_role=t["role"], to=to,
                              note=note)
         return self.show(task_id)
+
+    def reassign(self, task_id: int, actor: str, *, role: str | None = None,
+                 reviewer: str | None = None) -> dict[str, Any]:
+        """Move an open task to another role and/or reviewer (a lead's action; audited).
+
+        A new ``role`` makes it pending for that role; a ``reviewer`` makes it claimed by that
+        person from now (a fresh lease); with neither, the task is released to its role's queue.
+        """
+        if role is not None and role not in ROLES:
+            raise StoreError(f"role {role!r} is not one of {list(ROLES)}")
+        now = self._now()
+        with self.store.transaction() as conn:
+            self._release_expired(conn, now)
+            t = conn.execute("SELECT * FROM tasks WHERE id=?", (task_id,)).fetchone()
+            if t is None:
+                raise StoreError(f"no task {task_id}")
+            if t["status"] not in OPEN:
+                raise StoreError(f"task {task_id} is {t['status']}, not open")
+            new_role = role or t["role"]
+            if reviewer:
+                conn.execute("UPDATE tasks SET role=?, status='claimed', reviewer=?, claimed_at=? WHERE id=?",
+                             (new_role, reviewer, now, task_id))
+            else:
+                conn.execute("UPDATE tasks SET role=?, status='pending', reviewer=NULL, claimed_at=NULL WHERE id=?",
+                             (new_role, task_id))
+            self.store.audit(conn, now, actor, "reassigned", task_id, t["item_id"], from_role=t["role"],
+                             to_role=new_role, from_reviewer=t["reviewer"], to_reviewer=reviewer)
+        return self.show(task_id)
+
+    def revisions(self, record_id: str, *, limit: int = 20) -> list[dict[str, Any]]:
+        """The stored versions of a record, newest first, each with a character diff against the
+        version before it: ``diff`` is ``[(op, text), …]`` with op ``equal``/``insert``/``delete``
+        (difflib opcodes; a replacement is a delete then an insert). The oldest version shown
+        is diffed against the one before it when there is one, else all ``equal``."""
+        rows = self.store.query(
+            "SELECT id, texts, decision, severity, risk, screened_at FROM items WHERE record_id=?"
+            " ORDER BY id DESC LIMIT ?", (record_id, int(limit) + 1))
+        out = []
+        for i, r in enumerate(rows[: int(limit)]):
+            texts = json.loads(r["texts"])
+            before = _joined(json.loads(rows[i + 1]["texts"])) if i + 1 < len(rows) else None
+            out.append({"item_id": r["id"], "texts": texts, "decision": r["decision"], "severity": r["severity"],
+                        "risk": r["risk"], "screened_at": _iso(r["screened_at"], self.policy.tz),
+                        "diff": char_diff(before, _joined(texts))})
+        return out
+
+    def merchant_history(self, merchant_id: str, *, limit: int = 20) -> dict[str, Any]:
+        """A merchant's grade and action, violations in the grading window, and recent decisions."""
+        now = self._now()
+        since = now - self.policy.grading_window_days * 86400
+        m = self.store.query("SELECT * FROM merchants WHERE merchant_id=?", (merchant_id,))
+        violations = self.store.query(
+            "SELECT COUNT(*) AS n FROM decisions d JOIN tasks t ON t.id=d.task_id WHERE t.merchant_id=?"
+            " AND d.verdict IN ('confirmed','needs_change') AND d.decided_at >= ?", (merchant_id, since))[0]["n"]
+        recent = [
+            {"task_id": r["task_id"], "record_id": r["record_id"], "verdict": r["verdict"], "severity": r["severity"],
+             "categories": json.loads(r["categories"]), "kind": r["kind"],
+             "decided_at": _iso(r["decided_at"], self.policy.tz)}
+            for r in self.store.query(
+                "SELECT d.*, t.record_id, t.kind FROM decisions d JOIN tasks t ON t.id=d.task_id WHERE t.merchant_id=?"
+                " ORDER BY d.decided_at DESC, d.id DESC LIMIT ?", (merchant_id, int(limit)))
+        ]
+        open_tasks = self.store.query(
+            "SELECT COUNT(*) AS n FROM tasks WHERE merchant_id=? AND status IN ('pending','claimed')",
+            (merchant_id,))[0]["n"]
+        return {"merchant_id": merchant_id, "grade": m[0]["grade"] if m else None,
+                "action": m[0]["action"] if m else None, "score": m[0]["score"] if m else 0.0,
+                "violations": int(violations), "window_days": self.policy.grading_window_days,
+                "open_tasks": int(open_tasks), "recent": recent}
+
+    def decisions_per_day(self, since: datetime | None = None) -> list[dict[str, Any]]:
+        """Decisions per local day (policy time zone) and role: ``[{"day", "role", "n"}]``, oldest first."""
+        lo = since.timestamp() if since is not None else 0.0
+        counts: Counter[tuple[str, str]] = Counter()
+        tz = self.policy.tz
+        for r in self.store.query(
+                "SELECT CAST(d.decided_at / 3600 AS INTEGER) AS hour, t.role, COUNT(*) AS n FROM decisions d"
+                " JOIN tasks t ON t.id=d.task_id WHERE d.decided_at >= ? GROUP BY hour, t.role", (lo,)):
+            # Grouped by UTC hour in SQL, by local day here: right in every time zone, small in Python.
+            day = datetime.fromtimestamp(r["hour"] * 3600, tz).date().isoformat()
+            counts[(day, r["role"])] += r["n"]
+        return [{"day": d, "role": role, "n": n} for (d, role), n in sorted(counts.items())]
 
     # ------------------------------------------------------------------ merchants
     def _grade(self, conn: Any, merchant_id: str, now: float, actor: str) -> None:
@@ -513,6 +628,32 @@ class ReviewQueue:
             "open": sum(backlog.values()),
             "overdue": overdue,
         }
+
+
+def _check_role(t: Any, roles: Iterable[str] | None) -> None:
+    if roles is not None and t["role"] not in set(roles):
+        raise StoreError(f"task {t['id']} is for {t['role']} now")
+
+
+def _joined(texts: dict[str, Any]) -> str:
+    """A version's texts as one string (fields in order, one per line) for the revision diff."""
+    return "\n".join(v for v in texts.values() if isinstance(v, str))
+
+
+def char_diff(before: str | None, after: str) -> list[tuple[str, str]]:
+    """A character diff of two versions: ``[(op, text), …]``, op ``equal``/``insert``/``delete``."""
+    if before is None:
+        return [("equal", after)] if after else []
+    out: list[tuple[str, str]] = []
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, before, after, autojunk=False).get_opcodes():
+        if op == "equal":
+            out.append(("equal", after[j1:j2]))
+        else:
+            if i2 > i1:
+                out.append(("delete", before[i1:i2]))
+            if j2 > j1:
+                out.append(("insert", after[j1:j2]))
+    return out
 
 
 def _percentile(sorted_values: list[float], q: float) -> float:

@@ -20,7 +20,7 @@ from typing import Any
 
 from ..errors import ScreeningError
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 DEFAULT_DB = "review.db"
 
 SCHEMA = """
@@ -56,7 +56,8 @@ CREATE TABLE IF NOT EXISTS tasks (
     due_at REAL NOT NULL,
     sla_hours REAL NOT NULL,
     claimed_at REAL,
-    decided_at REAL
+    decided_at REAL,
+    kind TEXT NOT NULL DEFAULT 'screening'   -- 'screening' | 'complaint' (schema 2)
 );
 CREATE INDEX IF NOT EXISTS tasks_queue ON tasks(status, role, due_at);
 CREATE INDEX IF NOT EXISTS tasks_record ON tasks(record_id, status);
@@ -97,10 +98,65 @@ CREATE TABLE IF NOT EXISTS audit (
     item_id INTEGER,
     detail TEXT NOT NULL
 );
+CREATE INDEX IF NOT EXISTS decisions_decided ON decisions(decided_at);
+CREATE INDEX IF NOT EXISTS proposals_status ON proposals(status, id);
+CREATE INDEX IF NOT EXISTS audit_task ON audit(task_id);
+-- The console (schema 2): people, their sessions, failed logins (throttling) and complaints.
+CREATE TABLE IF NOT EXISTS users (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    password TEXT NOT NULL,           -- scrypt$n$r$p$salt$key (base64), see review/users.py
+    roles TEXT NOT NULL,              -- JSON list
+    lead INTEGER NOT NULL DEFAULT 0,
+    active INTEGER NOT NULL DEFAULT 1,
+    created_at REAL NOT NULL,
+    updated_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS sessions (
+    token_hash TEXT PRIMARY KEY,      -- sha256 of the cookie's token; the token itself is never stored
+    csrf TEXT NOT NULL,
+    user_id INTEGER NOT NULL REFERENCES users(id),
+    created_at REAL NOT NULL,
+    expires_at REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS sessions_user ON sessions(user_id);
+CREATE TABLE IF NOT EXISTS login_failures (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    remote TEXT,
+    at REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS login_failures_name ON login_failures(name, at);
+CREATE INDEX IF NOT EXISTS login_failures_remote ON login_failures(remote, at);
+CREATE TABLE IF NOT EXISTS complaints (
+    id INTEGER PRIMARY KEY,
+    task_id INTEGER NOT NULL UNIQUE REFERENCES tasks(id),
+    record_id TEXT NOT NULL,
+    item_id INTEGER NOT NULL REFERENCES items(id),
+    text TEXT NOT NULL,
+    complainant TEXT,
+    channel TEXT NOT NULL,
+    linked_tasks TEXT NOT NULL,       -- JSON list of the record's earlier task ids
+    created_at REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS complaints_record ON complaints(record_id);
 CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON audit
 BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit
 BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+"""
+
+# Run after SCHEMA: columns added to tables of an older schema, then the indexes that use them.
+# Indexes for the console at 100,000 tasks. A queue page reads the open tasks of a role soonest
+# due first: the partial index over open tasks gives them in order, so a page of 50 reads 50 rows
+# instead of sorting every open task (the queries write the statuses as literals for it).
+# Likewise the overdue list; then what a reviewer holds and a merchant's tasks.
+POST_MIGRATION = """
+CREATE INDEX IF NOT EXISTS tasks_open ON tasks(role, due_at, id) WHERE status IN ('pending','claimed');
+CREATE INDEX IF NOT EXISTS tasks_open_due ON tasks(due_at, id) WHERE status IN ('pending','claimed');
+CREATE INDEX IF NOT EXISTS tasks_reviewer ON tasks(reviewer, status);
+CREATE INDEX IF NOT EXISTS tasks_merchant ON tasks(merchant_id, status);
+CREATE INDEX IF NOT EXISTS tasks_kind ON tasks(kind, status);
 """
 
 
@@ -134,6 +190,18 @@ class SQLiteStore:
             self.conn.execute("INSERT OR IGNORE INTO meta(key, value) VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
         elif int(row["value"]) > SCHEMA_VERSION:
             raise StoreError(f"{self.path} has schema {row['value']}, newer than this code ({SCHEMA_VERSION})")
+        # Schema 1 → 2: tasks.kind. A database made before it keeps its rows (all 'screening').
+        # ALTER TABLE is not IF NOT EXISTS: another process may have added the column first.
+        columns = {r["name"] for r in self.conn.execute("PRAGMA table_info(tasks)")}
+        if "kind" not in columns:
+            try:
+                self.conn.execute("ALTER TABLE tasks ADD COLUMN kind TEXT NOT NULL DEFAULT 'screening'")
+            except sqlite3.OperationalError as e:
+                if "duplicate column" not in str(e):
+                    raise
+        self.conn.executescript(POST_MIGRATION)
+        self.conn.execute("UPDATE meta SET value=? WHERE key='schema' AND CAST(value AS INTEGER) < ?",
+                          (str(SCHEMA_VERSION), SCHEMA_VERSION))
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
