@@ -237,3 +237,19 @@ def test_terms_across_several_line_breaks_are_found_where_they_are(tiny_lexicon,
             got.append((text[a:b], a, b))
     assert got == spans
     assert m.find_many([n.text, n.text]) == [m.find(n.text)] * 2
+
+
+@pytest.mark.parametrize(("ch", "latin"), [("a", True), ("z", True), ("0", True), ("9", True), ("m", True),
+                                           ("_", False), ("A", False), (":", False), ("@", False), ("好", False),
+                                           ("/", False), ("{", False)])
+def test_an_edge_continues_only_into_a_lower_case_letter_or_a_digit(ch: str, latin: bool) -> None:
+    from screening.engine.matcher import _latin
+
+    assert _latin(ch) is latin
+
+
+def test_the_automaton_cache_refuses_stored_objects() -> None:
+    from screening.engine.matcher import _no_objects
+
+    with pytest.raises(ValueError, match="^automaton cache must hold integers only$"):
+        _no_objects(b"")

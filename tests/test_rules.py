@@ -556,7 +556,8 @@ def test_slang_needs_its_closing_word(engine: Screener) -> None:
         ("100%北欧精选好羊毛", True),  # the material is the 6th character after 100%: within the reach
         ("100%北欧手工精选羊毛", False),  # the 7th: beyond it
         ("100%莫代尔面料像莫代尔", True),  # the first mention counts
-        ("SPF50 100%", False),  # 50 100% is no 0-100% range
+        ("SPF50+100%", False),  # 50 then 100% is no 0-100% range
+        ("音量50-100%", False),
     ],
 )
 def test_composition_and_range_readings_by_position(engine: Screener, text: str, composition: bool) -> None:
@@ -589,6 +590,8 @@ def test_clause_spans_are_built_on_first_use_and_reused() -> None:
     assert rules._span("最好", 0, 2, rules.SENTENCE_END) == (0, 2)
     long = "哈" * 300 + "最好" + "哈" * 300
     assert rules._span(long, 300, 302, rules.SENTENCE_END) == (100, 502)
+    # A mark further than 200 characters away bounds nothing.
+    assert rules._span("。" + "哈" * 250 + "最好" + "哈" * 250 + "。", 251, 253, rules.SENTENCE_END) == (51, 453)
 
 
 @pytest.mark.parametrize(
@@ -662,6 +665,13 @@ def test_rule_settings_and_their_defaults() -> None:
     assert (rs.version, rs.unknown_category_cap) == ("9", "low")
     assert (rs.negation_window, rs.parameter_reach, rs.composition_reach, rs.min_frequency) == (3, 2, 1, 9)
     assert (rs.work_reach, rs.list_min_items) == (4, 2)
+    raw = {"registration": {"categories": ["efficacy_exaggeration"], "max_severity": "low"},
+           "work_subject": {"categories": ["medical_claim"], "product_categories": ["general"]},
+           "requires_context_scope": {"sentence": ["health_subject"]}, "disease_list": {"content_types": ["ad"]}}
+    other = RuleSet(raw, seg)
+    assert (other.registration_categories, other.registration_max) == ({"efficacy_exaggeration"}, "low")
+    assert (other.work_categories, other.work_products) == ({"medical_claim"}, {"general"})
+    assert (other.sentence_scoped, other.list_content_types) == ({"health_subject"}, {"ad"})
     # found(): the first cue of the list (longest first) that occurs, not merely any match.
     assert rs.found("negation", "direct", "并不是") == "不是" and rs.found("negation", "direct", "不") == "不"
     assert rs.found("negation", "direct", "是") is None
