@@ -675,3 +675,34 @@ def test_rule_settings_and_their_defaults() -> None:
     # found(): the first cue of the list (longest first) that occurs, not merely any match.
     assert rs.found("negation", "direct", "并不是") == "不是" and rs.found("negation", "direct", "不") == "不"
     assert rs.found("negation", "direct", "是") is None
+
+
+# One example per rule, screened by a rule set built inside the test: the rule set's construction
+# (its settings and the table of first tests, RuleSet._gate_table) is then part of what is tested,
+# not only of a fixture built once for the session.
+_ONE_PER_RULE = [
+    ("糖尿病的朋友别买", {}, "糖尿病", "requires_context"), ("作者的第一本书就很好看", {}, "第一", "time_ordinal"),
+    ("床垫最大2.0m", {}, "最大", "parameter"), ("最好煮三分钟", {}, "最好", "advice"),
+    ("含棉量100%", {}, "100%", "composition"), ("非转基因黄豆 东北产", {"product_category": "food"}, "非转基因", "gm_variety"),
+    ("家用消毒柜高温杀菌", {}, "杀菌", "disinfectant"), ("阔腿裤的版型能修饰腿型，视觉上瘦腿", {}, "瘦腿", "garment_fit"),
+    ("这件皮肤衣面料轻薄防晒", {}, "防晒", "garment_function"), ("风扇开到最大也很安静", {}, "最大", "setting"),
+    ("唯一的一个小毛病是包装简陋", {}, "唯一", "evaluative_detail"), ("我们不是最好的，但用料扎实", {}, "最好", "negation"),
+    ("跑分时内存占用达到100%", {}, "100%", "measure_level"), ("绝对是假货，别买", {}, "绝对", "negative_emphasis"),
+    ("遇到个极品卖家，发错货还不认", {}, "极品", "slang"), ("顾客第一，诚信经营", {}, "第一", "aspiration"),
+    ("主题曲《最好的时光》黑胶唱片", {}, "最好", "title"), ("开通即送永久会员", {}, "永久", "service_term"),
+    ("这本书讲抑郁症的心理治疗，写得通俗", {}, "抑郁症", "work_subject"),
+    ("美白精华，国妆特字G20260001", {"product_category": "cosmetics"}, "美白", "registration"),
+    ("本店最大号，适合180斤", {}, "最大", "self_comparison"),
+    ("2026年度天猫面霜类目销量第一（数据来源：第三方统计）", {}, "销量第一", "ranking_with_source"),
+    ("这家店绝对会回购", {}, "绝对", "emphasis_adverb"), ("这个颜色绝对好看", {}, "绝对", "emphasis_adverb"),
+]
+
+
+def test_every_rule_decides_its_example_in_a_freshly_built_rule_set(engine: Screener, tiny: Screener) -> None:
+    fresh = Screener(engine.lexicon, engine.policy, matcher=engine.matcher, model=None)
+    for text, kw, hit, rule in _ONE_PER_RULE:
+        r = fresh.screen(text, **kw)
+        ruled = [(x.text, x.rule) for x in r.suppressed] + [(f.text, f.rule) for f in r.findings]
+        assert (hit, rule) in ruled, (text, ruled)
+    fresh_tiny = Screener(tiny.lexicon, tiny.policy, matcher=tiny.matcher, model=None)
+    assert [(f.text, f.rule) for f in fresh_tiny.screen("特级初榨橄榄油").findings] == [("特级", "standard_grade")]
