@@ -9,8 +9,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from conftest import TINY
 from screening.cache import cache_dir
-from screening.engine.matcher import TermMatcher
+from screening.engine.lexicon import load_lexicon
+from screening.engine.matcher import LATIN_END, LATIN_START, PATTERN_REACH, Key, TermMatcher
 from screening.engine.normalize import normalize
 
 
@@ -253,3 +255,185 @@ def test_the_automaton_cache_refuses_stored_objects() -> None:
 
     with pytest.raises(ValueError, match="^automaton cache must hold integers only$"):
         _no_objects(b"")
+
+
+# --- Latin edges of evasion forms: which side is checked, and where a text begins or ends ------
+def _term_spans(m: TermMatcher, text: str, term_id: str) -> list[tuple[int, int, str]]:
+    n = normalize(text).text
+    return [(h.start, h.end, n[h.start:h.end]) for h in m.find(n) if term_id in h.key.term_ids]
+
+
+@pytest.mark.parametrize(
+    ("text", "term_id"),
+    [
+        ("最hot单品", "ABS-0001"),  # 最h (最好) runs on into hot
+        ("最data说话", "ABS-0010"),  # 最da and 最d (最大) run on into data
+        ("国家jian定", "ABS-0004"),  # 国家ji and 国家j (国家级) run on into jian
+        ("2z疗", "MED-0001"),  # z疗 (治疗) follows a digit
+        ("ozhi疗", "MED-0001"),
+        ("data全面升级", "ABS-0012"),  # a全 (安全) follows a letter
+        ("发根zero负担", "MED-0002"),  # 根z (根治) runs on into zero
+    ],
+)
+def test_an_evasion_form_that_runs_on_into_latin_is_no_find(text: str, term_id: str) -> None:
+    m = TermMatcher(load_lexicon(TINY), use_cache=False)
+    assert _term_spans(m, text, term_id) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "term_id", "found"),
+    [
+        ("这款最hao", "ABS-0001", [(2, 6, "最hao")]),  # ends the text: nothing after it to check
+        ("最h", "ABS-0001", [(0, 2, "最h")]),
+        ("2025最hao用的面霜", "ABS-0001", [(4, 8, "最hao")]),  # only its end is checked, not its start
+        ("zhi疗7天", "MED-0001", [(0, 4, "zhi疗")]),  # only its start is checked, not its end
+        ("zhi疗脚气，一盒99", "MED-0001", [(0, 4, "zhi疗")]),  # starts the text: nothing before it
+        ("，a全无忧", "ABS-0012", [(1, 3, "a全")]),
+    ],
+)
+def test_an_evasion_form_is_found_where_its_latin_edge_meets_no_latin(text: str, term_id: str, found) -> None:
+    m = TermMatcher(load_lexicon(TINY), use_cache=False)
+    assert _term_spans(m, text, term_id) == found
+
+
+def test_edge_flags_mark_the_latin_side_of_each_evasion_form() -> None:
+    m = TermMatcher(load_lexicon(TINY), use_cache=False)
+    edges = {k.text: k.edges for k in m.keys}
+    assert edges["z疗"] == edges["zhi疗"] == edges["a全"] == edges["an全"] == LATIN_START
+    assert edges["最h"] == edges["最hao"] == edges["最da"] == edges["根z"] == edges["国家ji"] == LATIN_END
+    assert edges["最好"] == edges["治疗"] == 0
+
+
+# --- numeric patterns: the hit is the whole match, found once -----------------------------------
+def test_a_pattern_hit_is_the_whole_number_and_its_anchor_once_each() -> None:
+    m = TermMatcher(load_lexicon(TINY), use_cache=False)
+    text = "12天见效，温和不刺激，坚持使用7天见效"
+    hits = [(h.start, h.end, h.key.text, h.key.term_ids) for h in m.find(text) if "EFF-0002" in h.key.term_ids]
+    # The second anchor's window starts inside 12: a partial 2天见效 is no second hit.
+    assert hits == [(0, 5, "12天见效", ("EFF-0002",)), (16, 20, "7天见效", ("EFF-0002",))]
+    (key,) = {h.key for h in m.find("3天见效") if h.key.term_ids}
+    assert key == Key("3天见效", ("EFF-0002",))
+
+
+# --- the automaton cache on disk ---------------------------------------------------------------
+def test_without_the_cache_nothing_is_read_or_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SCREENING_CACHE_DIR", str(tmp_path))
+    lexicon = load_lexicon(TINY)
+    TermMatcher(lexicon)  # writes the cache
+    m = TermMatcher(lexicon, use_cache=False)
+    assert m.cache_hit is False
+    assert m.lexicon is lexicon
+    assert [p.name for p in tmp_path.iterdir()] == [f"automaton-{m._digest()}.bin"]
+    other = tmp_path / "other"
+    monkeypatch.setenv("SCREENING_CACHE_DIR", str(other))
+    TermMatcher(lexicon, use_cache=False)
+    assert not other.exists()
+
+
+def test_the_cache_is_written_beside_itself_then_renamed_into_place(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+    import tempfile
+
+    target = tmp_path / "not" / "yet" / "there"  # missing parents are created
+    monkeypatch.setenv("SCREENING_CACHE_DIR", str(target))
+    # Not through the system temporary directory (it may be another file system).
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "no-such-dir"))
+    renames = []
+    real_replace = os.replace
+
+    def replace(src, dst):
+        renames.append((Path(src), Path(dst)))
+        real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", replace)
+    m = TermMatcher(load_lexicon(TINY))
+    assert m.cache_hit is False
+    ((src, dst),) = renames
+    assert dst == target / f"automaton-{m._digest()}.bin" and dst.is_file()
+    assert src.parent == target and src.name.startswith(".automaton-")  # hidden while half-written
+    assert TermMatcher(load_lexicon(TINY)).cache_hit is True
+
+
+def test_cache_problems_are_logged_with_the_path_and_the_error(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    import logging
+
+    monkeypatch.setenv("SCREENING_CACHE_DIR", str(tmp_path))
+    m = TermMatcher(load_lexicon(TINY))
+    path = tmp_path / f"automaton-{m._digest()}.bin"
+    path.write_bytes(b"\x00garbage" * 10)
+    with caplog.at_level(logging.INFO, logger="screening.engine.matcher"):
+        TermMatcher(load_lexicon(TINY))
+    (record,) = [r for r in caplog.records if r.levelno == logging.WARNING]
+    assert record.args[0] == path and isinstance(record.args[1], Exception)
+    assert record.getMessage() == f"ignoring unreadable automaton cache {path}: {record.args[1]}"
+
+    caplog.clear()
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    monkeypatch.setenv("SCREENING_CACHE_DIR", str(blocker / "sub"))
+    with caplog.at_level(logging.INFO, logger="screening.engine.matcher"):
+        TermMatcher(load_lexicon(TINY))
+    (record,) = [r for r in caplog.records if r.getMessage().startswith("automaton cache not written")]
+    assert record.args[0] == blocker / "sub" / path.name and isinstance(record.args[1], OSError)
+    assert record.getMessage() == f"automaton cache not written ({blocker / 'sub' / path.name}): {record.args[1]}"
+
+
+def test_key_hashes_without_keys_find_nothing() -> None:
+    from screening.engine.matcher import _KeyHashes
+
+    h = _KeyHashes([])
+    assert h.exact and h.levels == []
+    assert h.occurrences(["全网第一", ""]) == {}
+
+
+# --- a hand-made lexicon: shared forms, patterns with several forms -----------------------------
+def _tiny_plus(tmp_path: Path, terms: list[dict], patterns: list[dict]):
+    import shutil
+
+    lex = tmp_path / "lexicon"
+    shutil.copytree(TINY, lex)
+    for name, extra in (("terms.jsonl", terms), ("patterns.jsonl", patterns)):
+        with open(lex / name, encoding="utf-8") as f:
+            base = json.loads(f.readline())
+        with open(lex / name, "a", encoding="utf-8") as f:
+            f.writelines(json.dumps({**base, "variants": [], "allow_contexts": [], **entry}, ensure_ascii=False) + "\n" for entry in extra)
+    return load_lexicon(lex)
+
+
+def test_one_text_keeps_every_meaning_it_has(tmp_path: Path) -> None:
+    # 全网通 is the allow context of 全网 and, here, a term of its own as well.
+    m = TermMatcher(_tiny_plus(tmp_path, [{"id": "ABS-0090", "term": "全网通"}], []), use_cache=False)
+    (key,) = [h.key for h in m.find("全网通") if h.key.text == "全网通"]
+    assert key.term_ids == ("ABS-0090",) and key.allow_for == ("ABS-0006",)
+
+
+def test_a_pattern_is_anchored_on_its_longest_literal_part_and_every_form_is_searched(tmp_path: Path) -> None:
+    lexicon = _tiny_plus(tmp_path, [], [{"id": "EFF-0090", "term": "月销X万件以上", "variants": ["月销X万单以上"]}])
+    m = TermMatcher(lexicon, use_cache=False)
+    assert sorted(k.text for k in m.keys if "EFF-0090" in k.pattern_ids) == ["万件以上", "万单以上"]
+    for text in ("月销3万件以上", "月销5万单以上"):
+        assert [(h.start, h.end, h.key.text) for h in m.find(text) if h.key.term_ids == ("EFF-0090",)] == [(0, 7, text)]
+
+
+def test_evasions_of_an_allow_context_replace_only_characters_of_its_term() -> None:
+    m = TermMatcher(load_lexicon(TINY), use_cache=False)
+    allowed = {k.text for k in m.keys if k.allow_for == ("ABS-0002",)}
+    assert {"第1季度", "di一季度", "第一季度"} <= allowed
+    # 季度 is no part of 第一: 第一ji度 is no allow context, and 第一 in it is still found.
+    assert not [k for k in allowed if "季" not in k]
+    assert [h.key.allow_for for h in m.find("第一ji度")] == [()]
+
+
+def test_a_pattern_match_is_one_hit_whichever_anchors_it_holds(tmp_path: Path) -> None:
+    patterns = [{"id": "EFF-0091", "term": "销量X万件", "variants": ["月销量X万件"]},
+                {"id": "EFF-0092", "term": "见效仅需X天"}]  # the anchor starts the match
+    m = TermMatcher(_tiny_plus(tmp_path, [], patterns), use_cache=False)
+    # 月销量 and 销量 both anchor the one match 月销量3万件.
+    assert [(h.start, h.end, h.key.text) for h in m.find("月销量3万件") if h.key.term_ids] == [(0, 6, "月销量3万件")]
+    assert [(h.start, h.end, h.key.term_ids) for h in m.find("见效仅需7天") if h.key.term_ids] == [(0, 6, ("EFF-0092",))]
+    # A match reaching more than PATTERN_REACH characters past its anchor is no find.
+    assert PATTERN_REACH == 16
+    assert [h for h in m.find("见效仅需" + "7" * 15 + "天") if h.key.term_ids]
+    assert not [h for h in m.find("见效仅需" + "7" * 16 + "天") if h.key.term_ids]
