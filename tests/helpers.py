@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
+
 from screening.types import ScreeningResult
 
 
@@ -16,3 +18,20 @@ def assert_offsets(original: str, result: ScreeningResult) -> None:
         assert original[f.start : f.end] == f.text, f
     for s in result.suppressed:
         assert original[s.start : s.end] == s.text, s
+
+
+# The review tests' clock: 10:00 in Asia/Shanghai on a weekday, moved by hand.
+T0 = datetime(2026, 11, 21, 2, 0, tzinfo=timezone.utc)
+
+
+class Clock:
+    """A clock a test moves by hand (``clock.advance(hours=2)``)."""
+
+    def __init__(self, now: datetime = T0) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **kw: float) -> None:
+        self.now += timedelta(**kw)

@@ -3,28 +3,15 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from helpers import Clock
 
 from screening import Screener
 from screening.review.complaints import add_complaint, complaint_of, complaints
 from screening.review.queue import ReviewQueue
 from screening.review.store import SQLiteStore, StoreError
-
-T0 = datetime(2026, 11, 21, 2, 0, tzinfo=timezone.utc)  # 10:00 Asia/Shanghai
-
-
-class Clock:
-    def __init__(self, now: datetime = T0) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **kw: float) -> None:
-        self.now += timedelta(**kw)
 
 
 @pytest.fixture

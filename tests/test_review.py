@@ -8,10 +8,11 @@ import os
 import sqlite3
 import subprocess
 import sys
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from helpers import T0, Clock
 
 from conftest import TINY
 from screening import Screener
@@ -19,19 +20,7 @@ from screening.engine.lexicon import load_lexicon
 from screening.review.queue import ReviewQueue
 from screening.review.store import SQLiteStore, StoreError
 
-T0 = datetime(2026, 11, 21, 2, 0, tzinfo=timezone.utc)  # 10:00 Asia/Shanghai
 ROOT = Path(__file__).resolve().parent.parent
-
-
-class Clock:
-    def __init__(self, now: datetime = T0) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **kw: float) -> None:
-        self.now += timedelta(**kw)
 
 
 @pytest.fixture

@@ -5,28 +5,16 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from helpers import Clock
 
 from screening.review import users as users_mod
 from screening.review.store import SQLiteStore, StoreError
 from screening.review.users import AuthError, Throttled, Users, hash_password, verify_password
 
-T0 = datetime(2026, 11, 21, 2, 0, tzinfo=timezone.utc)
 PW = "茶香满屋-2026-secret"
-
-
-class Clock:
-    def __init__(self, now: datetime = T0) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **kw: float) -> None:
-        self.now += timedelta(**kw)
 
 
 @pytest.fixture

@@ -833,6 +833,23 @@ def _figure(key: str, label: str, value: int, total: int) -> str:
     )
 
 
+def _page_top(title: str) -> str:
+    """The top of a page in the report's style, up to its title: the report and the KPI page share it."""
+    return f"""<!DOCTYPE html>
+<html lang="zh-CN">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="generator" content="screening report">
+<title>{_esc(title)}</title>
+<style>{_CSS}</style>
+</head>
+<body>
+<header class="top"><div class="wrap" style="padding-top:0;padding-bottom:0">
+<h1 id="title">{_esc(title)}</h1>
+"""
+
+
 def render_report(
     rows: list[tuple[dict[str, Any], dict[str, Any]]], summary: dict[str, Any], *, title: str, omitted: int = 0
 ) -> str:
@@ -903,19 +920,7 @@ def render_report(
         body_rows = '<tr class="nomatch"><td colspan="6">没有需要复核或拦截的记录。</td></tr>'
     no_match = '<tr class="nomatch" id="no-match" hidden><td colspan="6">没有符合筛选条件的记录。</td></tr>'
 
-    return f"""<!DOCTYPE html>
-<html lang="zh-CN">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="generator" content="screening report">
-<title>{_esc(title)}</title>
-<style>{_CSS}</style>
-</head>
-<body>
-<header class="top"><div class="wrap" style="padding-top:0;padding-bottom:0">
-<h1 id="title">{_esc(title)}</h1>
-<div class="meta"><span>生成时间 <time id="generated" datetime="{_esc(generated)}">{_esc(generated_txt)}</time></span>
+    return _page_top(title) + f"""<div class="meta"><span>生成时间 <time id="generated" datetime="{_esc(generated)}">{_esc(generated_txt)}</time></span>
 <span id="versions">版本 {version_html or '<span class="chip">—</span>'}</span></div>
 </div></header>
 <main class="wrap">
@@ -1007,19 +1012,7 @@ def render_kpis(stats: Mapping[str, Any], *, title: str = "复核工作台 KPI",
     )
     generated = datetime.now(tz or policy_zone()).isoformat(timespec="seconds")
     since = stats.get("since")
-    return f"""<!DOCTYPE html>
-<html lang="zh-CN">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="generator" content="screening report">
-<title>{_esc(title)}</title>
-<style>{_CSS}</style>
-</head>
-<body>
-<header class="top"><div class="wrap" style="padding-top:0;padding-bottom:0">
-<h1 id="title">{_esc(title)}</h1>
-<div class="meta"><span>生成时间 <time id="generated" datetime="{_esc(generated)}">{_esc(_fmt_time(generated, seconds=True))}</time></span>
+    return _page_top(title) + f"""<div class="meta"><span>生成时间 <time id="generated" datetime="{_esc(generated)}">{_esc(_fmt_time(generated, seconds=True))}</time></span>
 <span id="since">统计起点 {_esc(_fmt_time(since) if since else "全部")}</span></div>
 </div></header>
 <main class="wrap">
