@@ -12,11 +12,12 @@ import json
 import re
 import warnings
 from collections.abc import Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers import T0, Clock
 
 pytest.importorskip("fastapi")
 pytest.importorskip("jinja2")
@@ -28,7 +29,7 @@ with warnings.catch_warnings():  # starlette asks for httpx2; httpx is what the 
 from screening import Screener  # noqa: E402
 from screening.integrations.service import create_app  # noqa: E402
 
-NOW = datetime(2026, 11, 21, 2, 0, tzinfo=timezone.utc)  # 10:00 Asia/Shanghai
+NOW = T0  # 10:00 Asia/Shanghai
 PASSWORD = "correct-horse-battery"
 SCRIPT = "<script>alert(1)</script>"
 HOSTILE_ID = '"><img src=x onerror=alert(2)>'
@@ -40,14 +41,6 @@ RECORDS = [
     ("post-004", "post", "general", SCRIPT + "史上最低价，全网最低", HOSTILE_ID),
     (HOSTILE_ID, "post", "general", "国家级专家推荐，根治失眠，一盒见效", "m-005"),
 ]
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = NOW
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @pytest.fixture(scope="module")

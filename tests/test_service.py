@@ -22,12 +22,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from live_server import LiveServer
 
 pytest.importorskip("fastapi")
 uvicorn = pytest.importorskip("uvicorn")
 httpx = pytest.importorskip("httpx")
 
-from fastapi import FastAPI  # noqa: E402
 
 from screening.integrations.service import API_KEY_ENV, ScreeningResult, create_app, serve  # noqa: E402
 from screening.screener import MODEL_NONE  # noqa: E402
@@ -56,43 +56,6 @@ def assert_contract(result: dict[str, Any], text: str | None = None) -> None:
         assert FINDING_KEYS <= f.keys(), f
         if text is not None:
             assert text[f["start"] : f["end"]] == f["text"], f
-
-
-class LiveServer:
-    """uvicorn serving ``app`` on a free loopback port, in a background thread."""
-
-    def __init__(self, app: FastAPI, headers: dict[str, str] | None = None) -> None:
-        self.app = app
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.sock.bind(("127.0.0.1", 0))
-        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
-        config = uvicorn.Config(app, log_config=None, access_log=False, ws="none", http="h11", lifespan="off")
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.sock]}, daemon=True)
-        self.client = httpx.Client(base_url=self.url, timeout=30, headers=headers)
-
-    def __enter__(self) -> LiveServer:
-        self.thread.start()
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                if self.client.get("/healthz").status_code == 200:
-                    return self
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline or not self.thread.is_alive():
-                raise RuntimeError("the service did not start")
-            time.sleep(0.02)
-
-    def __exit__(self, *exc: object) -> None:
-        self.client.close()
-        self.server.should_exit = True
-        self.thread.join(10)
-        self.sock.close()
-
-    @property
-    def slot(self) -> Any:
-        return self.app.state.screening
 
 
 @pytest.fixture(scope="module")
