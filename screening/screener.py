@@ -66,23 +66,30 @@ def model_text(p: Pass) -> str:
     """A pass's normalized text as the model reads it: hits a rule found lawful masked."""
     return masked(p.norm.text, p.lawful) if p.lawful else p.norm.text
 
+def unit_rows(p: Pass) -> list[tuple[tuple[int, int], str, list[Finding], list[Suppressed]]]:
+    """The units the model scores (features.units), each as (normalized span, text as the model
+    reads it, its findings, its suppressed hits): the rows of :func:`pass_units` without the
+    span in the caller's text, which scoring does not need and which costs two binary searches
+    a unit."""
+    text = model_text(p)
+    us = units(text)
+    if len(us) == 1 or not (p.findings or p.suppressed):  # one unit, or nothing to share out among them
+        fs, ss = p.findings, p.suppressed
+        return [((a, b), text[a:b], fs, ss) for a, b in us]
+    out = []
+    for a, b in us:
+        oa, ob = p.norm.to_original(a, b)  # findings carry the caller's offsets: compare with the unit's there
+        out.append(((a, b), text[a:b], [f for f in p.findings if f.start < ob and f.end > oa],
+                    [x for x in p.suppressed if x.start < ob and x.end > oa]))
+    return out
+
+
 def pass_units(p: Pass) -> list[tuple[tuple[int, int], tuple[int, int], str, list[Finding], list[Suppressed]]]:
     """The units the model scores (features.units), each as (normalized span, span in the
     caller's text, text as the model reads it, its findings, its suppressed hits). Training
-    (screening.evaluation.train.Design) and scoring share this, so they see the same rows."""
-    text = model_text(p)
-    us = units(text)
-    whole = len(us) == 1 or not (p.findings or p.suppressed)
-    out = []
-    for a, b in us:
-        oa, ob = p.norm.to_original(a, b)
-        if whole:  # one unit, or nothing to share out among them
-            fs, ss = p.findings, p.suppressed
-        else:  # findings carry the caller's offsets: compare with the unit's there
-            fs = [f for f in p.findings if f.start < ob and f.end > oa]
-            ss = [x for x in p.suppressed if x.start < ob and x.end > oa]
-        out.append(((a, b), (oa, ob), text[a:b], fs, ss))
-    return out
+    (screening.evaluation.train.Design) and scoring (:func:`unit_rows`) share these rows, so
+    they see the same units."""
+    return [(span, p.norm.to_original(*span), text, fs, ss) for span, text, fs, ss in unit_rows(p)]
 
 
 class Screener:
@@ -237,13 +244,17 @@ class Screener:
         normed = batch.texts
         found = self.matcher.find_many(normed)
         clean = [k for k, hits in enumerate(found) if not hits]
-        scores = None
+        scores: list[float] | None = None
         if self.model is not None and clean:
             assert self._engine_w is not None
-            scores = self._clean_scores([normed[k] for k in clean], [jobs[todo[k]][2] for k in clean],
-                                        [jobs[todo[k]][1] for k in clean])
+            scored, riskiest = self._clean_scores([normed[k] for k in clean], [jobs[todo[k]][2] for k in clean],
+                                                  [jobs[todo[k]][1] for k in clean])
+            scores = scored.tolist()
         decided: dict[tuple[str, str], Any] = {}
-        flagged: list[int] = []  # clean texts the model sends to a person: scored with the hits below
+        # Clean texts the model sends to a person, with their risk and riskiest unit: scored
+        # above, they need only the full pass's offset map below (where the finding is), not a
+        # second scoring of their units in _risks.
+        flagged: dict[int, tuple[float, tuple[int, int]]] = {}
         for j, k in enumerate(clean):
             i = todo[k]
             _, ct, pc, rid = jobs[i]
@@ -252,19 +263,20 @@ class Screener:
                 if d is None:
                     d = decided[ct, pc] = self.policy.decide((), content_type=ct, product_category=pc, now=now)
             else:
-                risk = self.model.probability(float(scores[j]))  # type: ignore[union-attr]
+                risk = self.model.probability(scores[j])  # type: ignore[union-attr]
                 if self.policy.model_flags(risk, ()):
-                    flagged.append(k)  # its model finding needs the unit-by-unit pass below
+                    flagged[k] = (risk, riskiest(j))
                     continue
                 d = self.policy.decide((), risk=risk, content_type=ct, product_category=pc, now=now)
             if d.decision != "pass":
                 continue  # routed: its category is inferred there, as screen() does
             out[i] = ScreeningResult(rid, d.decision, d.risk, d.severity, (), d.route, dict(self.versions))
         # Texts with a hit, and clean ones the model flagged, take the full pass each; the model
-        # scores all their passes at once.
+        # scores all passes of texts with a hit at once.
         passes: list[tuple[int, Pass]] = []
+        risks: list[tuple[float, tuple[int, int]] | None] = []  # known already (flagged), else None
         inferences: dict[int, Inference | None] = {}
-        for k in sorted(flagged + [k for k, hits in enumerate(found) if hits]):
+        for k in sorted([*flagged, *(k for k, hits in enumerate(found) if hits)]):
             i = todo[k]
             _, ct, pc, _ = jobs[i]
             try:
@@ -272,11 +284,15 @@ class Screener:
                 if self.adjudicator.sector_hit(found[k]):
                     inferences[i] = self._infer([norm], pc)
                 passes.append((i, self.adjudicator.adjudicate(norm, pc, ct, hits=found[k], inferred=inferences.get(i))))
+                risks.append(flagged.get(k))
             except Exception:  # isolated below, one by one
                 pass
-        risks: Sequence[tuple[float, tuple[int, int]] | None] = [None] * len(passes)
-        if self.model is not None and passes:
-            risks = self._risks([p for _, p in passes], [jobs[i][2] for i, _ in passes], [jobs[i][1] for i, _ in passes])
+        unscored = [n for n, risk in enumerate(risks) if risk is None]
+        if self.model is not None and unscored:
+            scored_now = self._risks([passes[n][1] for n in unscored], [jobs[passes[n][0]][2] for n in unscored],
+                                     [jobs[passes[n][0]][1] for n in unscored])
+            for n, risk in zip(unscored, scored_now):
+                risks[n] = risk
         for (i, p), risk in zip(passes, risks):
             _, ct, pc, rid = jobs[i]
             out[i] = self._result(rid, [p], ct, pc, now, None if risk is None else [risk], inferred=inferences.get(i),
@@ -513,10 +529,11 @@ class Screener:
         assert model is not None
         return char_scores(texts, model.weights) + engine + model.bias
 
-    def _clean_scores(self, texts: Sequence[str], product_categories: Sequence[str],
-                      content_types: Sequence[str]) -> np.ndarray:
+    def _clean_scores(self, texts: Sequence[str], product_categories: Sequence[str], content_types: Sequence[str],
+                      ) -> tuple[np.ndarray, Callable[[int], tuple[int, int]]]:
         """The uncalibrated score of each text the lexicon found nothing in: its riskiest unit's,
-        every unit of the batch scored as one array."""
+        every unit of the batch scored as one array; and where text ``j``'s riskiest unit is (its
+        normalized span: the first unit with the highest score, as :meth:`_risks` picks it)."""
         assert self._engine_w is not None
         spans = [units(t) for t in texts]
         counts = np.fromiter(map(len, spans), dtype=np.int64, count=len(spans))
@@ -524,7 +541,13 @@ class Screener:
         flat = [t[a:b] for t, u in zip(texts, spans) for a, b in u]
         engine = self.featurizer.clean_engine_scores(flat, product_categories, content_types, self._engine_w, owner)
         starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
-        return np.maximum.reduceat(self._unit_decisions(flat, engine), starts)
+        d = self._unit_decisions(flat, engine)
+        best = np.maximum.reduceat(d, starts)
+
+        def riskiest(j: int) -> tuple[int, int]:
+            return spans[j][int(np.argmax(d[starts[j]:starts[j] + counts[j]]))]
+
+        return best, riskiest
 
     def _risks(self, passes: Sequence[Pass], product_categories: Sequence[str],
                content_types: Sequence[str]) -> list[tuple[float, tuple[int, int]]]:
@@ -538,7 +561,7 @@ class Screener:
         fs: list[list[Finding]] = []
         ss: list[list[Suppressed]] = []
         for k, p in enumerate(passes):
-            for span, _, text, unit_findings, unit_suppressed in pass_units(p):
+            for span, text, unit_findings, unit_suppressed in unit_rows(p):
                 flat.append(text)
                 spans.append(span)
                 owner.append(k)

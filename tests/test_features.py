@@ -94,3 +94,13 @@ def test_the_test_run_reads_and_writes_only_its_own_cache_directory() -> None:
     assert where.name.startswith("screening-test-cache-") and where.parent == Path(tempfile.gettempdir())
     normalize("全网第一")
     assert list(where.glob("tables-*.json")), "normalization tables came from outside the test cache"
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(PIECES + ["全网第一", "最好", "a", "1", ""]), max_size=12).map("".join),
+                min_size=1, max_size=8))
+def test_a_texts_char_score_does_not_depend_on_its_batch(texts: list[str]) -> None:
+    # Not merely close: the same float, whatever else the batch holds (a clean text the model
+    # flags keeps the score its batch gave it; it is not scored again).
+    weights = np.random.default_rng(7).normal(size=CHAR_DIM)
+    assert char_scores(texts, weights).tolist() == [char_scores([t], weights)[0] for t in texts]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from screening.engine.lexicon import load_lexicon
 from screening.types import LEXICON_CATEGORIES
 
@@ -185,3 +187,119 @@ def test_claim_classes_added_in_2026_12_2(engine) -> None:
     ]
     for text, pc in lawful:
         assert not engine.screen(text, product_category=pc).findings, text
+
+
+# 2026.12.3: classes of claims no list held (lexicons/SOURCES.md §10). Each case is this project's
+# own wording of the class, with the lawful copy that shares its words.
+CLAIMS_2026_12_3 = [
+    # oral care that changes teeth (牙膏监督管理办法)
+    ("儿童牙膏 促进宝宝长牙 草莓味", "cosmetics", "长牙"),
+    ("美白牙贴 七天闭合牙缝", "cosmetics", "闭合牙缝"),
+    ("含氟漱口水 修复牙釉质", "cosmetics", "闭合牙缝"),
+    # injections and fillers promoted to the public
+    ("玻尿酸填充 春季特惠 三天消肿", "medical_service", "注射瘦脸"),
+    ("肉毒全脸随便打 一口价", "medical_service", "肉毒毒素"),
+    ("热玛吉抗衰 告别苹果肌下垂", "medical_service", "咬肌肥大"),
+    ("做完一次 眼下囊袋消失", "medical_service", "苹果肌复位"),
+    # height promised in numbers
+    ("儿童奶粉 坚持喝三个月长高5厘米", "food", "长高X厘米"),
+    ("成长钙片 孩子身高140冲向150", "health_food", "X冲向X"),
+    # named experts and state bodies as endorsers
+    ("张文宏推荐的早餐奶 整箱特价", "food", "钟南山"),
+    ("卫健委指定 家用消毒液", "general", "建设部"),
+    ("国家重点推广产品 节能灯泡", "general", "国家知名企业"),
+    # luck changed by goods
+    ("手机壁纸换上就能破霉运", "general", "破霉运"),
+    # miracle learning
+    ("量子速读班 孩子蒙眼识字", "education", "量子速读"),
+    ("速读课 3分钟读完一本书", "education", "X分钟看完一本书"),
+    ("寒假冲刺班 助你轻松拿高分", "education", "拿下高分"),
+    # sexual function for food
+    ("男士草本压片糖 重振雄风", "food", "勃起"),
+    ("玛咖片 一夜三次", "food", "一夜X次"),
+    # goods that may not be sold or advertised
+    ("车载防身甩棍 女生自卫", "general", "伸缩棍"),
+    ("手游吃鸡辅助 透视自瞄一键开启", "general", "游戏外挂"),
+    # formula likened to breast milk
+    ("二段奶粉 母乳般温和好吸收", "infant_formula", "妈妈般"),
+    # lungs, detox and functional disorders
+    ("戒烟糖 帮老烟民清洗黑肺", "food", "黑肺"),
+    ("罗汉果茶 清肺润喉", "food", "清肺"),
+    ("果蔬酵素 排出体内重金属", "food", "重金属"),
+    ("安神枕 改善植物神经紊乱", "general", "自主神经失调"),
+    ("这款米酒 睡前一杯改善睡眠", "alcohol", "改善睡眠"),
+    # layered guarantees in finance, diagnosis by a wristband
+    ("稳健理财 三重保障 安心投资", "finance", "X重保障"),
+    ("智能手环 24小时测血压心率", "general", "测血压"),
+]
+
+LAWFUL_2026_12_3 = [
+    ("婴儿牙胶 长牙期适用 食品级硅胶", "general"),  # an age, not a growth promise
+    ("牙线棒 轻松清洁牙缝", "cosmetics"),
+    ("罐头食品变质可能导致肉毒杆菌中毒", "general"),  # a food-safety warning
+    ("女儿这一年长了5公分，去年的裤子都短了", "general"),  # a parent's note, no product taken
+    ("男款T恤 身高170-175建议L码", "general"),  # a size chart
+    ("张文宏医生在发布会上提醒大家勤洗手", "general"),  # news naming an expert
+    ("卫健委发布新版膳食指南", "general"),
+    ("本批次重金属检测合格 附检测报告", "food"),
+    ("外挂式空调支架 加厚不锈钢", "general"),
+    ("三重过滤 净水器滤芯", "general"),  # 重保障 is a finance claim only
+    ("十五分钟看完一集动画", "education"),
+    ("这本小说三小时就读完了，停不下来", "general"),
+    ("电子血压计", "device"),  # a registered device may state what it measures
+]
+
+
+@pytest.mark.parametrize(("text", "pc", "term"), CLAIMS_2026_12_3)
+def test_claim_classes_added_in_2026_12_3(engine, text: str, pc: str, term: str) -> None:
+    found = {f.term for f in engine.screen(text, content_type="ad", product_category=pc).findings}
+    assert term in found, (text, found)
+
+
+@pytest.mark.parametrize(("text", "pc"), LAWFUL_2026_12_3)
+def test_lawful_copy_sharing_the_2026_12_3_words_is_not_flagged(engine, text: str, pc: str) -> None:
+    result = engine.screen(text, content_type="post", product_category=pc)
+    assert not [f for f in result.findings if f.severity != "low"], (text, result.findings)
+
+
+def test_a_praising_word_holding_a_negative_cue_keeps_the_ranking(engine) -> None:
+    """突破 holds 破 and 除臭 holds 臭; neither speaks ill of the goods, so 全国首家 stays a claim."""
+    def terms(text: str) -> set[str]:
+        return {f.term for f in engine.screen(text, product_category="general").findings}
+
+    assert "全国首家" in terms("全国首家突破三百家门店的连锁茶饮")
+    assert "最好用" in terms("最好用的除臭鞋垫")
+    assert not terms("绝对是破的，别买")  # 破 alone still speaks ill
+
+
+@pytest.mark.parametrize("text", ["专治关某炎 一贴见效", "关某炎", "糖某病人群专用", "高某压克星"])
+def test_a_masked_disease_name_is_a_claim_without_an_efficacy_word(engine, text: str) -> None:
+    """Lawful copy names a disease or does not; 关某炎 for 关节炎 is written to evade review."""
+    findings = engine.screen(text, content_type="ad", product_category="food").findings
+    assert [f for f in findings if f.category == "medical_claim"], text
+
+
+def test_a_word_ending_in_a_negator_negates_nothing(engine) -> None:
+    """告别 ends in 别 but says goodbye to the condition: 告别咬肌肥大 is a claim; 不 still negates."""
+    def findings(text: str) -> list:
+        return engine.screen(text, content_type="ad", product_category="medical_service").findings
+
+    assert findings("瘦脸项目 告别咬肌肥大")
+    assert not findings("瘦脸项目 不能改善咬肌肥大")
+
+
+def test_a_mask_outside_a_medical_word_is_plain_language(engine) -> None:
+    assert not engine.screen("某品牌同款 关节处加厚", product_category="general").findings
+
+
+def test_a_term_made_of_the_ends_of_two_words_is_no_term(engine) -> None:
+    """jieba cuts 交通|便利 and 独特|效果: 通便 and 特效 are not written there, and the claim written
+    across two words keeps its own form (治疗效果, 神奇效果)."""
+    def terms(text: str, pc: str) -> set[str]:
+        return {f.term for f in engine.screen(text, content_type="ad", product_category=pc).findings}
+
+    assert "通便" not in terms("酒店交通便利 早餐丰富", "food")
+    assert "特效" not in terms("独特效果的补水面膜", "cosmetics")
+    assert "通便" in terms("西梅汁 润肠通便", "food") or "润肠通便" in terms("西梅汁 润肠通便", "food")
+    assert "奇效" in terms("背单词有神奇效果", "education")
+    assert "疗效" in terms("对失眠有很好的治疗效果", "food")

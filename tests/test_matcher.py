@@ -133,6 +133,26 @@ def test_evasion_forms_keep_their_allow_contexts(tiny_lexicon) -> None:
     assert any(k.allow_for == ("ABS-0002",) for k in keys)
 
 
+def test_a_masked_character_stands_only_inside_medical_words(screener) -> None:
+    """关某炎 is 关节炎 with 节 masked; 全某第一 is no form, since 某 masks disease and treatment words
+    only, and a two-character name (鼻炎) has no inner character to mask."""
+    m = screener.matcher
+    terms = screener.lexicon.terms
+
+    def found(text: str) -> list[tuple[str, str]]:
+        n = normalize(text)
+        out = []
+        for h in m.find(n.text):
+            a, b = n.to_original(h.start, h.end)
+            out += [(text[a:b], terms[t].term) for t in h.key.term_ids]
+        return out
+
+    assert ("关某炎", "关节炎") in found("专治关某炎")
+    assert ("糖某病", "糖尿病") in found("糖某病人群")
+    assert not [t for _, t in found("全某第一") if t == "全网第一"]
+    assert not [h for h in found("鼻某") if h[1] == "鼻炎"]
+
+
 @pytest.mark.parametrize("text", ["最hot单品", "型号r11s白色", "2z疗", "abcdi一"])
 def test_a_latin_evasion_edge_must_not_run_on_into_more_latin(tiny_lexicon, text: str) -> None:
     m = TermMatcher(tiny_lexicon, use_cache=False)

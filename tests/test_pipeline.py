@@ -259,6 +259,27 @@ def test_a_batch_of_mostly_plain_copy_takes_the_shared_path(engine: Screener, mo
     assert results[50].findings[0].text == "全网第一"
 
 
+def test_a_clean_text_the_model_flags_is_scored_once(screener: Screener, monkeypatch) -> None:
+    # The shared path's score of a text with no hit also says which unit its finding is on: the
+    # full pass only adds the offset map, and _risks scores only the texts with a hit.
+    scored = []
+    real = Screener._risks
+
+    def counting(self, passes, *args):
+        scored.extend(p.norm.original for p in passes)
+        return real(self, passes, *args)
+
+    monkeypatch.setattr(Screener, "_risks", counting)
+    flagged = "家人们看过来，库存不多了，上链接了啊，家人们看过来，库存不多了，上链接了啊，主播自己也在用"  # two units
+    jobs = [(flagged, "live_script", "general", "flagged"), ("纯棉T恤 全网第一", "listing", "general", "claim")]
+    got = screener.screen_batch(jobs, now=BATCH_NOW)
+    assert scored == ["纯棉T恤 全网第一"]
+    assert [f.detector for f in got[0].findings] == ["model"]
+    monkeypatch.undo()
+    assert got == [screener.screen(t, content_type=ct, product_category=pc, id=rid, now=BATCH_NOW)
+                   for t, ct, pc, rid in jobs]
+
+
 def test_skipping_the_word_check_where_no_word_can_hold_the_hit_changes_nothing(engine: Screener) -> None:
     # The engine segments only around hits that some longer dictionary word contains; a twin that
     # segments around every hit must reach the same findings and suppress the same hits.

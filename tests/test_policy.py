@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -74,6 +75,25 @@ def test_a_high_finding_passes_only_below_high_review_risk() -> None:
 def test_model_alone_sends_to_review_above_its_threshold(policy: Policy) -> None:
     assert policy.model_flags(policy.review_risk, [])
     assert not policy.model_flags(policy.review_risk - 0.01, [])
+
+
+def test_nothing_found_passes_below_review_risk_and_goes_to_review_at_it(policy: Policy) -> None:
+    # A batch decides most texts this way; the decision is shared between risks that round alike.
+    if policy.review_risk < 0.01:
+        pytest.skip("the derived policy has review_risk near 0: no risk is below it")
+    half = round(policy.review_risk / 2, 4)
+    below = [policy.review_risk - x for x in (0.01, 0.00001, 0.000001)] + [0.0, half, half + 0.00004, half + 0.00005]
+    for risk in below:
+        d = policy.decide((), risk=risk, content_type="post", product_category="food", now=NOW)
+        assert (d.decision, d.severity, d.risk, d.route) == ("pass", "none", round(risk, 4), None), risk
+    a, b = (policy.decide((), risk=r, content_type="ad", product_category="general", now=NOW)
+            for r in (half + 0.00001, half + 0.00004))
+    assert a is b
+    at = policy.decide((), risk=policy.review_risk, content_type="listing", product_category="general", now=NOW)
+    assert (at.decision, at.severity, at.risk) == ("review", "none", round(policy.review_risk, 4))
+    assert at.route is not None
+    low = [replace(f, severity="low") for f in Screener(model=None).screen("全网第一").findings]
+    assert policy.decide(low, risk=0.0, content_type="listing", product_category="general", now=NOW).severity == "low"
 
 
 @pytest.mark.parametrize(

@@ -7,6 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from screening import Screener
+from screening.engine.normalize import normalize
 
 
 def _outcome(s: Screener, text: str, **kw) -> tuple[list[tuple[str, str | None]], list[tuple[str, str]]]:
@@ -706,3 +707,26 @@ def test_every_rule_decides_its_example_in_a_freshly_built_rule_set(engine: Scre
         assert (hit, rule) in ruled, (text, ruled)
     fresh_tiny = Screener(tiny.lexicon, tiny.policy, matcher=tiny.matcher, model=None)
     assert [(f.text, f.rule) for f in fresh_tiny.screen("特级初榨橄榄油").findings] == [("特级", "standard_grade")]
+
+
+@pytest.mark.parametrize(("text", "pc", "term"), [
+    ("张文宏医生在发布会上提醒大家勤洗手", "general", "钟南山"),  # news naming an expert
+    ("本批次重金属检测合格 附检测报告", "food", "重金属"),  # a test result, not detox
+    ("肺部CT检查要空腹吗", "general", "黑肺"),  # a question about a scan
+])
+def test_a_word_that_alone_carries_no_risk_is_a_mention_the_model_reads_unmasked(
+    engine: Screener, text: str, pc: str, term: str
+) -> None:
+    """Names, organs and substances need their cue (推荐, 清除, 修复); without it the hit is a
+    mention: shown in the result, but not masked for the model as a suppressed claim word is."""
+    result = engine.screen(text, content_type="post", product_category=pc)
+    assert not result.findings
+    assert [(x.term, x.rule) for x in result.suppressed] == [(term, "mention")]
+    p = engine.adjudicator.adjudicate(normalize(text), pc, "post")
+    assert p.lawful == ()
+
+
+def test_a_disease_name_without_an_efficacy_word_stays_a_masked_requires_context_hit(engine: Screener) -> None:
+    text = "糖尿病患者请遵医嘱"
+    assert [x.rule for x in engine.screen(text, product_category="food").suppressed] == ["requires_context"]
+    assert engine.adjudicator.adjudicate(normalize(text), "food", "listing").lawful == ((0, 3),)

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from screening.engine.segment import Segmenter, containing_token
+from screening.engine.segment import Segmenter, containing_token, straddling_tokens
 
 SENTENCES = [
     "阳台装了安全网，孩子玩耍更放心",
@@ -48,6 +48,32 @@ def test_tokens_around_hits_carry_offsets(seg: Segmenter) -> None:
 def test_a_term_that_is_its_own_word_has_no_containing_token(seg: Segmenter) -> None:
     text = "这是最好的面霜"
     assert containing_token(seg.tokens_around(text, [(2, 4)]), 2, 4) is None
+
+
+@pytest.mark.parametrize(("text", "span", "words"), [
+    ("酒店交通便利，早餐丰富", (3, 5), ("交通", "便利")),  # 通便
+    ("这款独特效果的面膜", (3, 5), ("独特", "效果")),  # 特效
+    ("完美白色连衣裙", (1, 3), ("完美", "白色")),  # 美白
+])
+def test_a_span_that_is_the_tail_of_one_word_and_the_head_of_the_next_straddles(
+    seg: Segmenter, text: str, span: tuple[int, int], words: tuple[str, str]
+) -> None:
+    assert seg.may_straddle(text, *span, min_frequency=5)
+    tokens = seg.tokens_around(text, [span])
+    pair = straddling_tokens(tokens, *span, [t.start for t in tokens])
+    assert pair is not None and (pair[0].text, pair[1].text) == words
+
+
+@pytest.mark.parametrize(("text", "span"), [
+    ("润肠通便 膳食纤维", (2, 4)),  # 通便 is its own word here
+    ("特效祛痘精华", (0, 2)),  # nothing before it to begin a word
+    ("这是最好的面霜", (2, 4)),  # 是最 is no word: 最好 stands alone
+])
+def test_a_span_standing_as_its_own_word_does_not_straddle(seg: Segmenter, text: str, span: tuple[int, int]) -> None:
+    tokens = seg.tokens_around(text, [span])
+    straddled = seg.may_straddle(text, *span, min_frequency=5) and straddling_tokens(
+        tokens, *span, [t.start for t in tokens])
+    assert not straddled
 
 
 def test_word_frequency_comes_from_the_jieba_dictionary(seg: Segmenter) -> None:

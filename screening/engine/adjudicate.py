@@ -19,8 +19,8 @@ from .categorize import Inference
 from .lexicon import Lexicon, Term
 from .matcher import Hit, Key, TermMatcher
 from .normalize import Normalized, phrase_breaks, tables
-from .rules import EXEMPT, HitContext, RuleSet
-from .segment import Segmenter, WordIndex, containing_token
+from .rules import EXEMPT, MENTION, HitContext, RuleSet
+from .segment import Segmenter, WordIndex, containing_token, straddling_tokens
 
 _UNSEEN = object()
 # Past this many lexicon hits in one text the rest is not adjudicated (the screener says so):
@@ -248,7 +248,7 @@ class Adjudicator:
             kept = self._drop_contained(kept, [c for c, _, _ in suppressed], suppressed)
         findings = [self._finding(norm, c, product_category, field, inferred_pc) for c in kept]
         # A hit inside a longer reported term is not lawful, only spoken for by that term.
-        lawful_spans = tuple((c.start, c.end) for c, rule, _ in suppressed if rule != "contained")
+        lawful_spans = tuple((c.start, c.end) for c, rule, _ in suppressed if rule not in ("contained", MENTION))
         return Pass(
             norm, field, findings, [self._suppressed(norm, c, rule, reason) for c, rule, reason in suppressed],
             lawful_spans, cut_at,
@@ -300,15 +300,19 @@ class Adjudicator:
         self, text: str, kept: list[Candidate], suppressed: list[tuple[Candidate, str, str]],
         breaks: Sequence[int] = (),
     ) -> list[Candidate]:
-        """Drop hits that jieba sees inside a longer everyday word (首饰, 安全网)."""
+        """Drop hits that jieba sees inside a longer everyday word (首饰, 安全网) or across two
+        (交通|便利 holds 通便)."""
         # Segmenting costs more than the rest of a hit's checks; skip it wherever no longer word
         # of the dictionary can hold a hit: first by the form (祛斑 is in no longer word), then
         # by the words actually around it (第一 is in 第一次, but is 第一次 here?).
         index = self.word_index
-        if not any(c.term.is_pattern or text[c.start : c.end] in index for c in kept):
+        min_frequency = self.rules.min_frequency
+        straddle = {id(c) for c in kept
+                    if not c.term.is_pattern and self.segmenter.may_straddle(text, c.start, c.end, min_frequency)}
+        if not straddle and not any(c.term.is_pattern or text[c.start : c.end] in index for c in kept):
             return kept
         spans = [(c.start, c.end) for c in kept]
-        if not self.segmenter.inside_a_word(text, spans, self.rules.min_frequency, index):
+        if not straddle and not self.segmenter.inside_a_word(text, spans, min_frequency, index):
             return kept
         tokens = self.segmenter.tokens_around(text, spans)
         starts = [t.start for t in tokens]
@@ -316,6 +320,10 @@ class Adjudicator:
         keep_prefixes = self.rules.cue("part_of_word", "keep_prefixes")
         out = []
         for c in kept:
+            pair = straddling_tokens(tokens, c.start, c.end, starts) if id(c) in straddle else None
+            if pair is not None and not (breaks and _crosses(breaks, pair[0].start, pair[1].end, c.start, c.end)):
+                suppressed.append((c, "part_of_word", f"跨越词语“{pair[0].text}|{pair[1].text}”，非独立用语"))
+                continue
             tok = containing_token(tokens, c.start, c.end, starts)
             # jieba reads 第一次 in 面膜 第一 次元周边, where the title's space ends the word
             if tok is not None and breaks and _crosses(breaks, tok.start, tok.end, c.start, c.end):

@@ -1,5 +1,6 @@
 """Evasion forms of a lexicon form: one character as pinyin, as its initial, or as a homophone,
-look-alike or digit (``zhi疗``, ``z疗``, ``冶疗``, ``第1``, ``1流``).
+look-alike or digit (``zhi疗``, ``z疗``, ``冶疗``, ``第1``, ``1流``), and disease names with an
+inner character masked (``关某炎``).
 
 The matcher adds these to the automaton next to the written forms, generated from two small
 tables instead of written by hand into ``variants``: ``data/pinyin.tsv`` (toneless readings of
@@ -22,6 +23,10 @@ DIGITS = {"一": "1", "二": "2", "两": "2", "三": "3", "四": "4", "五": "5"
           "九": "9", "十": "10", "零": "0"}
 # Forms shorter than this get no evasion forms: one character is too little to recognise.
 MIN_LENGTH = 2
+# What case notices show merchants writing in place of a character of a disease name (关某炎).
+# Symbols (关*炎) are dropped by normalization and leave a different word (关炎, 高压), so only
+# a character can stand as a mask.
+MASK = "某"
 
 
 def _read(name: str) -> dict[str, tuple[str, ...]]:
@@ -88,3 +93,17 @@ def evasion_forms(form: str, within: Iterable[str] = ()) -> list[str]:
         if any(_cjk(c) for c in digits):
             out.append(digits)
     return out
+
+
+def masked_forms(form: str) -> list[str]:
+    """``form`` with one inner Chinese character written as :data:`MASK`: 关节炎 → 关某炎.
+
+    The first and last characters stay, so the name is still recognisable, and a form needs
+    three Chinese characters (鼻炎 has no inner one).
+
+    >>> masked_forms("糖尿病")
+    ['糖某病']
+    """
+    if len(form) < 3 or not all(_cjk(c) for c in form):
+        return []
+    return [form[:i] + MASK + form[i + 1:] for i in range(1, len(form) - 1) if form[i] != MASK]

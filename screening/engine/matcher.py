@@ -22,7 +22,7 @@ import numpy as np
 
 from ..about import __version__
 from ..cache import OnFirstUse, cache_dir
-from .evasion import evasion_forms
+from .evasion import evasion_forms, masked_forms
 from .lexicon import Lexicon, compile_pattern
 from .normalize import joined, normalize
 
@@ -113,12 +113,19 @@ class TermMatcher:
         # Evasion forms (zhi疗, 冶疗, 第1) of terms and of their allow contexts, so that 第1次 is
         # allowed where 第一次 is. A written form of another term or context keeps its meaning.
         written = set(acc)
+        # Masks stand for a character of a disease or treatment word only (关某炎); elsewhere 某
+        # is a plain word (某品牌).
+        masked_ids = {t.id for t in lexicon.active_terms if t.category == "medical_claim"}
         for text, kind, ident, within in evasions:
             if kind == ALLOW and not within:
                 continue  # a pattern's allow context: its evasions are the pattern's business
             for ev in evasion_forms(text, within):
                 if ev not in written:
                     add(ev, kind, ident)
+            if kind == TERM and ident in masked_ids:
+                for ev in masked_forms(text):
+                    if ev not in written:
+                        add(ev, kind, ident)
         keys = []
         for text in sorted(acc):
             v = acc[text]

@@ -42,6 +42,7 @@ class Policy:
     def __init__(self, raw: dict[str, Any], source: str = "<policy>") -> None:
         problems = []
         self._due_at: dict[tuple[datetime, float], str] = {}
+        self._quiet: dict[float, Decision] = {}  # decide's passes with nothing found, by rounded risk
         self.name = str(raw.get("name", ""))
         self.version = str(raw.get("version", ""))
         if not self.name or not self.version:
@@ -138,6 +139,15 @@ class Policy:
         ``risk`` is None when the model is unavailable: the decision then follows the worst
         finding's severity and ``risk`` is the policy's placeholder.
         """
+        if not findings and risk is not None and risk < self.review_risk:
+            # Most of a catalogue: nothing found, and the model not concerned. Such passes differ
+            # only in the rounded risk, so one frozen Decision serves each value (building one
+            # costs more than the rest of this method, for every text of a batch).
+            rounded = round(risk, 4)
+            quiet = self._quiet.get(rounded)
+            if quiet is None:
+                quiet = self._quiet[rounded] = Decision("pass", "none", rounded, None)
+            return quiet
         severity = "none"
         for f in findings:
             if SEVERITY_RANK[f.severity] > SEVERITY_RANK[severity]:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..cache import OnFirstUse
+from .evasion import MASK
 from .lexicon import Term
 from .normalize import normalize
 from .segment import Segmenter
@@ -26,6 +27,9 @@ CLAUSE_END = frozenset(",;:!?。、…\n")
 # (服用三个月,心脏病明显好转) is the reach of a narrative's subject.
 LIST_END = CLAUSE_END - {"、"}
 SENTENCE_END = frozenset(";!?。…\n")
+# The rule name of a requires_context hit whose words alone carry no risk (张文宏 in the news, 肺部
+# in a question about a scan): the model reads it as plain text, not as a masked suppressed hit.
+MENTION = "mention"
 _CLAUSE_MARK = re.compile("[" + re.escape("".join(sorted(CLAUSE_END))) + "]")
 # The last clause mark before a position: a mark with none after it up to the (end)pos.
 _LAST_CLAUSE_MARK = re.compile("[{0}][^{0}]*\\Z".format(re.escape("".join(sorted(CLAUSE_END)))))
@@ -199,6 +203,7 @@ class RuleSet:
         self.work_reach = int(cues.value("work_subject", "reach", 40))
         self.registration_max = cues.value("registration", "max_severity", "medium")
         self.sentence_scoped = frozenset(cues.value("requires_context_scope", "sentence", []))
+        self.mention_only = frozenset(cues.value("requires_context_scope", "mention", []))
         self.list_min_items = int(cues.value("disease_list", "min_items", 3))
         self.list_content_types = frozenset(cues.value("disease_list", "content_types", []))
         self.rules: list[tuple[str, Callable[[HitContext], Outcome | None]]] = [
@@ -312,6 +317,9 @@ class RuleSet:
         name = ctx.term.requires_context
         if name is None:
             return None
+        if MASK in ctx.hit and not any(MASK in f for f in ctx.term.forms):
+            # 关某炎: lawful copy names a disease or does not; masking it is written to evade.
+            return None
         lo, hi = _span(ctx.text, ctx.start, ctx.end, SENTENCE_END if name in self.sentence_scoped else LIST_END)
         clause = ctx.text[lo:hi]
         negators = self.cue("negation", "direct")
@@ -324,6 +332,8 @@ class RuleSet:
                 i = clause.find(cue, i + 1)
         if name == "efficacy" and self._disease_list(ctx, lo, hi):
             return None
+        if name in self.mention_only:
+            return Outcome(MENTION, NOT_VIOLATION, "仅提及，未与推荐/功效等用语连用")
         return Outcome("requires_context", NOT_VIOLATION, "仅提及，未与功效/治疗用语连用")
 
     def _disease_list(self, ctx: HitContext, lo: int, hi: int) -> bool:
@@ -504,7 +514,7 @@ class RuleSet:
         before = ctx.before
         if before:  # (a hit opening its clause has nothing before it to negate it)
             cue = _ending(before, self.cue("negation", "direct"))
-            if cue:
+            if cue and not _ends_with_any(before, self.cue("negation", "not_negating")):
                 return Outcome("negation", NOT_VIOLATION, f"否定语境：“{cue}{ctx.hit}”")
             cue = self.found("negation", "before", before[-self.negation_window :])
             if cue:
@@ -522,7 +532,12 @@ class RuleSet:
         """绝对是假货, 垃圾中的极品: emphasis on a negative statement."""
         if ctx.term.category != "absolute_claim":
             return None
-        cue = self.found("negative_emphasis", "cues", ctx.text[ctx.clause_start : ctx.clause_end])
+        clause = ctx.text[ctx.clause_start : ctx.clause_end]
+        # 突破 holds 破 and 除臭 holds 臭: words that praise are blanked before the cues are read.
+        masks = self._patterns["negative_emphasis", "positive_words"]
+        if masks is not None:
+            clause = masks.sub("\x00", clause)
+        cue = self.found("negative_emphasis", "cues", clause)
         if cue:
             return Outcome("negative_emphasis", NOT_VIOLATION, f"强调负面评价：“{cue}”")
         return None

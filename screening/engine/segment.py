@@ -236,6 +236,7 @@ class Segmenter:
     def __init__(self, dictionary: Dictionary | None = None) -> None:
         self._dictionary = dictionary
         self._opening_table: tuple[frozenset[str], frozenset[str]] | None = None
+        self._edge_table: tuple[int, tuple[frozenset[str], frozenset[str]]] | None = None
 
     @property
     def dictionary(self) -> Dictionary:
@@ -315,6 +316,49 @@ class Segmenter:
                                    else parse(build()))
         return self._opening_table
 
+    def _word_edges(self, min_frequency: int) -> tuple[frozenset[str], frozenset[str]]:
+        """The last two and the first two characters of every dictionary word of two or more
+        characters and at least ``min_frequency``; cached on disk by dictionary and frequency."""
+        if self._edge_table is None or self._edge_table[0] != min_frequency:
+
+            def build() -> str:  # the endings, a line break, the openings
+                endings, openings = set(), set()
+                for word, value in self.dictionary.automaton.items():
+                    if len(word) > 1 and value // LEN_BITS >> 1 >= min_frequency:
+                        endings.add(word[-2:])
+                        openings.add(word[:2])
+                return "\t".join(sorted(endings)) + "\n" + "\t".join(sorted(openings))
+
+            def parse(text: str) -> tuple[frozenset[str], frozenset[str]]:
+                head, sep, tail = text.partition("\n")
+                if not sep:
+                    raise ValueError("word edges cache without its two lines")
+                return frozenset(head.split("\t")) - {""}, frozenset(tail.split("\t")) - {""}
+
+            shared = self._dictionary is None or self._dictionary is _shared
+            name = f"word-edges-{_dictionary_key()}-{min_frequency}.txt"
+            self._edge_table = (min_frequency, cached(name, build, parse) if shared else parse(build()))
+        return self._edge_table[1]
+
+    def may_straddle(self, text: str, start: int, end: int, min_frequency: int) -> bool:
+        """Whether ``text[start:end]`` can be the tail of one dictionary word and the head of the
+        next (通便 in 交通便利, 特效 in 独特效果): a word of at least ``min_frequency`` ends inside
+        the span having begun before it, and another begins there and runs past its end.
+
+        Two set lookups answer most spans; only a span that passes them looks words up in the
+        dictionary. Whether jieba's route really cuts there is for :meth:`tokens_around`.
+        """
+        endings, openings = self._word_edges(min_frequency)
+        n = len(text)
+        for cut in range(start + 1, end):
+            if cut < 2 or cut + 2 > n or text[cut - 2 : cut] not in endings or text[cut : cut + 2] not in openings:
+                continue
+            left = any(self.dictionary.frequency(text[a:cut]) >= min_frequency for a in range(max(0, cut - 4), start))
+            if left and any(self.dictionary.frequency(text[cut:b]) >= min_frequency
+                            for b in range(end + 1, min(n, cut + 4) + 1)):
+                return True
+        return False
+
     def cut(self, text: str) -> list[str]:
         """Segment ``text`` as ``jieba.cut(text, HMM=False)`` does."""
         words: list[str] = []
@@ -392,6 +436,18 @@ def _split_other(blk: str) -> list[str]:
             else:
                 out.extend(part)
     return out
+
+
+def straddling_tokens(tokens: list[Token], start: int, end: int, starts: list[int]) -> tuple[Token, Token] | None:
+    """The two tokens of which ``[start, end)`` is the tail of the first and the head of the
+    second (交通|便利 for 通便), if the route cuts the span so and nowhere else."""
+    i = bisect.bisect_right(starts, start) - 1
+    if i < 0 or i + 1 >= len(tokens):
+        return None
+    a, b = tokens[i], tokens[i + 1]
+    if a.start < start < a.end == b.start < end < b.end:
+        return a, b
+    return None
 
 
 def containing_token(tokens: list[Token], start: int, end: int, starts: list[int] | None = None) -> Token | None:

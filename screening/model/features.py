@@ -151,7 +151,7 @@ def char_scores(texts: Sequence[str], weights: np.ndarray) -> np.ndarray:
 
     The same value as ``weights[idx] @ vals`` with ``text_part(text)`` for each text (up to float
     rounding), but a batch of catalogue titles costs a few array operations in all instead of a
-    few per title. Each text's n-grams are keyed by (text, bucket) so one sort counts them all.
+    few per title. Each text's n-grams are keyed by (bucket, text) so one sort counts them all.
     """
     n = len(texts)
     lengths = np.fromiter(map(len, texts), dtype=np.int64, count=n)
@@ -159,36 +159,66 @@ def char_scores(texts: Sequence[str], weights: np.ndarray) -> np.ndarray:
         return np.zeros(n, dtype=np.float64)
     # NUL never survives normalization, so it marks where one text ends and the next begins.
     c = _codepoints("\x00".join(texts))
-    owner = np.repeat(np.arange(n, dtype=np.int64), lengths + 1)[: c.size]
-    real = c != 0
+    m = c.size
+    # The 1-, 2- and 3-grams starting at each position, in one array: char_ngram_ids' hashes,
+    # each product computed once and every step in place (the batch is memory-bound).
+    sizes = (m, max(m - 1, 0), max(m - 2, 0))
+    h = np.empty(sum(sizes), dtype=np.uint64)
+    h1, h2, h3 = h[: sizes[0]], h[sizes[0] : sizes[0] + sizes[1]], h[sizes[0] + sizes[1] :]
     with np.errstate(over="ignore"):
-        grams = [c * _M1 ^ _SALT[0]]
-        keep = [real]
-        grams.append((c[:-1] * _M1) ^ (c[1:] * _M2) ^ _SALT[1])
-        keep.append(real[:-1] & real[1:])
-        grams.append((c[:-2] * _M1) ^ (c[1:-1] * _M2) ^ (c[2:] * _M3) ^ _SALT[2])
-        keep.append(real[:-2] & real[1:-1] & real[2:])
-        h = np.concatenate(grams)
-        h = (h ^ (h >> np.uint64(31))) * _MIX
-    mask = np.concatenate(keep)
-    owners = np.concatenate([owner, owner[:-1], owner[:-2]])[mask]
-    return _scores(owners, (h[mask] >> _SHIFT).astype(np.int64), CHAR_BITS, weights, n)
+        a, b = c * _M1, c * _M2
+        np.bitwise_xor(a, _SALT[0], out=h1)
+        np.bitwise_xor(a[:-1], b[1:], out=h2)
+        h2 ^= _SALT[1]
+        np.bitwise_xor(a[:-2], b[1:-1], out=h3)
+        h3 ^= c[2:] * _M3
+        h3 ^= _SALT[2]
+        h ^= h >> np.uint64(31)
+        h *= _MIX
+    h >>= _SHIFT
+    # Key each n-gram by its bucket, then its text (bucket << row_bits | text): sorted, a bucket's
+    # texts are together, so reading their weights sweeps the 2 MB weight array once instead of
+    # jumping about it text by text (a cache miss per n-gram), and each text still meets its own
+    # buckets in ascending order, so its sum is added up in the same order as text by text.
+    # An n-gram holding a joining NUL gets the largest key, so it sorts after every real one and
+    # is cut off there, instead of masking every array to drop it.
+    row_bits = (n + 1).bit_length()  # texts 0 .. n - 1; all ones is none of them
+    small = CHAR_BITS + row_bits <= 32  # uint32 keys sort in half the time of int64
+    kind = np.uint32 if small else np.int64
+    owner = np.repeat(np.arange(n, dtype=kind), lengths + 1)[:m]
+    keys = h.astype(kind) << kind(row_bits)
+    keys[: sizes[0]] |= owner
+    keys[sizes[0] : sizes[0] + sizes[1]] |= owner[: sizes[1]]
+    keys[sizes[0] + sizes[1] :] |= owner[: sizes[2]]
+    drop = (1 << (CHAR_BITS + row_bits)) - 1
+    nul = np.cumsum(lengths[:-1] + 1) - 1
+    offset = 0
+    for reach, size in enumerate(sizes):
+        # A gram of length reach + 1 starting at i holds a NUL at i .. i + reach.
+        at = np.concatenate([nul - back for back in range(reach + 1)]) if reach else nul
+        keys[offset + at[(at >= 0) & (at < size)]] = drop
+        offset += size
+    keys.sort()
+    grams = (lengths + np.maximum(lengths - 1, 0) + np.maximum(lengths - 2, 0)).astype(np.float64)
+    return _scores(keys[: np.searchsorted(keys, kind(drop))], row_bits, weights, grams)
 
 
-def _scores(owners: np.ndarray, ids: np.ndarray, bits: int, weights: np.ndarray, n: int) -> np.ndarray:
-    # Key each id by its row so one sort counts every row's ids; the score of a row is then
-    # Σ w·count / ‖count‖, which is the dot product with the row's L2-normalized counts.
+def _scores(keys: np.ndarray, row_bits: int, weights: np.ndarray, grams: np.ndarray) -> np.ndarray:
+    # ``keys`` sorted, each a text's bucket (bucket << row_bits | text), so runs of equal keys
+    # count every text's buckets; the score of a text is then Σ w·count / ‖count‖, which is the
+    # dot product with its L2-normalized counts. ``grams[r]`` is how many n-grams text r has.
+    n = grams.size
     out = np.zeros(n, dtype=np.float64)
-    if ids.size == 0:
+    if keys.size == 0:
         return out
-    keys = (owners << bits) | ids
-    if n << bits <= 1 << 32:
-        keys = keys.astype(np.uint32)  # sorts in half the time of int64, and a batch fits
-    uniq, counts = _counted(keys)
-    uniq = uniq.astype(np.int64)
-    who = uniq >> bits
-    num = np.bincount(who, weights=weights[uniq & ((1 << bits) - 1)] * counts, minlength=n)
-    sq = np.bincount(who, weights=counts * counts, minlength=n)
+    uniq, counts = _runs(keys)
+    who = (uniq & ((1 << row_bits) - 1)).astype(np.intp)  # (bincount and a gather convert other types first)
+    num = np.bincount(who, weights=weights[(uniq >> row_bits).astype(np.intp)] * counts, minlength=n)
+    # Σ count² = the text's n-grams + Σ count·(count - 1) over the few buckets met more than
+    # once: whole numbers, so the same float as summing count² over every bucket.
+    dup = np.flatnonzero(counts > 1)
+    c = counts[dup]
+    sq = np.bincount(who[dup], weights=c * (c - 1), minlength=n) + grams
     np.divide(num, np.sqrt(sq), out=out, where=sq > 0)
     return out
 
@@ -204,7 +234,11 @@ def _normalized_counts(ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def _counted(ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The distinct values of a non-empty ``ids`` and how often each occurs, by one sort."""
-    s = np.sort(ids)
+    return _runs(np.sort(ids))
+
+
+def _runs(s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct values of a sorted non-empty ``s`` and how often each occurs."""
     first = np.empty(s.size, dtype=bool)
     first[0] = True
     np.not_equal(s[1:], s[:-1], out=first[1:])
@@ -283,16 +317,24 @@ class ModelCues:
 
         near = outcome_within(sym_owner, symptoms, symptoms + w)
         out[:, 1] = np.bincount(sym_owner[near], minlength=len(texts))
-        spans = [m.span() for m in self.durations.finditer(batch)]
-        if spans:
-            d = np.array(spans, dtype=np.int64)
-            dur_owner = np.searchsorted(ends, d[:, 0])
-            close = outcome_within(dur_owner, d[:, 0], d[:, 1] + w)
-            out[:, 2] = np.bincount(dur_owner[close], minlength=len(texts))
-        # Only texts with an outcome count their symptoms near one (counts() says the same).
+        # Only texts with an outcome count their symptoms near one (counts() says the same), and
+        # only theirs can hold a duration near one: the durations pattern, which no first
+        # character narrows down (a regex scan that tries every position), reads those texts
+        # alone. No match spans a NUL, so each text's matches are the same in either string.
         has_outcome = np.zeros(len(texts), dtype=bool)
         has_outcome[out_owner] = True
         out[~has_outcome, 1:] = 0.0
+        some = np.flatnonzero(has_outcome)
+        sub, sub_ends = joined([texts[r] for r in some])
+        spans = [m.span() for m in self.durations.finditer(sub)]
+        if spans:
+            d = np.array(spans, dtype=np.int64)
+            # Back to the batch's offsets: each text moves by where it starts there and here.
+            r = np.searchsorted(sub_ends, d[:, 0])
+            shift = (ends[some] - sub_ends)[r]
+            dur_owner = some[r]
+            close = outcome_within(dur_owner, d[:, 0] + shift, d[:, 1] + shift + w)
+            out[:, 2] = np.bincount(dur_owner[close], minlength=len(texts))
         return out
 
 
@@ -303,6 +345,11 @@ class Featurizer:
         self.cues = cues
         self.engine_names = self._engine_names()
         self._index = {n: i for i, n in enumerate(self.engine_names)}
+        # The column of each value a field can take (engine_rows reads them per finding and unit).
+        self._columns = {
+            field: {name.split(":", 1)[1]: i for name, i in self._index.items() if name.startswith(field + ":")}
+            for field in ("cat", "sev", "rule", "pc", "ct")
+        }
 
     @staticmethod
     def _engine_names() -> list[str]:
@@ -343,8 +390,10 @@ class Featurizer:
         idx = self._index
         cues = self.cues.counts_many(texts)
         lengths = np.fromiter(map(len, texts), dtype=np.float64, count=len(texts))
-        one_hot = np.array([w[idx[f"pc:{pc}"]] if f"pc:{pc}" in idx else 0.0 for pc in product_categories])
-        one_hot += np.array([w[idx[f"ct:{ct}"]] if f"ct:{ct}" in idx else 0.0 for ct in content_types])
+        pcw = {pc: w[i] for pc, i in self._columns["pc"].items()}
+        ctw = {ct: w[i] for ct, i in self._columns["ct"].items()}
+        one_hot = np.array([pcw.get(pc, 0.0) for pc in product_categories])
+        one_hot += np.array([ctw.get(ct, 0.0) for ct in content_types])
         if owner is not None:
             one_hot = one_hot[owner] if one_hot.size else np.zeros(len(texts))
         cue_w = w[[idx["symptoms"], idx["symptom_near_outcome"], idx["duration_near_outcome"]]]
@@ -374,24 +423,25 @@ class Featurizer:
         n = len(texts)
         v = np.zeros((n, self.n_engine), dtype=np.float64)
         idx = self._index
+        cat, sev, rule = self._columns["cat"], self._columns["sev"], self._columns["rule"]
+        exempt = idx["exempt"]
         rows: list[int] = []
         cols: list[int] = []
         for r, (fs, ss) in enumerate(zip(findings, suppressed)):
             for f in fs:
-                if f.category in LEXICON_CATEGORIES:
+                if f.category in cat:
                     rows.append(r)
-                    cols.append(idx[f"cat:{f.category}"])
-                if f.severity in SEVERITIES:
+                    cols.append(cat[f.category])
+                if f.severity in sev:
                     rows.append(r)
-                    cols.append(idx[f"sev:{f.severity}"])
+                    cols.append(sev[f.severity])
                 if f.rule:
                     rows.append(r)
-                    cols.append(idx["exempt"])
+                    cols.append(exempt)
             for x in ss:
-                key = f"rule:{x.rule}"
-                if key in idx:
+                if x.rule in rule:
                     rows.append(r)
-                    cols.append(idx[key])
+                    cols.append(rule[x.rule])
         np.add.at(v, (np.array(rows, dtype=np.int64), np.array(cols, dtype=np.int64)), 1.0)
         v[:, idx["n_findings"]] = [len(fs) for fs in findings]
         v[:, : idx["log_len"]] = np.log1p(v[:, : idx["log_len"]])
@@ -400,10 +450,9 @@ class Featurizer:
         v[:, idx["symptoms"]] = cues[:, 0]
         v[:, idx["symptom_near_outcome"]] = cues[:, 1]
         v[:, idx["duration_near_outcome"]] = cues[:, 2]
-        for r, (pc, ct) in enumerate(zip(product_categories, content_types)):
-            if f"pc:{pc}" in idx:
-                v[r, idx[f"pc:{pc}"]] = 1.0
-            if f"ct:{ct}" in idx:
-                v[r, idx[f"ct:{ct}"]] = 1.0
+        for field, values in (("pc", product_categories), ("ct", content_types)):
+            at = self._columns[field]
+            hot = [r for r, x in enumerate(values) if x in at]
+            v[hot, [at[values[r]] for r in hot]] = 1.0
         v[:, idx["bias_term"]] = 1.0
         return v
