@@ -231,6 +231,10 @@ CLAIMS_2026_12_3 = [
     # layered guarantees in finance, diagnosis by a wristband
     ("稳健理财 三重保障 安心投资", "finance", "X重保障"),
     ("智能手环 24小时测血压心率", "general", "测血压"),
+    # lottery predictions, cosmetics below the skin, government-backed investments
+    ("双色球杀号软件 老师带你稳中", "general", "彩票计划"),
+    ("玻尿酸精华 直达真皮层 深层补水", "cosmetics", "真皮层"),
+    ("政信理财 政府兜底 年化8%", "finance", "政府兜底"),
 ]
 
 LAWFUL_2026_12_3 = [
@@ -247,6 +251,8 @@ LAWFUL_2026_12_3 = [
     ("十五分钟看完一集动画", "education"),
     ("这本小说三小时就读完了，停不下来", "general"),
     ("电子血压计", "device"),  # a registered device may state what it measures
+    ("头层牛皮真皮沙发 三人位", "general"),  # leather
+    ("皮肤分为表皮层和真皮层，护肤品作用于表皮", "cosmetics"),  # anatomy, no claim of reaching it
 ]
 
 
