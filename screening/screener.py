@@ -77,6 +77,16 @@ def unit_rows(p: Pass) -> list[tuple[tuple[int, int], str, list[Finding], list[S
         fs, ss = p.findings, p.suppressed
         return [((a, b), text[a:b], fs, ss) for a, b in us]
     out = []
+    if len(p.finding_spans) == len(p.findings) and len(p.suppressed_spans) == len(p.suppressed):
+        # The same comparison in normalized offsets (to_original is strictly increasing, so a
+        # finding overlaps a unit there exactly where it does in the caller's text): no two
+        # binary searches a unit.
+        fs = list(zip(p.finding_spans, p.findings))
+        ss = list(zip(p.suppressed_spans, p.suppressed))
+        for a, b in us:
+            out.append(((a, b), text[a:b], [f for (s, e), f in fs if s < b and e > a] if fs else [],
+                        [x for (s, e), x in ss if s < b and e > a] if ss else []))
+        return out
     for a, b in us:
         oa, ob = p.norm.to_original(a, b)  # findings carry the caller's offsets: compare with the unit's there
         out.append(((a, b), text[a:b], [f for f in p.findings if f.start < ob and f.end > oa],
@@ -276,14 +286,19 @@ class Screener:
         passes: list[tuple[int, Pass]] = []
         risks: list[tuple[float, tuple[int, int]] | None] = []  # known already (flagged), else None
         inferences: dict[int, Inference | None] = {}
-        for k in sorted([*flagged, *(k for k, hits in enumerate(found) if hits)]):
+        order = sorted([*flagged, *(k for k, hits in enumerate(found) if hits)])
+        # The category of every text with a hit that depends on it, the cue walk one for all.
+        sector = self._infer_batch(
+            batch, [(k, jobs[todo[k]][2]) for k in order if self.adjudicator.sector_hit(found[k])])
+        for k in order:
             i = todo[k]
             _, ct, pc, _ = jobs[i]
             try:
                 norm = batch.get(k)
-                if self.adjudicator.sector_hit(found[k]):
-                    inferences[i] = self._infer([norm], pc)
-                passes.append((i, self.adjudicator.adjudicate(norm, pc, ct, hits=found[k], inferred=inferences.get(i))))
+                if k in sector:
+                    inferences[i] = sector[k]
+                passes.append((i, self.adjudicator.adjudicate(norm, pc, ct, hits=found[k], inferred=inferences.get(i),
+                                                              breaks=batch.phrase_breaks(k))))
                 risks.append(flagged.get(k))
             except Exception:  # isolated below, one by one
                 pass
@@ -522,6 +537,17 @@ class Screener:
         if fields is None:
             return self.categories.infer(norms[0])
         return self.categories.infer_fields(list(zip(fields, norms)))
+
+    def _infer_batch(self, batch: NormalizedBatch, texts: Sequence[tuple[int, str]]) -> dict[int, Inference | None]:
+        """:meth:`_infer` of texts ``k`` of ``batch``, given as ``(k, product_category)``."""
+        out: dict[int, Inference | None] = {k: None for k, _ in texts}
+        if self.categories is None:
+            return out
+        general = [k for k, pc in texts if pc == "general"]
+        for k, found in zip(general, self.categories.find_many([batch.texts[k] for k in general])):
+            if found is not None:
+                out[k] = self.categories.inference(found, batch.get(k))
+        return out
 
     def _unit_decisions(self, texts: Sequence[str], engine: np.ndarray) -> np.ndarray:
         """The model's uncalibrated score of each unit text, given its engine features' dot product."""

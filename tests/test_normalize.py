@@ -153,6 +153,24 @@ def test_no_break_inside_a_spaced_out_word_or_a_text_without_spaces(text: str) -
     assert phrase_breaks(normalize(text)) == ()
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(alphabet=st.sampled_from(list("最好用第一全网面霜ab12 \t\u3000\xa0/／|｜丨\\【】[]，。")
+                                                     + ["⭐", "*", "-", "\u200b", "😀", "\x00", "\n"]),
+                        max_size=24), max_size=8))
+def test_a_batch_gives_each_text_the_phrase_breaks_normalize_gives(texts: list[str]) -> None:
+    # NormalizedBatch.phrase_breaks works the breaks out for the batch as arrays: a separator in
+    # a gap, several in one, one (丨) that normalization keeps, noise at either end.
+    batch = NormalizedBatch(texts)
+    assert [batch.phrase_breaks(k) for k in range(len(texts))] == [phrase_breaks(normalize(t)) for t in texts]
+
+
+def test_batch_phrase_breaks_of_titles() -> None:
+    texts = ["修护面霜 全网最好用/敏感肌救星", "最 好 用", " 保温杯 316不锈钢 ", "面霜丨全网第一", "全网第一"]
+    batch = NormalizedBatch(texts)
+    assert [batch.phrase_breaks(k) for k in range(len(texts))] == [phrase_breaks(normalize(t)) for t in texts]
+    assert batch.phrase_breaks(0) == (4, 9)
+
+
 @functools.lru_cache(maxsize=1)
 def _forms() -> list[str]:
     # (loaded in the test, not at collection: the lexicon cache lives in the tests' directory)

@@ -405,3 +405,25 @@ def test_a_text_over_the_length_limit_is_an_error_for_its_record_only(engine: Sc
     [long, ok] = small.screen_batch([("好" * 21, "listing", "general", "a"), ("最好的杯子", "listing", "general", "b")])
     assert isinstance(long, InputError) and "limit is 20" in str(long)
     assert ok.findings
+
+
+def test_units_share_out_findings_in_normalized_offsets_as_in_the_callers(engine: Screener) -> None:
+    # unit_rows compares a unit with the findings' normalized spans the pass keeps; without
+    # them it maps each unit to the caller's offsets. Noise inside and around the hits makes the
+    # two sets of offsets differ; the rows must not.
+    import dataclasses
+
+    from screening.screener import unit_rows
+
+    texts = ["全网 第一的面霜，7天见效，根治痘痘。最好冷藏保存，第一次买就回购了！顶级品质，销量第一",
+             "【特供】 降血压  ，最 好 用的⭐保温杯，100%有效，无效退款，永不反弹。面料100%纯棉，官方正品",
+             "家人们看过来，上链接了啊，国家级工艺，美白祛斑，招财转运，温馨提示：请放在儿童接触不到的地方，最佳选择"]
+    checked = 0
+    for text in texts:
+        p = engine.adjudicator.adjudicate(normalize(text), "general", "listing")
+        assert p.findings and len(p.finding_spans) == len(p.findings)
+        mapped = dataclasses.replace(p, finding_spans=(), suppressed_spans=())
+        rows = unit_rows(p)
+        assert len(rows) > 1 and rows == unit_rows(mapped)
+        checked += sum(1 for _, _, fs, ss in rows if fs or ss)
+    assert checked

@@ -76,6 +76,40 @@ def test_a_span_standing_as_its_own_word_does_not_straddle(seg: Segmenter, text:
     assert not straddled
 
 
+def _straddles_one_cut_at_a_time(seg: Segmenter, text: str, start: int, end: int, min_frequency: int) -> bool:
+    # may_straddle as it was first written, one span per call, for the batch form to agree with.
+    endings, openings = seg._word_edges(min_frequency)
+    n = len(text)
+    for cut in range(start + 1, end):
+        if cut < 2 or cut + 2 > n or text[cut - 2 : cut] not in endings or text[cut : cut + 2] not in openings:
+            continue
+        frequency = seg.dictionary.frequency
+        if any(frequency(text[a:cut]) >= min_frequency for a in range(max(0, cut - 4), start)) and any(
+                frequency(text[cut:b]) >= min_frequency for b in range(end + 1, min(n, cut + 4) + 1)):
+            return True
+    return False
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["交通", "便利", "独特", "效果", "完美", "白色", "通便", "特效", "美白", "最好", "第一",
+                                 "的", "安全", "网站", "a", "1", "，"]), min_size=1, max_size=8).map("".join),
+       st.lists(st.tuples(st.integers(0, 20), st.integers(1, 5)), max_size=6))
+def test_straddling_asks_what_may_straddle_asks_for_each_span(text: str, spans: list[tuple[int, int]]) -> None:
+    spans = [(min(a, len(text) - 1), min(len(text), min(a, len(text) - 1) + w)) for a, w in spans]
+    expected = [i for i, (a, b) in enumerate(spans) if _straddles_one_cut_at_a_time(_SEG, text, a, b, 5)]
+    assert _SEG.straddling(text, spans, 5) == expected
+    assert [_SEG.may_straddle(text, a, b, 5) for a, b in spans] == [i in expected for i in range(len(spans))]
+
+
+def test_a_second_segmenter_reuses_the_tables_the_first_parsed(seg: Segmenter) -> None:
+    # Parsed once per process (an engine-only screener beside the full one reads the same tables).
+    fresh = Segmenter()
+    assert fresh._word_edges(5) is seg._word_edges(5)
+    assert fresh._openings() is seg._openings()
+    assert fresh.word_index(["第一", "安全"], 5) is seg.word_index(["安全", "第一"], 5)
+    assert fresh._word_edges(5) == Segmenter()._word_edges(5)
+
+
 def test_word_frequency_comes_from_the_jieba_dictionary(seg: Segmenter) -> None:
     assert seg.word_frequency("安全网") > 0
     assert seg.word_frequency("不是一个词语吧") == 0

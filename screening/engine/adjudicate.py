@@ -71,6 +71,10 @@ class Pass:
     lawful: tuple[tuple[int, int], ...] = ()
     # Where in the caller's text adjudication stopped at the hit limit (None: it did not).
     cut_at: int | None = None
+    # The normalized spans of the findings and of the suppressed hits, in their order: the
+    # model's units (normalized) are compared with them without mapping each unit back.
+    finding_spans: tuple[tuple[int, int], ...] = ()
+    suppressed_spans: tuple[tuple[int, int], ...] = ()
 
 
 class _Cover:
@@ -207,9 +211,10 @@ class Adjudicator:
                 {tid: _Cover(spans) for tid, spans in by_term.items()})
 
     def adjudicate(self, norm: Normalized, product_category: str, content_type: str, field: str | None = None,
-              hits: list[Hit] | None = None, inferred: Inference | None = None) -> Pass:
+              hits: list[Hit] | None = None, inferred: Inference | None = None,
+              breaks: Sequence[int] | None = None) -> Pass:
         """The lexicon pass over one text: findings and suppressed hits (``hits``: the matcher's,
-        when a batch has found them already)."""
+        and ``breaks``: :func:`phrase_breaks`, when a batch has found them already)."""
         text = norm.text
         if hits is None:
             hits = self.matcher.find(text)
@@ -225,7 +230,8 @@ class Adjudicator:
         suppressed: list[tuple[Candidate, str, str]] = []
         kept: list[Candidate] = []
         # Context rules read a hit's neighbours within its keyword, not across a title's spaces.
-        breaks = phrase_breaks(norm)
+        if breaks is None:
+            breaks = phrase_breaks(norm)
         for c in candidates:
             c.original = norm.to_original(c.start, c.end)
             why = self._lawful_reason(norm, c, covers, breaks)
@@ -251,7 +257,8 @@ class Adjudicator:
         lawful_spans = tuple((c.start, c.end) for c, rule, _ in suppressed if rule not in ("contained", MENTION))
         return Pass(
             norm, field, findings, [self._suppressed(norm, c, rule, reason) for c, rule, reason in suppressed],
-            lawful_spans, cut_at,
+            lawful_spans, cut_at, tuple((c.start, c.end) for c in kept),
+            tuple((c.start, c.end) for c, _, _ in suppressed),
         )
 
     # ------------------------------------------------------------------ the model
@@ -307,8 +314,9 @@ class Adjudicator:
         # by the words actually around it (第一 is in 第一次, but is 第一次 here?).
         index = self.word_index
         min_frequency = self.rules.min_frequency
-        straddle = {id(c) for c in kept
-                    if not c.term.is_pattern and self.segmenter.may_straddle(text, c.start, c.end, min_frequency)}
+        plain = [c for c in kept if not c.term.is_pattern]
+        straddle = {id(plain[i])
+                    for i in self.segmenter.straddling(text, [(c.start, c.end) for c in plain], min_frequency)}
         if not straddle and not any(c.term.is_pattern or text[c.start : c.end] in index for c in kept):
             return kept
         spans = [(c.start, c.end) for c in kept]

@@ -19,17 +19,20 @@ True
 from __future__ import annotations
 
 import bisect
+import itertools
 import sys
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, NamedTuple
 
 import ahocorasick
+import numpy as np
 
 from ..errors import LexiconError
 from ..types import PRODUCT_CATEGORIES
-from .normalize import Normalized, normalize
+from .normalize import Normalized, joined, normalize
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -136,6 +139,14 @@ class CategoryCues:
             ascii_ends = (form[0].isascii(), form[-1].isascii())
             self._automaton.add_word(form, (form, v, ascii_ends))
         self._automaton.make_automaton()
+        # For find_many: which code points some cue (or neutral word) holds, and the cues' first
+        # two code points (one-character cues apart), as sorted pair numbers.
+        self._cue_chars = np.zeros(0x110000, dtype=bool)
+        self._cue_chars[sorted({ord(ch) for form in self.cues for ch in form})] = True
+        self._openings = np.array(sorted({ord(f[0]) << 21 | ord(f[1]) for f in self.cues if len(f) > 1}),
+                                  dtype=np.uint64)
+        self._singles = np.zeros(0x110000, dtype=bool)
+        self._singles[[ord(f) for f in self.cues if len(f) == 1]] = True
 
     @classmethod
     def load(cls, path: str | Path) -> CategoryCues:
@@ -166,9 +177,66 @@ class CategoryCues:
         """On normalized ``text``: (category, score, confidence, its cues' normalized spans), or None."""
         if not text:
             return None
+        return self._score(text, self._automaton.iter_long(text))
+
+    def find_many(self, texts: Sequence[str]) -> list[tuple[str, float, float, list[tuple[int, int]]] | None]:
+        """:meth:`find` of each normalized text, the automaton walking only the stretches where
+        a cue can be.
+
+        The walk costs the same for every character, and most characters of copy are in no
+        cue. Such a character sends the automaton back to its root with nothing pending (it
+        reports what it had first, then rereads from there up to it), so the texts fall apart
+        into runs of cue characters walked each on its own, followed by any character of no
+        cue (NUL here: normalized text holds none); a run holding no cue's first two characters
+        holds no cue either. The end of a text is no such character (a cue's prefix pending
+        there is dropped, not reported: 国药准 ends without 药), so a run ending its text is
+        walked alone; the others all as one string.
+        """
+        out: list[tuple[str, float, float, list[tuple[int, int]]] | None] = [None] * len(texts)
+        if not texts:
+            return out
+        batch, ends = joined(texts)
+        code = np.frombuffer(batch.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        inside = np.concatenate(([False], self._cue_chars[code], [False]))
+        edge = np.diff(inside.view(np.int8))
+        run_starts, run_ends = np.flatnonzero(edge == 1), np.flatnonzero(edge == -1)
+        may = self._singles[code]
+        if self._openings.size and code.size > 1:
+            pair = code[:-1].astype(np.uint64) << np.uint64(21) | code[1:].astype(np.uint64)
+            slot = np.minimum(np.searchsorted(self._openings, pair), self._openings.size - 1)
+            may[:-1] |= self._openings[slot] == pair
+        before = np.concatenate(([0], np.cumsum(may)))
+        held = before[run_ends] > before[run_starts]
+        last = np.zeros(code.size + 1, dtype=bool)
+        last[ends] = True  # the NUL after each text, or the batch's end
+        tail = last[run_ends[held]]
+        starts, stops = run_starts[held], run_ends[held]
+        inner_starts, inner_stops = starts[~tail].tolist(), stops[~tail].tolist()
+        text_starts = [0, *(ends[:-1] + 1).tolist()]
+        ends_list = ends.tolist()
+        found: dict[int, list[tuple[int, Any]]] = {}
+        walked = "".join(batch[a:b] + "\x00" for a, b in zip(inner_starts, inner_stops))
+        at = list(itertools.accumulate((b - a + 1 for a, b in zip(inner_starts, inner_stops)), initial=0))
+        for end, value in self._automaton.iter_long(walked):
+            r = bisect.bisect_right(at, end) - 1
+            g = inner_starts[r] + end - at[r]  # in the joined batch
+            k = bisect.bisect_left(ends_list, g)
+            found.setdefault(k, []).append((g - text_starts[k], value))
+        for a, b in zip(starts[tail].tolist(), stops[tail].tolist()):  # (each its text's last run)
+            k = bisect.bisect_left(ends_list, a)
+            found.setdefault(k, []).extend((a + end - text_starts[k], value)
+                                           for end, value in self._automaton.iter_long(batch[a:b]))
+        for k, matches in found.items():
+            out[k] = self._score(texts[k], matches)
+        return out
+
+    def _score(
+        self, text: str, matches: Iterable[tuple[int, Any]]
+    ) -> tuple[str, float, float, list[tuple[int, int]]] | None:
+        """:meth:`find`'s answer from the automaton's leftmost-longest matches in ``text``."""
         seen: dict[str, tuple[int, int, tuple[tuple[str, float], ...]]] = {}
         n = len(text)
-        for end, (form, cats, (a_ascii, z_ascii)) in self._automaton.iter_long(text):
+        for end, (form, cats, (a_ascii, z_ascii)) in matches:
             if not cats or form in seen:
                 continue
             start = end - len(form) + 1

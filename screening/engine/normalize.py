@@ -223,6 +223,14 @@ _SEPARATOR = re.compile("[" + re.escape("".join(sorted(PHRASE_SEPARATORS))) + "]
 PHRASE_MIN_RUN = 2
 
 
+@lru_cache(maxsize=1)
+def _separator_mask() -> np.ndarray:
+    """PHRASE_SEPARATORS as a mask over code points, for NormalizedBatch.phrase_breaks."""
+    mask = np.zeros(0x110000, dtype=bool)
+    mask[[ord(c) for c in PHRASE_SEPARATORS]] = True
+    return mask
+
+
 def phrase_breaks(norm: Normalized) -> tuple[int, ...]:
     """Normalized positions where the caller's text broke between two keywords.
 
@@ -318,7 +326,8 @@ class NormalizedBatch:
             return
         mapped, noise = _arrays()
         batch, ends = joined(texts)
-        code = mapped[np.frombuffer(batch.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)]
+        raw = np.frombuffer(batch.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        code = mapped[raw]
         keep = ~noise[code]
         keep[ends[:-1]] = True  # the joining NULs
         starts = np.concatenate(([0], ends[:-1] + 1))
@@ -331,10 +340,14 @@ class NormalizedBatch:
         kept_before = np.zeros(keep.size + 1, dtype=np.int64)
         np.cumsum(keep, out=kept_before[1:])
         self._orig = (run_ends - starts[owner]).tolist()
-        self._norm = (kept_before[run_ends] - kept_before[starts[owner]]).tolist()
+        run_norm = kept_before[run_ends] - kept_before[starts[owner]]
+        self._norm = run_norm.tolist()
         ids = np.arange(n)
-        self._lo = np.searchsorted(owner, ids, side="left").tolist()
-        self._hi = np.searchsorted(owner, ids, side="right").tolist()
+        lo, hi = np.searchsorted(owner, ids, side="left"), np.searchsorted(owner, ids, side="right")
+        self._lo, self._hi = lo.tolist(), hi.tolist()
+        # What phrase_breaks needs, kept for the first text that asks (a batch without a hit never does).
+        self._arrays = (raw, ends, run_ends, run_norm, lo, hi)
+        self._breaks: tuple[list[int], np.ndarray] | None = None
 
     def get(self, k: int) -> Normalized:
         """Text ``k`` as :func:`normalize` returns it."""
@@ -342,6 +355,39 @@ class NormalizedBatch:
         if lo == hi:
             return Normalized(self.originals[k], self.texts[k])
         return Normalized(self.originals[k], self.texts[k], (0, *self._norm[lo:hi]), (0, *self._orig[lo:hi]))
+
+    def phrase_breaks(self, k: int) -> tuple[int, ...]:
+        """:func:`phrase_breaks` of text ``k``; the first text to ask works them out for the whole
+        batch as array passes (per text, the regex walk over every separator of a title costs
+        as much as the rest of its hits' context rules)."""
+        if self._breaks is None:
+            self._breaks = self._all_breaks()
+        bounds, where = self._breaks
+        a, b = bounds[k], bounds[k + 1]
+        return tuple(where[a:b].tolist()) if b > a else ()
+
+    def _all_breaks(self) -> tuple[list[int], np.ndarray]:
+        """Every text's breaks, in text order, and where each text's start among them."""
+        # phrase_breaks' loop, for every separator of the batch at once. Each separator lies in a
+        # gap of dropped characters (or, 丨 being a character, inside a segment); the segment
+        # after it is the first whose run ends past it: globally, run g = #(run ends <= it).
+        raw, ends, run_ends, run_norm, lo, hi = self._arrays
+        at = np.flatnonzero(_separator_mask()[raw])
+        g = np.searchsorted(run_ends, at, side="right")
+        owner = np.searchsorted(ends, at)
+        inside = g < hi[owner]  # a segment follows (a text's trailing noise breaks nothing)
+        g, owner = g[inside], owner[inside]
+        g, first = np.unique(g, return_index=True)  # several separators in one gap: one break
+        owner = owner[first]
+        lengths = np.fromiter(map(len, self.texts), dtype=np.int64, count=len(self.texts))
+        here = run_norm[g]
+        if g.size:
+            before = np.where(g > lo[owner], run_norm[np.maximum(g - 1, 0)], 0)
+            after = np.where(g + 1 < hi[owner], run_norm[np.minimum(g + 1, run_norm.size - 1)], lengths[owner])
+            ok = (here - before >= PHRASE_MIN_RUN) & (after - here >= PHRASE_MIN_RUN)
+            owner, here = owner[ok], here[ok]
+        # (g ascending: owner ascending, and each text's breaks in order)
+        return np.searchsorted(owner, np.arange(len(self.texts) + 1)).tolist(), here
 
 
 if __name__ == "__main__":  # pragma: no cover - manual inspection aid

@@ -22,8 +22,9 @@ import os
 import re
 import tempfile
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 import ahocorasick
 import jieba
@@ -31,6 +32,7 @@ import jieba
 from ..cache import cache_dir, cached
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 WINDOW = 8
 FORMAT = "4"
@@ -218,6 +220,23 @@ class WordIndex:
 
 _shared: Dictionary | None = None
 _shared_lock = threading.Lock()
+# Tables of the shared dictionary as parsed from the cache, by cache file name (which holds the
+# dictionary's hash, so a name is one content): every Segmenter of the process reads them, and
+# parsing them costs more than a batch of copy (a second screener, as one without the model
+# beside the full one, would parse them again). A few at most: the word index is per lexicon.
+_parsed: dict[str, Any] = {}
+_PARSED_MAX = 8
+
+
+def _cached_once(name: str, build: Callable[[], str], parse: Callable[[str], T]) -> T:
+    """:func:`cached`, parsed once per process."""
+    table = _parsed.get(name)
+    if table is None:
+        table = cached(name, build, parse)
+        if len(_parsed) >= _PARSED_MAX:
+            _parsed.clear()
+        _parsed[name] = table
+    return table  # type: ignore[no-any-return]
 
 
 def default_dictionary() -> Dictionary:
@@ -272,7 +291,8 @@ class Segmenter:
                 found.setdefault(form, set()).add(word)
             return WordIndex(forms, {f: frozenset(w) for f, w in found.items()})
 
-        return cached(f"word-index-{key}.tsv", build, parse)
+        shared = self._dictionary is None or self._dictionary is _shared
+        return (_cached_once if shared else cached)(f"word-index-{key}.tsv", build, parse)
 
     def word_frequency(self, word: str) -> int:
         """jieba's dictionary frequency of ``word`` (0 when unknown)."""
@@ -312,7 +332,7 @@ class Segmenter:
 
             # The file on disk is jieba's dictionary's; a dictionary given to this segmenter gets its own.
             shared = self._dictionary is None or self._dictionary is _shared
-            self._opening_table = (cached(f"openings-{_dictionary_key()}.txt", build, parse) if shared
+            self._opening_table = (_cached_once(f"openings-{_dictionary_key()}.txt", build, parse) if shared
                                    else parse(build()))
         return self._opening_table
 
@@ -337,7 +357,7 @@ class Segmenter:
 
             shared = self._dictionary is None or self._dictionary is _shared
             name = f"word-edges-{_dictionary_key()}-{min_frequency}.txt"
-            self._edge_table = (min_frequency, cached(name, build, parse) if shared else parse(build()))
+            self._edge_table = (min_frequency, _cached_once(name, build, parse) if shared else parse(build()))
         return self._edge_table[1]
 
     def may_straddle(self, text: str, start: int, end: int, min_frequency: int) -> bool:
@@ -348,16 +368,27 @@ class Segmenter:
         Two set lookups answer most spans; only a span that passes them looks words up in the
         dictionary. Whether jieba's route really cuts there is for :meth:`tokens_around`.
         """
+        return bool(self.straddling(text, [(start, end)], min_frequency))
+
+    def straddling(self, text: str, spans: Iterable[tuple[int, int]], min_frequency: int) -> list[int]:
+        """The indices of the ``spans`` of ``text`` that :meth:`may_straddle`, asked at once (a
+        text's hits share the tables, fetched once)."""
         endings, openings = self._word_edges(min_frequency)
         n = len(text)
-        for cut in range(start + 1, end):
-            if cut < 2 or cut + 2 > n or text[cut - 2 : cut] not in endings or text[cut : cut + 2] not in openings:
-                continue
-            left = any(self.dictionary.frequency(text[a:cut]) >= min_frequency for a in range(max(0, cut - 4), start))
-            if left and any(self.dictionary.frequency(text[cut:b]) >= min_frequency
-                            for b in range(end + 1, min(n, cut + 4) + 1)):
-                return True
-        return False
+        out = []
+        for i, (start, end) in enumerate(spans):
+            # (a cut needs two characters either side of it for the lookups)
+            for cut in range(max(start + 1, 2), min(end, n - 1)):
+                if (text[cut - 2 : cut] in endings and text[cut : cut + 2] in openings
+                        and self._straddles_at(text, start, end, cut, min_frequency)):
+                    out.append(i)
+                    break
+        return out
+
+    def _straddles_at(self, text: str, start: int, end: int, cut: int, min_frequency: int) -> bool:
+        frequency = self.dictionary.frequency
+        return any(frequency(text[a:cut]) >= min_frequency for a in range(max(0, cut - 4), start)) and any(
+            frequency(text[cut:b]) >= min_frequency for b in range(end + 1, min(len(text), cut + 4) + 1))
 
     def cut(self, text: str) -> list[str]:
         """Segment ``text`` as ``jieba.cut(text, HMM=False)`` does."""
