@@ -664,10 +664,9 @@ def train_cmd(data: tuple[str, ...], extra: tuple[str, ...], extra_weight: float
     --data rows; nothing is measured on rows the model was fitted to.
 
     \b
-    Example (the shipped model):
+    Example (the shipped model; tests/corpus/ is for measuring and is never trained on):
         python cli.py train --data ../shared/data/labeled.jsonl --extra models/training/extra.jsonl \\
-            --extra tests/corpus/dev.jsonl --extra tests/corpus/holdout.jsonl \\
-            --extra tests/corpus/lawful_regression.jsonl
+            --extra models/training/voice.jsonl --out models --version YYYY.MM.N
     """
     from datetime import date
 
