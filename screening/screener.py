@@ -60,6 +60,8 @@ def utc_now() -> datetime:
 MAX_TEXT_CHARS = 2_000_000
 
 _INVISIBLE = "text has nothing visible (only zero-width, control, filler or private-use characters)"
+# No answer worked out yet (None is an answer: no category).
+_UNSEEN: Any = object()
 
 
 def model_text(p: Pass) -> str:
@@ -284,6 +286,7 @@ class Screener:
         # Texts with a hit, and clean ones the model flagged, take the full pass each; the model
         # scores all passes of texts with a hit at once.
         passes: list[tuple[int, Pass]] = []
+        batch_index: list[int] = []  # each pass's text in the batch
         risks: list[tuple[float, tuple[int, int]] | None] = []  # known already (flagged), else None
         inferences: dict[int, Inference | None] = {}
         order = sorted([*flagged, *(k for k, hits in enumerate(found) if hits)])
@@ -300,6 +303,7 @@ class Screener:
                 passes.append((i, self.adjudicator.adjudicate(norm, pc, ct, hits=found[k], inferred=inferences.get(i),
                                                               breaks=batch.phrase_breaks(k))))
                 risks.append(flagged.get(k))
+                batch_index.append(k)
             except Exception:  # isolated below, one by one
                 pass
         unscored = [n for n, risk in enumerate(risks) if risk is None]
@@ -308,10 +312,18 @@ class Screener:
                                      [jobs[passes[n][0]][1] for n in unscored])
             for n, risk in zip(unscored, scored_now):
                 risks[n] = risk
-        for (i, p), risk in zip(passes, risks):
+        # A high finding sent to a person is routed by the category inferred for a record given as
+        # general (_result): the texts that may need it are inferred here as one batch, where
+        # _result would walk each whole text alone.
+        high_model = self.model is not None and self.policy.model_severity == "high"
+        routing = self._infer_batch(batch, [
+            (k, jobs[i][2]) for k, (i, p) in zip(batch_index, passes)
+            if i not in inferences and (high_model or any(f.severity == "high" for f in p.findings))])
+        for k, (i, p), risk in zip(batch_index, passes, risks):
             _, ct, pc, rid = jobs[i]
             out[i] = self._result(rid, [p], ct, pc, now, None if risk is None else [risk], inferred=inferences.get(i),
-                                  infer_from=None if i in inferences else ([p.norm], None))
+                                  infer_from=None if i in inferences else ([p.norm], None),
+                                  routing=routing.get(k, _UNSEEN))
         for i, job in enumerate(jobs):
             if out[i] is None:
                 out[i] = self._one(job, now)
@@ -376,10 +388,12 @@ class Screener:
         risks: Sequence[tuple[float, tuple[int, int]]] | None = None,
         inferred: Inference | None = None,
         infer_from: tuple[Sequence[Normalized], Sequence[str] | None] | None = None,
+        routing: Any = _UNSEEN,
     ) -> ScreeningResult:
         """The result of a record's passes. ``infer_from`` (texts and field names) is given when
         the category was not inferred yet because no hit depended on it: it is inferred then only
-        where it can change the route, a high finding going to a person (policy.route)."""
+        where it can change the route, a high finding going to a person (policy.route), unless
+        ``routing`` holds what that inference gives already (an Inference or None)."""
         findings = [f for p in passes for f in p.findings]
         suppressed = [s for p in passes for s in p.suppressed]
         risk = None
@@ -395,7 +409,8 @@ class Screener:
         now = now or self.clock()
         d = self.policy.decide(findings, risk=risk, content_type=content_type, product_category=route_pc, now=now)
         if d.severity == "high" and d.decision != "pass" and infer_from is not None:
-            inferred = self._infer(infer_from[0], product_category, infer_from[1])
+            inferred = (self._infer(infer_from[0], product_category, infer_from[1]) if routing is _UNSEEN
+                        else routing)
             if inferred is not None:
                 d = self.policy.decide(findings, risk=risk, content_type=content_type,
                                        product_category=inferred.category, now=now)
@@ -581,18 +596,12 @@ class Screener:
         text; every unit of every pass scored as one batch."""
         model, fz, w = self.model, self.featurizer, self._engine_w
         assert model is not None and w is not None
-        flat: list[str] = []
-        spans: list[tuple[int, int]] = []
-        owner: list[int] = []
-        fs: list[list[Finding]] = []
-        ss: list[list[Suppressed]] = []
-        for k, p in enumerate(passes):
-            for span, text, unit_findings, unit_suppressed in unit_rows(p):
-                flat.append(text)
-                spans.append(span)
-                owner.append(k)
-                fs.append(unit_findings)
-                ss.append(unit_suppressed)
+        if not passes:
+            return []
+        rows = [unit_rows(p) for p in passes]
+        # (transposed in one step rather than five appends a unit; every pass has a unit)
+        spans, flat, fs, ss = zip(*itertools.chain.from_iterable(rows))
+        owner = [k for k, r in enumerate(rows) for _ in r]
         pcs = [product_categories[k] for k in owner]
         cts = [content_types[k] for k in owner]
         d = self._unit_decisions(flat, fz.engine_rows(flat, fs, ss, pcs, cts) @ w)

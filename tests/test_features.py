@@ -10,7 +10,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from screening.engine.lexicon import load_lexicon
-from screening.model.features import CHAR_DIM, Featurizer, ModelCues, char_scores
+from screening.model.features import (
+    CHAR_DIM,
+    MASK,
+    UNIT_MAX,
+    Featurizer,
+    ModelCues,
+    _clause_units,
+    char_scores,
+    masked,
+    units,
+)
 from screening.types import Finding, Suppressed
 
 PIECES = ["血压", "降", "下来了", "三天", "7天", "喝了", "就", "皮肤", "白了", "头疼", "好了", "没有", "，", "。",
@@ -104,3 +114,32 @@ def test_a_texts_char_score_does_not_depend_on_its_batch(texts: list[str]) -> No
     # flags keeps the score its batch gave it; it is not scored again).
     weights = np.random.default_rng(7).normal(size=CHAR_DIM)
     assert char_scores(texts, weights).tolist() == [char_scores([t], weights)[0] for t in texts]
+
+
+# Clause pieces for units: short and long clauses, commas, sentence marks, and runs long enough
+# (over 2 * UNIT_MAX) to be read in windows.
+UNIT_PIECES = ["一", "二三", "四五六七八", "九" * 17, "十" * 39, "甲" * 41, "乙" * 79, "丙" * 80, "丁" * 81, "戊" * 150,
+               ",", ":", "、", "。", "!", "?", ";", "\n", "…", " ", ",,", "a"]
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.lists(st.sampled_from(UNIT_PIECES), max_size=30).map("".join))
+def test_units_in_one_regex_pass_are_the_clause_by_clause_packing(text: str) -> None:
+    # units packs clauses with one regex (_UNIT) and keeps the clause loop for long clauses
+    # only: both must give what the loop gives for every text.
+    expected = [(a, b) for a, b in _clause_units(text) if b - a > 2 or text[a:b].strip(",:、 ")] or [(0, len(text))]
+    if len(text) <= UNIT_MAX and not any(m in text for m in "。!?;\n…"):
+        expected = [(0, len(text))]
+    assert units(text) == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="第一次用,最好冷藏", max_size=20),
+       st.lists(st.tuples(st.integers(0, 22), st.integers(0, 6)), max_size=4))
+def test_masking_by_slices_masks_what_masking_character_by_character_masks(
+        text: str, spans: list[tuple[int, int]]) -> None:
+    spans = [(a, a + n) for a, n in spans]  # overlapping, or reaching past the end, alike
+    chars = list(text)
+    for a, b in spans:
+        chars[a:b] = MASK * (b - a)
+    assert masked(text, spans) == "".join(chars)

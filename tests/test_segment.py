@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import random
 
 import jieba
 import pytest
@@ -169,3 +170,29 @@ def test_the_openings_table_is_read_from_disk_once_written(seg: Segmenter) -> No
                 max_size=16).map("".join))
 def test_cut_is_jiebas_cut_on_any_mix_of_scripts_and_spaces(text: str) -> None:
     assert _SEG.cut(text) == list(jieba.cut(text, HMM=False))
+
+
+def test_a_form_may_straddle_only_at_cuts_within_reach_of_both_its_ends() -> None:
+    cuts = {form: _SEG._cuts_of(form, 5) for form in ["通便", "特效", "美白", "全网第一", "祛斑", "最好"]}
+    assert cuts["通便"] == (1,)
+    assert all(0 < j < len(f) and j <= 3 and len(f) - j <= 3 for f, js in cuts.items() for j in js)
+
+
+def test_straddle_cuts_worked_out_per_span_text_agree_with_every_cut_read_in_place() -> None:
+    # Two dictionary words side by side and every span across their joint: where words meet,
+    # straddles are common, so the cuts _cuts_of drops are put to the test (at the first and
+    # the last character of a span, inside it, with the span's text seen before or not).
+    rng = random.Random(7)
+    words = sorted(w for w, _ in _SEG.dictionary.automaton.items()
+                   if 2 <= len(w) <= 4 and _SEG.word_frequency(w) >= 1000)
+    straddled = set()
+    for _ in range(3000):
+        left, right = rng.choice(words), rng.choice(words)
+        text = rng.choice(["", "的", "很"]) + left + right + rng.choice(["", "了", "的"])
+        joint = text.index(left) + len(left)
+        spans = [(s, e) for s in range(max(0, joint - 3), joint) for e in range(joint + 1, min(len(text), joint + 3) + 1)]
+        expected = [i for i, (s, e) in enumerate(spans) if _straddles_one_cut_at_a_time(_SEG, text, s, e, 5)]
+        assert _SEG.straddling(text, spans, 5) == expected
+        straddled.update((joint - spans[i][0], spans[i][1] - joint) for i in expected)
+    # every way a cut can sit in a span was met straddling
+    assert {(1, 1), (1, 3), (3, 1), (2, 2)} <= straddled

@@ -197,14 +197,18 @@ class CategoryCues:
             return out
         batch, ends = joined(texts)
         code = np.frombuffer(batch.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-        inside = np.concatenate(([False], self._cue_chars[code], [False]))
+        cue_char = self._cue_chars[code]
+        inside = np.concatenate(([False], cue_char, [False]))
         edge = np.diff(inside.view(np.int8))
         run_starts, run_ends = np.flatnonzero(edge == 1), np.flatnonzero(edge == -1)
         may = self._singles[code]
         if self._openings.size and code.size > 1:
-            pair = code[:-1].astype(np.uint64) << np.uint64(21) | code[1:].astype(np.uint64)
+            # A cue's first two characters are both cue characters: only where two stand side by
+            # side (a fifth of copy) is the pair looked up, a binary search each.
+            at = np.flatnonzero(cue_char[:-1] & cue_char[1:])
+            pair = code[at].astype(np.uint64) << np.uint64(21) | code[at + 1].astype(np.uint64)
             slot = np.minimum(np.searchsorted(self._openings, pair), self._openings.size - 1)
-            may[:-1] |= self._openings[slot] == pair
+            may[at] |= self._openings[slot] == pair
         before = np.concatenate(([0], np.cumsum(may)))
         held = before[run_ends] > before[run_starts]
         last = np.zeros(code.size + 1, dtype=bool)

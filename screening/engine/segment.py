@@ -35,6 +35,8 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
 WINDOW = 8
+# At most this many span texts keep their straddle cuts (Segmenter._cuts_of).
+_CUTS_MAX = 100_000
 FORMAT = "4"
 # Frequency, an "action" flag and the word length are packed into the stored integer:
 # value = (frequency * 2 + is_action) * 64 + length. Action words are those jieba tags as verbs,
@@ -256,6 +258,8 @@ class Segmenter:
         self._dictionary = dictionary
         self._opening_table: tuple[frozenset[str], frozenset[str]] | None = None
         self._edge_table: tuple[int, tuple[frozenset[str], frozenset[str]]] | None = None
+        # (min_frequency, {span text: the cuts inside it that may straddle}): see _cuts_of.
+        self._cut_table: tuple[int, dict[str, tuple[int, ...]]] | None = None
 
     @property
     def dictionary(self) -> Dictionary:
@@ -374,16 +378,48 @@ class Segmenter:
         """The indices of the ``spans`` of ``text`` that :meth:`may_straddle`, asked at once (a
         text's hits share the tables, fetched once)."""
         endings, openings = self._word_edges(min_frequency)
+        cuts = self._straddle_cuts(min_frequency)
         n = len(text)
         out = []
         for i, (start, end) in enumerate(spans):
+            form = text[start:end]
+            offsets = cuts.get(form)
+            if offsets is None:
+                offsets = self._cuts_of(form, min_frequency)
             # (a cut needs two characters either side of it for the lookups)
-            for cut in range(max(start + 1, 2), min(end, n - 1)):
-                if (text[cut - 2 : cut] in endings and text[cut : cut + 2] in openings
+            for j in offsets:
+                cut = start + j
+                if (2 <= cut < n - 1 and text[cut - 2 : cut] in endings and text[cut : cut + 2] in openings
                         and self._straddles_at(text, start, end, cut, min_frequency)):
                     out.append(i)
                     break
         return out
+
+    def _straddle_cuts(self, min_frequency: int) -> dict[str, tuple[int, ...]]:
+        table = self._cut_table
+        if table is None or table[0] != min_frequency:
+            table = self._cut_table = (min_frequency, {})
+        return table[1]
+
+    def _cuts_of(self, form: str, min_frequency: int) -> tuple[int, ...]:
+        """The offsets in ``form`` at which a cut may straddle in some text, whatever surrounds
+        the form: most forms have few or none, and a hit of them then costs a dict lookup
+        instead of two set lookups per character.
+
+        A cut must be within 3 of both ends (:meth:`_straddles_at` reads words of at most 4
+        characters either side of it), and the bigrams either side of it must end and open
+        dictionary words: a bigram inside the form is checked here, one reaching outside it is
+        left to :meth:`straddling`, in the text.
+        """
+        endings, openings = self._word_edges(min_frequency)
+        length = len(form)
+        offsets = tuple(j for j in range(max(1, length - 3), min(length, 4))
+                        if (j < 2 or form[j - 2 : j] in endings) and (length - j < 2 or form[j : j + 2] in openings))
+        cuts = self._straddle_cuts(min_frequency)
+        if len(cuts) >= _CUTS_MAX:  # span texts are usually lexicon forms, but callers may pass any
+            cuts.clear()
+        cuts[form] = offsets
+        return offsets
 
     def _straddles_at(self, text: str, start: int, end: int, cut: int, min_frequency: int) -> bool:
         frequency = self.dictionary.frequency
