@@ -78,22 +78,13 @@ def unit_rows(p: Pass) -> list[tuple[tuple[int, int], str, list[Finding], list[S
     if len(us) == 1 or not (p.findings or p.suppressed):  # one unit, or nothing to share out among them
         fs, ss = p.findings, p.suppressed
         return [((a, b), text[a:b], fs, ss) for a, b in us]
-    out = []
-    if len(p.finding_spans) == len(p.findings) and len(p.suppressed_spans) == len(p.suppressed):
-        # The same comparison in normalized offsets (to_original is strictly increasing, so a
-        # finding overlaps a unit there exactly where it does in the caller's text): no two
-        # binary searches a unit.
-        fs = list(zip(p.finding_spans, p.findings))
-        ss = list(zip(p.suppressed_spans, p.suppressed))
-        for a, b in us:
-            out.append(((a, b), text[a:b], [f for (s, e), f in fs if s < b and e > a] if fs else [],
-                        [x for (s, e), x in ss if s < b and e > a] if ss else []))
-        return out
-    for a, b in us:
-        oa, ob = p.norm.to_original(a, b)  # findings carry the caller's offsets: compare with the unit's there
-        out.append(((a, b), text[a:b], [f for f in p.findings if f.start < ob and f.end > oa],
-                    [x for x in p.suppressed if x.start < ob and x.end > oa]))
-    return out
+    # Findings and suppressed hits are compared with a unit in normalized offsets, as the pass
+    # keeps them (to_original is strictly increasing, so a finding overlaps a unit there exactly
+    # where it does in the caller's text): no two binary searches a unit.
+    fs = list(zip(p.finding_spans, p.findings))
+    ss = list(zip(p.suppressed_spans, p.suppressed))
+    return [((a, b), text[a:b], [f for (s, e), f in fs if s < b and e > a],
+             [x for (s, e), x in ss if s < b and e > a]) for a, b in us]
 
 
 def pass_units(p: Pass) -> list[tuple[tuple[int, int], tuple[int, int], str, list[Finding], list[Suppressed]]]:

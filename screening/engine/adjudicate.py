@@ -71,8 +71,9 @@ class Pass:
     lawful: tuple[tuple[int, int], ...] = ()
     # Where in the caller's text adjudication stopped at the hit limit (None: it did not).
     cut_at: int | None = None
-    # The normalized spans of the findings and of the suppressed hits, in their order: the
-    # model's units (normalized) are compared with them without mapping each unit back.
+    # The normalized spans of the findings and of the suppressed hits, in their order (one per
+    # finding and per suppressed hit): the model's units (normalized) are compared with them
+    # without mapping each unit back.
     finding_spans: tuple[tuple[int, int], ...] = ()
     suppressed_spans: tuple[tuple[int, int], ...] = ()
 
