@@ -50,20 +50,25 @@ class Outcome:
     reason: str
 
 
-class _once:  # noqa: N801 - a decorator, named like one
-    """``functools.cached_property`` without its lock (Python 3.11 takes one on every first
-    access, a measurable cost per hit); a context belongs to one thread."""
+class _clause_part:  # noqa: N801 - an attribute, named like one
+    """One of a context's clause attributes (``clause_start``, ``clause_end``, ``clause``,
+    ``before``, ``after``), worked out on first read. The first read of any of them works out all
+    of them (:meth:`HitContext._read_clause`): the negation rule reads them for nearly every hit,
+    and one call costs less than a chain of lazy attributes, each reading the next. (Not
+    ``functools.cached_property``: Python 3.11 takes a lock on every first access, a measurable
+    cost per hit; a context belongs to one thread.)"""
 
-    def __init__(self, fn: Callable[[Any], Any]) -> None:
-        self.fn = fn
-        self.name = fn.__name__
-        self.__doc__ = fn.__doc__
+    def __init__(self, doc: str) -> None:
+        self.__doc__ = doc
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
 
     def __get__(self, obj: Any, owner: type | None = None) -> Any:
         if obj is None:
             return self
-        value = obj.__dict__[self.name] = self.fn(obj)
-        return value
+        obj._read_clause()
+        return getattr(obj, self.name)
 
 
 @dataclass
@@ -87,6 +92,12 @@ class HitContext:
     phrase_start: int = 0
     phrase_end: int = 1 << 62
 
+    clause_start = _clause_part("Start of the clause holding the hit.")
+    clause_end = _clause_part("End of the clause holding the hit (before its punctuation).")
+    clause = _clause_part("The clause holding the hit: ``before``, the hit and ``after``.")
+    before = _clause_part("Clause text before the hit.")
+    after = _clause_part("Clause text after the hit.")
+
     def ahead(self, n: int) -> str:
         """Up to ``n`` characters after the hit, within its keyword."""
         return self.text[self.end : min(self.end + n, self.phrase_end)]
@@ -96,29 +107,19 @@ class HitContext:
         """The matched normalized text."""
         return self.text[self.start : self.end]
 
-    @_once
-    def clause_start(self) -> int:
-        """Start of the clause holding the hit."""
-        lo = max(self.phrase_start, self.start - CLAUSE_LIMIT)
-        m = _LAST_CLAUSE_MARK.search(self.text, lo, self.start)
-        return lo if m is None else m.start() + 1
-
-    @_once
-    def clause_end(self) -> int:
-        """End of the clause holding the hit (before its punctuation)."""
-        hi = min(len(self.text), self.end + CLAUSE_LIMIT, self.phrase_end)
-        m = _CLAUSE_MARK.search(self.text, self.end, hi)
-        return hi if m is None else m.start()
-
-    @_once
-    def before(self) -> str:
-        """Clause text before the hit."""
-        return self.text[self.clause_start : self.start]
-
-    @_once
-    def after(self) -> str:
-        """Clause text after the hit."""
-        return self.text[self.end : self.clause_end]
+    def _read_clause(self) -> None:
+        # Read on first use, not when built: the caller sets the phrase bounds after building.
+        text, start, end = self.text, self.start, self.end
+        lo = max(self.phrase_start, start - CLAUSE_LIMIT)
+        m = _LAST_CLAUSE_MARK.search(text, lo, start)
+        clause_start = lo if m is None else m.start() + 1
+        hi = min(len(text), end + CLAUSE_LIMIT, self.phrase_end)
+        m = _CLAUSE_MARK.search(text, end, hi)
+        clause_end = hi if m is None else m.start()
+        # Set as instance attributes, which hide the class's lazy ones from then on; not through
+        # __dict__, which Python makes for a context only when asked for, at more cost than this.
+        self.clause_start, self.clause_end, self.clause = clause_start, clause_end, text[clause_start:clause_end]
+        self.before, self.after = text[clause_start:start], text[end:clause_end]
 
 
 _MARKS: dict[frozenset[str], tuple[re.Pattern[str], re.Pattern[str]]] = {}
@@ -190,9 +191,9 @@ class RuleSet:
             if isinstance(val, list)
         }
         # Each cue list as one regex (None for an empty list), compiled on first use: a one-off
-        # check reads a few of the lists.
-        self._patterns: OnFirstUse[tuple[str, str], re.Pattern[str] | None] = OnFirstUse(
-            lambda key: re.compile("|".join(map(re.escape, self.c[key]))) if self.c.get(key) else None)
+        # check reads a few of the lists. A key naming several lists of a section, (section,
+        # key, key, ...), is one regex for any cue of any of them (:meth:`any_cue`).
+        self._patterns: OnFirstUse[tuple[str, ...], re.Pattern[str] | None] = OnFirstUse(self._pattern)
         self.negation_window = int(cues.value("negation", "window", 6))
         self.parameter_reach = int(cues.value("parameter", "reach", 8))
         self.composition_reach = int(cues.value("composition", "reach", 6))
@@ -239,6 +240,18 @@ class RuleSet:
     def cue(self, section: str, key: str) -> tuple[str, ...]:
         """A normalized cue list."""
         return self.c.get((section, key), ())
+
+    def _pattern(self, key: tuple[str, ...]) -> re.Pattern[str] | None:
+        section, *lists = key
+        cues = [c for name in lists for c in self.cue(section, name)]
+        return re.compile("|".join(map(re.escape, cues))) if cues else None
+
+    def any_cue(self, s: str, section: str, *keys: str) -> bool:
+        """Whether any cue of the lists ``section.key`` (for each of ``keys``) occurs in ``s``: one
+        search ahead of checks that each read a part of ``s`` for one of the lists, where most
+        text holds none of them."""
+        pattern = self._patterns[(section,) + keys]
+        return pattern is not None and pattern.search(s) is not None
 
     def found(self, section: str, key: str, s: str) -> str | None:
         """The first cue of the list, in list order, that occurs in ``s``."""
@@ -353,10 +366,12 @@ class RuleSet:
     # R1: ordinal and time senses --------------------------------------------------------
     def time_ordinal(self, ctx: HitContext) -> Outcome | None:
         """第一次, 第一步, 第一批; 第一、… opening a numbered list."""
-        if ctx.term.category != "absolute_claim" or not _ends_with_any(ctx.hit, self.cue("time_ordinal", "terms")):
+        if ctx.term.category != "absolute_claim":
+            return None
+        ordinal = _ending(ctx.hit, self.cue("time_ordinal", "terms"))
+        if ordinal is None:
             return None
         following = ctx.ahead(6)
-        ordinal = _ending(ctx.hit, self.cue("time_ordinal", "terms")) or ""
         if _ends_with_any(ctx.before + ctx.hit[: len(ctx.hit) - len(ordinal)], self.cue("time_ordinal", "scope_before")):
             return None
         cue = _starts_with_any(following, self.cue("time_ordinal", "next"))
@@ -414,13 +429,15 @@ class RuleSet:
             return None
         materials = self.cue("composition", "next")
         following = ctx.text[ctx.end : min(ctx.clause_end, ctx.end + self.composition_reach + 4)]
-        for m in materials:
-            if 0 <= following.find(m) <= self.composition_reach - 1:
-                return Outcome("composition", NOT_VIOLATION, f"成分含量标示：“{ctx.hit}…{m}”")
+        # The list is walked (for the first material close enough) only when one search finds any.
+        if self.any_cue(following, "composition", "next"):
+            for m in materials:
+                if 0 <= following.find(m) <= self.composition_reach - 1:
+                    return Outcome("composition", NOT_VIOLATION, f"成分含量标示：“{ctx.hit}…{m}”")
         before = ctx.text[max(ctx.phrase_start, ctx.start - 8) : ctx.start]
-        for m in (*materials, *self.cue("composition", "before")):
-            if before.endswith(m):
-                return Outcome("composition", NOT_VIOLATION, f"成分含量标示：“{m}{ctx.hit}”")
+        m = _ending(before, (*materials, *self.cue("composition", "before")))
+        if m:
+            return Outcome("composition", NOT_VIOLATION, f"成分含量标示：“{m}{ctx.hit}”")
         return None
 
     def measure_level(self, ctx: HitContext) -> Outcome | None:
@@ -441,6 +458,14 @@ class RuleSet:
         a, b = _span(ctx.text, ctx.start, ctx.end, SENTENCE_END)
         return ctx.text[a:b]
 
+    def _found_in_sentence(self, ctx: HitContext, section: str, key: str) -> str | None:
+        """:meth:`found` in the hit's sentence. The sentence lies within CLAUSE_LIMIT of the hit,
+        and most hits have no cue even there: one search of that stretch spares working out the
+        sentence."""
+        if not self.any_cue(ctx.text[max(0, ctx.start - CLAUSE_LIMIT) : ctx.end + CLAUSE_LIMIT], section, key):
+            return None
+        return self.found(section, key, self._sentence(ctx))
+
     def gm_variety(self, ctx: HitContext) -> Outcome | None:
         """非转基因大豆油: a crop with genetically modified varieties on the market may be labelled
         非转基因 if true (evidence kept); on rice or wheat, which have none, the label misleads."""
@@ -457,7 +482,7 @@ class RuleSet:
         low finding that names the evidence."""
         if ctx.hit not in self.cue("disinfectant", "terms"):
             return None
-        cue = self.found("disinfectant", "products", self._sentence(ctx))
+        cue = self._found_in_sentence(ctx, "disinfectant", "products")
         if cue:
             return Outcome("disinfectant", EXEMPT, f"消毒器械/产品的功能（{cue}），须有卫生安全评价或检测报告")
         return None
@@ -478,7 +503,7 @@ class RuleSet:
         kept as a low finding that names the evidence."""
         if ctx.hit not in self.cue("garment_function", "terms"):
             return None
-        cue = self.found("garment_function", "garments", self._sentence(ctx))
+        cue = self._found_in_sentence(ctx, "garment_function", "garments")
         if cue:
             return Outcome("garment_function", EXEMPT, f"纺织品功能（{cue}），须有检测报告（如UPF值、屏蔽率）")
         return None
@@ -511,28 +536,35 @@ class RuleSet:
     # R1: negation, quotation, questions --------------------------------------------------
     def negation(self, ctx: HitContext) -> Outcome | None:
         """不是最便宜的; 广告法不让说最好; questions."""
-        before = ctx.before
-        if before:  # (a hit opening its clause has nothing before it to negate it)
-            cue = _ending(before, self.cue("negation", "direct"))
-            if cue and not _ends_with_any(before, self.cue("negation", "not_negating")):
-                return Outcome("negation", NOT_VIOLATION, f"否定语境：“{cue}{ctx.hit}”")
-            cue = self.found("negation", "before", before[-self.negation_window :])
+        # The rule runs on nearly every hit, and most clauses hold no cue of negation or quotation:
+        # one search of the clause rules out the three readings below (each reads a part of it).
+        if self.any_cue(ctx.clause, "negation", "direct", "before", "quote_cues"):
+            before = ctx.before
+            if before:  # (a hit opening its clause has nothing before it to negate it)
+                cue = _ending(before, self.cue("negation", "direct"))
+                if cue and not _ends_with_any(before, self.cue("negation", "not_negating")):
+                    return Outcome("negation", NOT_VIOLATION, f"否定语境：“{cue}{ctx.hit}”")
+                cue = self.found("negation", "before", before[-self.negation_window :])
+                if cue:
+                    return Outcome("negation", NOT_VIOLATION, f"否定语境：“{cue}…{ctx.hit}”")
+            cue = self.found("negation", "quote_cues", ctx.clause)
             if cue:
-                return Outcome("negation", NOT_VIOLATION, f"否定语境：“{cue}…{ctx.hit}”")
-        cue = self.found("negation", "quote_cues", ctx.text[ctx.clause_start : ctx.clause_end])
-        if cue:
-            return Outcome("negation", NOT_VIOLATION, f"引述规则而非宣称：“{cue}”")
-        if ctx.term.category == "absolute_claim":
-            tail = ctx.text[ctx.clause_start : min(len(ctx.text), ctx.clause_end + 1)]
-            if _ends_with_any(tail, self.cue("negation", "question_ends")):
-                return Outcome("negation", NOT_VIOLATION, "疑问句，不构成断言")
+                return Outcome("negation", NOT_VIOLATION, f"引述规则而非宣称：“{cue}”")
+        # The clause with its closing mark (a question ends 吗 or ?).
+        if ctx.term.category == "absolute_claim" and ctx.text.endswith(
+            self.cue("negation", "question_ends"), ctx.clause_start, ctx.clause_end + 1
+        ):
+            return Outcome("negation", NOT_VIOLATION, "疑问句，不构成断言")
         return None
 
     def negative_emphasis(self, ctx: HitContext) -> Outcome | None:
         """绝对是假货, 垃圾中的极品: emphasis on a negative statement."""
         if ctx.term.category != "absolute_claim":
             return None
-        clause = ctx.text[ctx.clause_start : ctx.clause_end]
+        clause = ctx.clause
+        # Blanking only takes text away: a clause without a cue (most) has none once blanked.
+        if not self.any_cue(clause, "negative_emphasis", "cues"):
+            return None
         # 突破 holds 破 and 除臭 holds 臭: words that praise are blanked before the cues are read.
         masks = self._patterns["negative_emphasis", "positive_words"]
         if masks is not None:
@@ -559,6 +591,9 @@ class RuleSet:
     def aspiration(self, ctx: HitContext) -> Outcome | None:
         """致力于成为行业第一, 顾客第一, 最好的服务: mottos, goals, service attitude."""
         if ctx.term.category != "absolute_claim":
+            return None
+        # Each reading below looks for a cue in a part of the clause; most clauses hold none.
+        if not self.any_cue(ctx.clause, "aspiration", "before", "motto_before", "after"):
             return None
         cue = self.found("aspiration", "before", ctx.before)
         if cue:
@@ -587,10 +622,13 @@ class RuleSet:
         if ctx.term.category != "absolute_claim" or not ctx.original:
             return None
         a, b = ctx.original_span
-        before, after = ctx.original[max(0, a - 30) : a], ctx.original[b : b + 30]
-        opened = before.rfind("《")
-        if opened >= 0 and "》" not in before[opened:] and "》" in after and "《" not in after[: after.find("》")]:
-            name = before[opened:] + ctx.original[a:b] + after[: after.find("》") + 1]
+        # (looked for in place: most hits have no 《 before them, and then nothing is cut out)
+        opened = ctx.original.rfind("《", max(0, a - 30), a)
+        if opened < 0:
+            return None
+        before, after = ctx.original[opened:a], ctx.original[b : b + 30]
+        if "》" not in before and "》" in after and "《" not in after[: after.find("》")]:
+            name = before + ctx.original[a:b] + after[: after.find("》") + 1]
             return Outcome("title", EXEMPT, f"作品/商品名称{name}中的用语，须核实名称属实")
         return None
 
@@ -603,7 +641,7 @@ class RuleSet:
         if cue:
             return Outcome("service_term", EXEMPT, f"服务/权益期限（{ctx.hit}{cue}），须属实并写明条件")
         # 7天/30天/永久 as rental tiers, 某武器永久 in a game-item listing: the term of a virtual item.
-        cue = self.found("service_term", "virtual", self._sentence(ctx))
+        cue = self._found_in_sentence(ctx, "service_term", "virtual")
         if cue:
             return Outcome("service_term", EXEMPT, f"虚拟物品/租期（{cue}），须属实并写明条件")
         return None
@@ -623,20 +661,23 @@ class RuleSet:
         """国妆特字… in the copy: a special-function claim whose approval can be checked."""
         if ctx.term.category not in self.registration_categories:
             return None
-        if SEVERITY_ORDER.index(ctx.term.severity_for(ctx.product_category)) > SEVERITY_ORDER.index(
-            self.registration_max
-        ):
-            return None
         # The number usually sits near the claim; a pasted document is not searched end to end.
         window = ctx.text[max(0, ctx.start - CLAUSE_LIMIT) : ctx.end + CLAUSE_LIMIT]
         cue = self.found("registration", "cues", window)
-        if cue:
+        # (the severity is read only once a number is found: most copy has none, and the search
+        # costs less)
+        if cue and SEVERITY_ORDER.index(ctx.term.severity_for(ctx.product_category)) <= SEVERITY_ORDER.index(
+            self.registration_max
+        ):
             return Outcome("registration", EXEMPT, f"文案附注册/备案号（{cue}），须核对批准的功效范围")
         return None
 
     def self_comparison(self, ctx: HitContext) -> Outcome | None:
         """本店最大号: comparison within the shop or brand."""
         if ctx.term.category != "absolute_claim":
+            return None
+        # As in aspiration: both readings look for a cue in a part of the clause.
+        if not self.any_cue(ctx.clause, "self_comparison", "before", "after"):
             return None
         cue = self.found("self_comparison", "before", ctx.before)
         if cue:
