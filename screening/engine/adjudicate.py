@@ -311,19 +311,33 @@ class Adjudicator:
         """Drop hits that jieba sees inside a longer everyday word (首饰, 安全网) or across two
         (交通|便利 holds 通便)."""
         # Segmenting costs more than the rest of a hit's checks; skip it wherever no longer word
-        # of the dictionary can hold a hit: first by the form (祛斑 is in no longer word), then
-        # by the words actually around it (第一 is in 第一次, but is 第一次 here?).
+        # of the dictionary can hold a hit: first by the form (祛斑 is in no longer word, and
+        # 万人疯抢 can straddle no two), then by the words actually around it (第一 is in 第一次,
+        # but is 第一次 here?).
+        if not kept:
+            return kept
+        segmenter = self.segmenter
         index = self.word_index
         min_frequency = self.rules.min_frequency
-        plain = [c for c in kept if not c.term.is_pattern]
-        straddle = {id(plain[i])
-                    for i in self.segmenter.straddling(text, [(c.start, c.end) for c in plain], min_frequency)}
-        if not straddle and not any(c.term.is_pattern or text[c.start : c.end] in index for c in kept):
+        contained = False  # some hit's form is inside a longer word, or may be (a pattern's)
+        may_straddle = []
+        for c in kept:
+            if c.term.is_pattern:
+                contained = True
+                continue
+            form = text[c.start : c.end]
+            if form in index:
+                contained = True
+            if segmenter.straddle_cuts(form, min_frequency):
+                may_straddle.append(c)
+        straddle = {id(may_straddle[i]) for i in segmenter.straddling(
+            text, [(c.start, c.end) for c in may_straddle], min_frequency)} if may_straddle else set()
+        if not straddle and not contained:
             return kept
         spans = [(c.start, c.end) for c in kept]
-        if not straddle and not self.segmenter.inside_a_word(text, spans, min_frequency, index):
+        if not straddle and not segmenter.inside_a_word(text, spans, min_frequency, index):
             return kept
-        tokens = self.segmenter.tokens_around(text, spans)
+        tokens = segmenter.tokens_around(text, spans)
         starts = [t.start for t in tokens]
         keep_suffixes = self.rules.cue("part_of_word", "keep_suffixes")
         keep_prefixes = self.rules.cue("part_of_word", "keep_prefixes")

@@ -143,21 +143,32 @@ class Dictionary:
     def cut(self, block: str) -> list[str]:
         """jieba's ``__cut_DAG_NO_HMM`` over one block of CJK, letters and digits."""
         n = len(block)
-        dag: list[list[tuple[int, int]]] = [[] for _ in range(n)]
-        for end_index, value in self.automaton.iter(block):
-            dag[end_index + 1 - value % LEN_BITS].append((end_index, value // LEN_BITS >> 1))
-        # jieba's max((log(freq) - log_total + route[x + 1], x) ...) as a plain loop: the same
-        # choice, ties to the longer word, without a generator and a tuple per edge.
+        # jieba's route, from the end back: at each position the word (of its DAG, or the
+        # character alone, of frequency 1) that maximizes log(freq) - log_total + the score after
+        # it, ties to the longer. The automaton yields the DAG's words by their ends, ascending:
+        # read backwards, every word starting after a word's end comes before it, so the score
+        # there is final and each word is tried as it comes, without a list per position (and a
+        # position's longest word comes first, winning ties as in jieba).
         log, log_total = math.log, self.log_total
         score = [0.0] * (n + 1)
-        route = [0] * n
-        for idx in range(n - 1, -1, -1):
-            best, best_x = -math.inf, -1
-            for x, freq in dag[idx] or ((idx, 1),):
-                sc = log(freq) - log_total + score[x + 1]
-                if sc > best or (sc == best and x > best_x):
-                    best, best_x = sc, x
-            score[idx], route[idx] = best, best_x
+        best = [-math.inf] * n
+        route = [-1] * n
+        done = n  # scores from here on are final
+        for end_index, value in reversed(list(self.automaton.iter(block))):
+            while done > end_index + 1:  # every word starting past this one's end has been read
+                done -= 1
+                if route[done] < 0:  # none starts here: the character alone (log(1) == 0)
+                    route[done], best[done] = done, -log_total + score[done + 1]
+                score[done] = best[done]
+            start = end_index + 1 - value % LEN_BITS
+            sc = log(value // LEN_BITS >> 1) - log_total + score[end_index + 1]
+            if sc > best[start]:
+                best[start], route[start] = sc, end_index
+        while done > 0:
+            done -= 1
+            if route[done] < 0:
+                route[done], best[done] = done, -log_total + score[done + 1]
+            score[done] = best[done]
         words = []
         buf = ""
         x = 0
@@ -395,6 +406,12 @@ class Segmenter:
                     break
         return out
 
+    def straddle_cuts(self, form: str, min_frequency: int) -> tuple[int, ...]:
+        """The offsets in ``form`` at which a hit of it may straddle two words in some text (see
+        :meth:`_cuts_of`): a span of a form without any is never among :meth:`straddling`'s."""
+        offsets = self._straddle_cuts(min_frequency).get(form)
+        return self._cuts_of(form, min_frequency) if offsets is None else offsets
+
     def _straddle_cuts(self, min_frequency: int) -> dict[str, tuple[int, ...]]:
         table = self._cut_table
         if table is None or table[0] != min_frequency:
@@ -422,9 +439,19 @@ class Segmenter:
         return offsets
 
     def _straddles_at(self, text: str, start: int, end: int, cut: int, min_frequency: int) -> bool:
-        frequency = self.dictionary.frequency
-        return any(frequency(text[a:cut]) >= min_frequency for a in range(max(0, cut - 4), start)) and any(
-            frequency(text[cut:b]) >= min_frequency for b in range(end + 1, min(len(text), cut + 4) + 1))
+        # A stored value of at least ``least`` is a word of at least ``min_frequency`` (see
+        # LEN_BITS): one lookup in C per word, not a call of frequency(). The word after the cut
+        # goes first: far fewer spans have one than a word before.
+        get, least = self.dictionary.automaton.get, min_frequency * 2 * LEN_BITS
+        for b in range(end + 1, min(len(text), cut + 4) + 1):
+            if get(text[cut:b], 0) >= least:
+                break
+        else:
+            return False
+        for a in range(max(0, cut - 4), start):
+            if get(text[a:cut], 0) >= least:
+                return True
+        return False
 
     def cut(self, text: str) -> list[str]:
         """Segment ``text`` as ``jieba.cut(text, HMM=False)`` does."""
