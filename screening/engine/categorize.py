@@ -19,7 +19,6 @@ True
 from __future__ import annotations
 
 import bisect
-import itertools
 import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -70,6 +69,18 @@ class Inference:
             "evidence": [{"text": e.text, "start": e.start, "end": e.end, **({"field": e.field} if e.field else {})}
                          for e in self.evidence],
         }
+
+
+class _Cue(NamedTuple):
+    """What the automaton holds for a cue (or a neutral word: no ``cats``)."""
+
+    form: str
+    cats: tuple[tuple[str, float], ...]
+    weights: dict[str, float]  # cats by category: the winner's weight is looked up
+    ascii_start: bool
+    ascii_end: bool
+    # find's answer but for the spans in a text holding no other cue, as most texts with one do
+    alone: tuple[str, float, float] | None
 
 
 def _glued(a: str, b: str) -> bool:
@@ -136,17 +147,31 @@ class CategoryCues:
         self.cues = {form: tuple(v) for form, v in table.items()}
         self._automaton = ahocorasick.Automaton()
         for form, v in self.cues.items():
-            ascii_ends = (form[0].isascii(), form[-1].isascii())
-            self._automaton.add_word(form, (form, v, ascii_ends))
+            cue = _Cue(form, v, dict(v), form[0].isascii(), form[-1].isascii(), None)
+            alone = self._verdict({form: (0, len(form), cue)}) if v else None
+            self._automaton.add_word(form, cue._replace(alone=None if alone is None else alone[:3]))
         self._automaton.make_automaton()
-        # For find_many: which code points some cue (or neutral word) holds, and the cues' first
-        # two code points (one-character cues apart), as sorted pair numbers.
-        self._cue_chars = np.zeros(0x110000, dtype=bool)
-        self._cue_chars[sorted({ord(ch) for form in self.cues for ch in form})] = True
-        self._openings = np.array(sorted({ord(f[0]) << 21 | ord(f[1]) for f in self.cues if len(f) > 1}),
-                                  dtype=np.uint64)
-        self._singles = np.zeros(0x110000, dtype=bool)
-        self._singles[[ord(f) for f in self.cues if len(f) == 1]] = True
+        # For find_many: where a cue may start, as one lookup of each two code points side by side
+        # in a dense table, the first's row and the second's column. Row 0 is a code point in no
+        # cue (nor neutral word), row 1 one in some but opening none; a one-character cue's row
+        # is all set (any code point after it opens it); column 0 is one second in no cue.
+        rows = {ch: r for r, ch in enumerate(sorted({ord(f[0]) for f in self.cues}), start=2)}
+        cols = {ch: c for c, ch in enumerate(sorted({ord(f[1]) for f in self.cues if len(f) > 1}), start=1)}
+        # (Row and column numbers of two bytes each where they fit: the two tables span every code
+        # point, and a cue file holds a few hundred distinct characters.)
+        self._width = width = len(cols) + 1
+        self._rows = np.zeros(0x110000, dtype=np.uint16 if len(rows) + 2 <= 1 << 16 else np.uint32)
+        self._rows[sorted({ord(ch) for form in self.cues for ch in form})] = 1
+        self._rows[list(rows)] = list(rows.values())
+        self._cols = np.zeros(0x110000, dtype=np.uint16 if width <= 1 << 16 else np.uint32)
+        self._cols[list(cols)] = list(cols.values())
+        self._opens = np.zeros((len(rows) + 2) * width, dtype=bool)
+        for f in self.cues:
+            at = rows[ord(f[0])] * width
+            if len(f) == 1:
+                self._opens[at:at + width] = True
+            else:
+                self._opens[at + cols[ord(f[1])]] = True
 
     @classmethod
     def load(cls, path: str | Path) -> CategoryCues:
@@ -196,51 +221,54 @@ class CategoryCues:
         if not texts:
             return out
         batch, ends = joined(texts)
-        code = np.frombuffer(batch.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-        cue_char = self._cue_chars[code]
-        inside = np.concatenate(([False], cue_char, [False]))
-        edge = np.diff(inside.view(np.int8))
-        run_starts, run_ends = np.flatnonzero(edge == 1), np.flatnonzero(edge == -1)
-        may = self._singles[code]
-        if self._openings.size and code.size > 1:
-            # A cue's first two characters are both cue characters: only where two stand side by
-            # side (a fifth of copy) is the pair looked up, a binary search each.
-            at = np.flatnonzero(cue_char[:-1] & cue_char[1:])
-            pair = code[at].astype(np.uint64) << np.uint64(21) | code[at + 1].astype(np.uint64)
-            slot = np.minimum(np.searchsorted(self._openings, pair), self._openings.size - 1)
-            may[at] |= self._openings[slot] == pair
-        before = np.concatenate(([0], np.cumsum(may)))
-        held = before[run_ends] > before[run_starts]
-        last = np.zeros(code.size + 1, dtype=bool)
-        last[ends] = True  # the NUL after each text, or the batch's end
-        tail = last[run_ends[held]]
+        # (a NUL after the last text too: every character has one after it, and runs end there)
+        code = np.frombuffer((batch + "\x00").encode("utf-32-le", "surrogatepass"), dtype=np.uint32).astype(np.intp)
+        row = self._rows[code]
+        inside = np.zeros(code.size + 1, dtype=bool)
+        inside[1:] = row != 0
+        edges = np.flatnonzero(inside[1:] != inside[:-1])
+        run_starts, run_ends = edges[0::2], edges[1::2]
+        pair = row[:-1].astype(np.intp)
+        pair *= self._width
+        pair += self._cols[code[1:]]
+        may = np.flatnonzero(self._opens[pair])
+        held = np.zeros(run_starts.size, dtype=bool)
+        held[np.searchsorted(run_starts, may, side="right") - 1] = True
         starts, stops = run_starts[held], run_ends[held]
-        inner_starts, inner_stops = starts[~tail].tolist(), stops[~tail].tolist()
-        text_starts = [0, *(ends[:-1] + 1).tolist()]
-        ends_list = ends.tolist()
-        found: dict[int, list[tuple[int, Any]]] = {}
-        walked = "".join(batch[a:b] + "\x00" for a, b in zip(inner_starts, inner_stops))
-        at = list(itertools.accumulate((b - a + 1 for a, b in zip(inner_starts, inner_stops)), initial=0))
-        for end, value in self._automaton.iter_long(walked):
-            r = bisect.bisect_right(at, end) - 1
-            g = inner_starts[r] + end - at[r]  # in the joined batch
-            k = bisect.bisect_left(ends_list, g)
-            found.setdefault(k, []).append((g - text_starts[k], value))
-        for a, b in zip(starts[tail].tolist(), stops[tail].tolist()):  # (each its text's last run)
-            k = bisect.bisect_left(ends_list, a)
-            found.setdefault(k, []).extend((a + end - text_starts[k], value)
-                                           for end, value in self._automaton.iter_long(batch[a:b]))
-        for k, matches in found.items():
-            out[k] = self._score(texts[k], matches)
+        text_of = np.searchsorted(ends, starts)
+        text_start = np.concatenate(([0], ends[:-1] + 1))[text_of]
+        tail = stops == ends[text_of]
+        found: dict[int, list[tuple[int, _Cue]]] = {}
+        # The inner runs, each with the character after it made NUL, gathered into one string; a
+        # match is given to its run by where the runs begin there, one search for all of them.
+        a, size = starts[~tail], stops[~tail] - starts[~tail] + 1
+        at = np.cumsum(size) - size  # where each run begins in the walked string
+        chars = code[np.repeat(a - at, size) + np.arange(int(size.sum()))].astype(np.uint32)
+        chars[at + size - 1] = 0
+        walked = chars.tobytes().decode("utf-32-le", "surrogatepass")
+        matches = list(self._automaton.iter_long(walked))
+        if matches:
+            pos = np.fromiter((end for end, _ in matches), dtype=np.intp, count=len(matches))
+            r = np.searchsorted(at, pos, side="right") - 1
+            shift = a - at - text_start[~tail]  # from the walked string into the run's text
+            for k, end, (_, value) in zip(text_of[~tail][r].tolist(), (pos + shift[r]).tolist(), matches):
+                found.setdefault(k, []).append((end, value))
+        for k, a0, b0, t0 in zip(text_of[tail].tolist(), starts[tail].tolist(), stops[tail].tolist(),
+                                 text_start[tail].tolist()):  # (each its text's last run)
+            found.setdefault(k, []).extend((a0 - t0 + end, value)
+                                           for end, value in self._automaton.iter_long(batch[a0:b0]))
+        for k, group in found.items():
+            out[k] = self._score(texts[k], group)
         return out
 
     def _score(
-        self, text: str, matches: Iterable[tuple[int, Any]]
+        self, text: str, matches: Iterable[tuple[int, _Cue]]
     ) -> tuple[str, float, float, list[tuple[int, int]]] | None:
         """:meth:`find`'s answer from the automaton's leftmost-longest matches in ``text``."""
-        seen: dict[str, tuple[int, int, tuple[tuple[str, float], ...]]] = {}
+        seen: dict[str, tuple[int, int, _Cue]] = {}
         n = len(text)
-        for end, (form, cats, (a_ascii, z_ascii)) in matches:
+        for end, cue in matches:
+            form, cats, _, a_ascii, z_ascii, _ = cue
             if not cats or form in seen:
                 continue
             start = end - len(form) + 1
@@ -248,21 +276,36 @@ class CategoryCues:
                 z_ascii and end + 1 < n and _glued(form[-1], text[end + 1])
             ):
                 continue
-            seen[form] = (start, end + 1, cats)
-        if not seen:
-            return None
+            seen[form] = (start, end + 1, cue)
+        if len(seen) != 1:
+            return self._verdict(seen) if seen else None
+        ((start, end, cue),) = seen.values()
+        return None if cue.alone is None else (*cue.alone, [(start, end)][: self.max_evidence])
+
+    def _verdict(
+        self, seen: dict[str, tuple[int, int, _Cue]]
+    ) -> tuple[str, float, float, list[tuple[int, int]]] | None:
+        """:meth:`_score`'s answer from the distinct cues found (at least one), by form: where
+        each is and what it is."""
         scores: dict[str, float] = {}
-        for _, _, cats in seen.values():
-            for cat, w in cats:
+        for _, _, cue in seen.values():
+            for cat, w in cue.cats:
                 scores[cat] = scores.get(cat, 0.0) + w
-        ranked = sorted(scores.items(), key=lambda kv: -kv[1])
-        best, score = ranked[0]
-        runner = ranked[1][1] if len(ranked) > 1 else 0.0
+        # The first of the highest scores and the next highest, as a stable sort by score would
+        # rank them, in one pass (scores are positive: 0.0 is no runner-up)
+        best, score, runner = "", 0.0, 0.0
+        for cat, v in scores.items():
+            if v > score:
+                best, score, runner = cat, v, score
+            elif v > runner:
+                runner = v
         if score < self.min_score or score - runner < self.min_margin:
             return None
-        mine = [(s, e, dict(cats)[best]) for s, e, cats in seen.values() if any(c == best for c, _ in cats)]
-        mine.sort(key=lambda x: (-x[2], x[0]))
-        spans = sorted((s, e) for s, e, _ in mine[: self.max_evidence])
+        mine = [(s, e, cue.weights[best]) for s, e, cue in seen.values() if best in cue.weights]
+        if len(mine) > self.max_evidence:  # (only then does the ranking matter: spans are sorted)
+            mine.sort(key=lambda x: (-x[2], x[0]))
+            del mine[self.max_evidence:]
+        spans = sorted((s, e) for s, e, _ in mine)
         return best, score, round(score / sum(scores.values()), 4), spans
 
     def infer(self, norm: Normalized) -> Inference | None:
