@@ -242,8 +242,16 @@ class Screener:
         # (isspace: what strip() would say, without copying every text)
         todo = [i for i, (text, ct, pc, _) in enumerate(jobs)
                 if isinstance(text, str) and ct in CONTENT_TYPES and pc in PRODUCT_CATEGORIES and text
-                and len(text) <= self.max_text_chars and not text.isspace() and has_visible(text)]
+                and len(text) <= self.max_text_chars and not text.isspace()]
         batch = NormalizedBatch([jobs[i][0] for i in todo])
+        # Normalization keeps no invisible character but the line break, so a text that normalizes
+        # to anything else shows something; only the rest (emoji, punctuation, or hostile input of
+        # zero-width characters alone) are searched for a visible one, and those without are left
+        # to screen(), which says why.
+        hidden = {k for k, t in enumerate(batch.texts) if not t.strip("\n") and not has_visible(jobs[todo[k]][0])}
+        if hidden:
+            todo = [i for k, i in enumerate(todo) if k not in hidden]
+            batch = NormalizedBatch([jobs[i][0] for i in todo])
         normed = batch.texts
         found = self.matcher.find_many(normed)
         clean = [k for k, hits in enumerate(found) if not hits]

@@ -92,6 +92,15 @@ def test_a_text_with_nothing_visible_is_told_apart_from_copy() -> None:
     assert has_visible("\u200b最好") and has_visible("👍")
 
 
+def test_normalization_keeps_no_invisible_character_but_the_line_break() -> None:
+    # The batch path relies on it: a text that normalizes to more than line breaks shows something,
+    # and only the others are searched for a visible character.
+    every = "".join(chr(cp) for cp in range(0x110000) if not 0xD800 <= cp < 0xE000)
+    kept = {c for c in NormalizedBatch([every]).texts[0]} - {"\n"}
+    assert len(kept) > 100_000  # (the batch did normalize the planes)
+    assert all(has_visible(c) for c in kept)
+
+
 def test_empty_and_all_noise_text() -> None:
     assert normalize("").text == ""
     n = normalize(" ⭐ ")

@@ -360,6 +360,12 @@ def test_a_text_with_nothing_visible_is_an_error_not_a_pass(engine: Screener) ->
                                        ("最好的面霜", "listing", "general", "b")])
     assert isinstance(bad, InputError) and "nothing visible" in str(bad)
     assert good.findings
+    # Line breaks survive normalization, emoji and punctuation do not: neither decides alone.
+    breaks, emoji, dots, claim = engine.screen_batch([
+        ("\u200b\r\n\u3164\n", "post", "general", "c"), ("👍👍", "post", "general", "d"),
+        ("。。。", "post", "general", "e"), ("\u200b\n全网第一", "post", "general", "f")])
+    assert isinstance(breaks, InputError) and "nothing visible" in str(breaks)
+    assert emoji.decision == dots.decision == "pass" and claim.findings[0].text == "全网第一"
 
 
 @pytest.mark.parametrize("filler", ["\u3164", "\uffa0", "\ue000", "\ud800", "\U000e0041"])
