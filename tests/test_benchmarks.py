@@ -28,3 +28,23 @@ def test_a_small_run_times_every_stage_and_the_engine_finds_what_the_naive_pipel
     assert out["b_naive_jieba_then_match"]["speed_vs_b"] == 1.0  # (speeds are for benchmarks/, not asserted here)
     assert (tmp_path / "run.md").read_text(encoding="utf-8").count("| (") == len(STAGES)
     assert (ROOT / "benchmarks" / "results" / "run.json").read_bytes() == committed  # the README's figures
+
+
+def test_compare_runs_both_checkouts_in_turn_and_leaves_the_committed_figures_alone(tmp_path: Path) -> None:
+    if subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, check=False).returncode:
+        import pytest
+
+        pytest.skip("not a git checkout: nothing to export")
+    committed = (ROOT / "benchmarks" / "results" / "run.json").read_bytes()
+    env = {**os.environ, "SCREENING_BENCH_RESULTS": str(tmp_path)}
+    done = subprocess.run([sys.executable, "benchmarks/compare.py", "HEAD", "--pairs", "1", "--mb", "0.1", "--rounds", "1"],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=600, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    out = json.loads((tmp_path / "compare.json").read_text(encoding="utf-8"))
+    assert out["rev"] == "HEAD" and out["pairs"] == 1
+    for stage in ("c_engine", "d_full_with_model"):
+        v = out["stages"][stage]
+        assert len(v["rev_x_b"]) == len(v["here_x_b"]) == len(v["here_over_rev"]) == 1
+        assert v["here_over_rev"][0] == round(v["here_x_b"][0] / v["rev_x_b"][0], 3) > 0
+    assert "| c_engine |" in done.stdout
+    assert (ROOT / "benchmarks" / "results" / "run.json").read_bytes() == committed
