@@ -289,14 +289,16 @@ class Screener:
         risks: list[tuple[float, tuple[int, int]] | None] = []  # known already (flagged), else None
         inferences: dict[int, Inference | None] = {}
         order = sorted([*flagged, *(k for k, hits in enumerate(found) if hits)])
+        # Each text's offset map, built once: the category cues' evidence and the pass both read it.
+        norms = {k: batch.get(k) for k in order}
         # The category of every text with a hit that depends on it, the cue walk one for all.
         sector = self._infer_batch(
-            batch, [(k, jobs[todo[k]][2]) for k in order if self.adjudicator.sector_hit(found[k])])
+            norms, [(k, jobs[todo[k]][2]) for k in order if self.adjudicator.sector_hit(found[k])])
         for k in order:
             i = todo[k]
             _, ct, pc, _ = jobs[i]
             try:
-                norm = batch.get(k)
+                norm = norms[k]
                 if k in sector:
                     inferences[i] = sector[k]
                 passes.append((i, self.adjudicator.adjudicate(norm, pc, ct, hits=found[k], inferred=inferences.get(i),
@@ -315,7 +317,7 @@ class Screener:
         # general (_result): the texts that may need it are inferred here as one batch, where
         # _result would walk each whole text alone.
         high_model = self.model is not None and self.policy.model_severity == "high"
-        routing = self._infer_batch(batch, [
+        routing = self._infer_batch(norms, [
             (k, jobs[i][2]) for k, (i, p) in zip(batch_index, passes)
             if i not in inferences and (high_model or any(f.severity == "high" for f in p.findings))])
         for k, (i, p), risk in zip(batch_index, passes, risks):
@@ -552,15 +554,16 @@ class Screener:
             return self.categories.infer(norms[0])
         return self.categories.infer_fields(list(zip(fields, norms)))
 
-    def _infer_batch(self, batch: NormalizedBatch, texts: Sequence[tuple[int, str]]) -> dict[int, Inference | None]:
-        """:meth:`_infer` of texts ``k`` of ``batch``, given as ``(k, product_category)``."""
+    def _infer_batch(self, norms: Mapping[int, Normalized], texts: Sequence[tuple[int, str]],
+                     ) -> dict[int, Inference | None]:
+        """:meth:`_infer` of texts ``k`` of a batch (``norms[k]``), given as ``(k, product_category)``."""
         out: dict[int, Inference | None] = {k: None for k, _ in texts}
         if self.categories is None:
             return out
         general = [k for k, pc in texts if pc == "general"]
-        for k, found in zip(general, self.categories.find_many([batch.texts[k] for k in general])):
+        for k, found in zip(general, self.categories.find_many([norms[k].text for k in general])):
             if found is not None:
-                out[k] = self.categories.inference(found, batch.get(k))
+                out[k] = self.categories.inference(found, norms[k])
         return out
 
     def _unit_decisions(self, texts: Sequence[str], engine: np.ndarray) -> np.ndarray:

@@ -127,8 +127,11 @@ class Adjudicator:
             k.text for k in matcher.keys
             if any(terms[t].applies_to != {"all"} or terms[t].sector_severity for t in k.term_ids))
         self._term_choice: dict[tuple[str, str], tuple[Term, str] | None] = {}
+        self._explanations: dict[tuple[str, str, str | None], str] = {}
         self._fold = tables()[0]
         self._word_index_cache: WordIndex | None = None
+        # form -> (inside a longer word of the index, may straddle two words), for _word_check
+        self._form_words: tuple[WordIndex | None, dict[str, tuple[bool, bool]]] = (None, {})
 
     def _severity(self, term: Term, product_category: str) -> str:
         sev = term.severity_for(product_category)
@@ -162,6 +165,8 @@ class Adjudicator:
         allow: dict[str, list[tuple[int, int, str]]] = {}
         lawful: list[tuple[int, int, str]] = []
         candidates = []
+        pair = product_category if inferred is None else f"{product_category}>{inferred}"
+        choices = self._term_choice
         for h in hits:
             key = h.key
             for tid in key.allow_for:
@@ -170,10 +175,9 @@ class Adjudicator:
                 if self._lawful[lid].applies(product_category):
                     lawful.append((h.start, h.end, lid))
             if key.term_ids:
-                ck = (key.text, product_category if inferred is None else f"{product_category}>{inferred}")
-                choice = self._term_choice.get(ck, _UNSEEN)
+                choice = choices.get((key.text, pair), _UNSEEN)
                 if choice is _UNSEEN:
-                    choice = self._term_choice[ck] = self._choose_term(key, product_category, inferred)
+                    choice = choices[key.text, pair] = self._choose_term(key, product_category, inferred)
                 if choice is not None:
                     candidates.append(Candidate(h.start, h.end, *choice))
         return candidates, allow, lawful
@@ -227,21 +231,30 @@ class Adjudicator:
             cut_at = norm.position(hits[-1].start)
         inferred_pc = inferred.category if inferred is not None else None
         candidates, allow, lawful = self._candidates(text, hits, product_category, inferred_pc)
+        if not candidates:  # hits of allow contexts and lawful phrases alone
+            return Pass(norm, field, [], [], cut_at=cut_at)
         covers = self._covers(allow, lawful) if allow or lawful else None
         suppressed: list[tuple[Candidate, str, str]] = []
         kept: list[Candidate] = []
         # Context rules read a hit's neighbours within its keyword, not across a title's spaces.
         if breaks is None:
             breaks = phrase_breaks(norm)
+        original, length = norm.original, len(text)
+        to_original, apply = norm.to_original, self.rules.apply
         for c in candidates:
-            c.original = norm.to_original(c.start, c.end)
-            why = self._lawful_reason(norm, c, covers, breaks)
+            start, end = c.start, c.end
+            c.original = to_original(start, end)
+            # (most forms are Chinese at both ends, and then nothing can be glued to them)
+            why = self._ascii_boundary(norm, c) if text[start].isascii() or text[end - 1].isascii() else None
+            if why is None and covers is not None:
+                why = self._lawful_context(c, covers, breaks)
             if why is None:
-                ctx = HitContext(text, c.start, c.end, c.term, product_category, content_type, norm.original,
-                                 c.original)
                 if breaks:
-                    ctx.phrase_start, ctx.phrase_end = _phrase(breaks, c.start, c.end, len(text))
-                out = self.rules.apply(ctx)
+                    ctx = HitContext(text, start, end, c.term, product_category, content_type, original, c.original,
+                                     *_phrase(breaks, start, end, length))
+                else:
+                    ctx = HitContext(text, start, end, c.term, product_category, content_type, original, c.original)
+                out = apply(ctx)
                 if out is not None and out.verdict != EXEMPT:
                     why = (out.rule, out.reason)
                 elif out is not None:
@@ -254,34 +267,38 @@ class Adjudicator:
         if len(kept) + len(suppressed) > 1:  # one hit alone is inside no other
             kept = self._drop_contained(kept, [c for c, _, _ in suppressed], suppressed)
         findings = [self._finding(norm, c, product_category, field, inferred_pc) for c in kept]
+        finding_spans = tuple([(c.start, c.end) for c in kept])
+        if not suppressed:  # most texts
+            return Pass(norm, field, findings, [], (), cut_at, finding_spans)
         # A hit inside a longer reported term is not lawful, only spoken for by that term.
-        lawful_spans = tuple((c.start, c.end) for c, rule, _ in suppressed if rule not in ("contained", MENTION))
+        lawful_spans = tuple([(c.start, c.end) for c, rule, _ in suppressed if rule not in ("contained", MENTION)])
         return Pass(
             norm, field, findings, [self._suppressed(norm, c, rule, reason) for c, rule, reason in suppressed],
-            lawful_spans, cut_at, tuple((c.start, c.end) for c in kept),
-            tuple((c.start, c.end) for c, _, _ in suppressed),
+            lawful_spans, cut_at, finding_spans, tuple([(c.start, c.end) for c, _, _ in suppressed]),
         )
 
     # ------------------------------------------------------------------ the model
-    def _lawful_reason(
-        self, norm: Normalized, c: Candidate, covers: tuple[dict[str, _Cover], _Cover, dict[str, _Cover]] | None,
-        breaks: Sequence[int] = (),
-    ) -> tuple[str, str] | None:
+    # The readings that make a hit lawful before any context rule, each giving (rule, reason) or
+    # None: adjudicate asks the first only of a form with an ASCII end, the second only in a text
+    # holding allow contexts or lawful phrases, where it has anything to find.
+    def _ascii_boundary(self, norm: Normalized, c: Candidate) -> tuple[str, str] | None:
         form = norm.text[c.start : c.end]
         # Letters and digits glued to the hit in the ORIGINAL text make it part of a longer
         # token (desktop1); noise between them (SPF50+ 100%) keeps them apart.
         start, end = c.original
         original = norm.original
         table = self._fold
-        # (isascii first: most forms are Chinese at both ends, and then nothing can be glued)
         if (form[0].isascii() and start > 0
                 and _glued(table.get(ord(original[start - 1]), original[start - 1]), form[0])) or (
             form[-1].isascii() and end < len(original)
                 and _glued(form[-1], table.get(ord(original[end]), original[end]))
         ):
             return "ascii_boundary", f"“{form}”是更长字母数字串的一部分"
-        if covers is None:
-            return None
+        return None
+
+    def _lawful_context(
+        self, c: Candidate, covers: tuple[dict[str, _Cover], _Cover, dict[str, _Cover]], breaks: Sequence[int] = (),
+    ) -> tuple[str, str] | None:
         allow, general, by_term = covers
         if c.term.id in allow:
             span = allow[c.term.id].covering(c.start, c.end)
@@ -319,6 +336,12 @@ class Adjudicator:
         segmenter = self.segmenter
         index = self.word_index
         min_frequency = self.rules.min_frequency
+        # What a form's hit may be part of: the same for every hit of the form, so asked once per
+        # form (anew should the index be another).
+        owner, form_words = self._form_words
+        if owner is not index:
+            form_words = {}
+            self._form_words = (index, form_words)
         contained = False  # some hit's form is inside a longer word, or may be (a pattern's)
         may_straddle = []
         for c in kept:
@@ -326,9 +349,12 @@ class Adjudicator:
                 contained = True
                 continue
             form = text[c.start : c.end]
-            if form in index:
+            words = form_words.get(form)
+            if words is None:
+                words = form_words[form] = (form in index, bool(segmenter.straddle_cuts(form, min_frequency)))
+            if words[0]:
                 contained = True
-            if segmenter.straddle_cuts(form, min_frequency):
+            if words[1]:
                 may_straddle.append(c)
         straddle = {id(may_straddle[i]) for i in segmenter.straddling(
             text, [(c.start, c.end) for c in may_straddle], min_frequency)} if may_straddle else set()
@@ -392,12 +418,14 @@ class Adjudicator:
                  inferred: str | None = None) -> Finding:
         start, end = c.original
         t = c.term
-        explanation = t.explanation or f"{CATEGORY_ZH[t.category]}（{t.basis}）"
         if c.rule:
-            explanation = f"{explanation}；{c.rule_reason}"
-        elif product_category == "general" and t.sector_specific():
-            guess = f"，按文案推断的类目 {inferred} 判断" if inferred is not None and t.applies(inferred) else ""
-            explanation = f"{explanation}；行业规则（{'/'.join(sorted(t.applies_to))}）{guess}，请确认商品类目"
+            explanation = self._explanation(t, product_category, inferred, c.rule_reason)
+        else:
+            # The same for every finding of the term for the category pair, so worked out once per triple.
+            key = (t.id, product_category, inferred)
+            explanation = self._explanations.get(key)
+            if explanation is None:
+                explanation = self._explanations[key] = self._explanation(t, product_category, inferred)
         return Finding(
             start=start,
             end=end,
@@ -415,6 +443,16 @@ class Adjudicator:
             field=field,
             suggestion_reason=t.no_suggestion_reason,
         )
+
+    @staticmethod
+    def _explanation(t: Term, product_category: str, inferred: str | None, rule_reason: str | None = None) -> str:
+        explanation = t.explanation or f"{CATEGORY_ZH[t.category]}（{t.basis}）"
+        if rule_reason is not None:
+            return f"{explanation}；{rule_reason}"
+        if product_category == "general" and t.sector_specific():
+            guess = f"，按文案推断的类目 {inferred} 判断" if inferred is not None and t.applies(inferred) else ""
+            explanation = f"{explanation}；行业规则（{'/'.join(sorted(t.applies_to))}）{guess}，请确认商品类目"
+        return explanation
 
     @staticmethod
     def _suppressed(norm: Normalized, c: Candidate, rule: str, reason: str) -> Suppressed:

@@ -43,6 +43,7 @@ class Policy:
         problems = []
         self._due_at: dict[tuple[datetime, float], str] = {}
         self._quiet: dict[float, Decision] = {}  # decide's passes with nothing found, by rounded risk
+        self._decided: dict[tuple[Any, ...], Decision] = {}  # decide's answers without the model, by what decides them
         self.name = str(raw.get("name", ""))
         self.version = str(raw.get("version", ""))
         if not self.name or not self.version:
@@ -148,18 +149,13 @@ class Policy:
             if quiet is None:
                 quiet = self._quiet[rounded] = Decision("pass", "none", rounded, None)
             return quiet
+        if risk is None:
+            return self._without_model(findings, content_type, product_category, now)
         severity = "none"
         for f in findings:
             if SEVERITY_RANK[f.severity] > SEVERITY_RANK[severity]:
                 severity = f.severity
-        if risk is None:
-            decision = self.by_severity[severity]
-            risk = self.risk_by_severity[severity]
-            if findings and severity != "none":
-                # More distinct findings at the worst level make a violation likelier.
-                worst = sum(1 for f in findings if f.severity == severity)
-                risk = min(0.99, risk + 0.02 * (worst - 1))
-        elif severity == "high":
+        if severity == "high":
             clear = any(f.severity == "high" and f.category in self.block_categories for f in findings)
             if clear and risk >= self.block_risk:
                 decision = "block"
@@ -174,6 +170,37 @@ class Policy:
             route = self.route(severity, content_type=content_type, product_category=product_category, now=now,
                                findings=findings)
         return Decision(decision, severity, round(risk, 4), route)
+
+    def _without_model(self, findings: Sequence[Finding], content_type: str, product_category: str,
+                       now: datetime) -> Decision:
+        """:meth:`decide` without the model: the worst finding's severity decides. The findings
+        count only through that severity, how many have it and whether a high one is a legal
+        term (:meth:`route`), so a batch's results share a handful of frozen Decisions, each
+        built once, as the passes with nothing found do."""
+        severity, worst = "none", 0
+        for f in findings:
+            if f.severity == severity:
+                worst += 1
+            elif SEVERITY_RANK[f.severity] > SEVERITY_RANK[severity]:
+                severity, worst = f.severity, 1
+        legal = severity == "high" and any(f.severity == "high" and f.term in self.legal_terms for f in findings)
+        key = (severity, worst, content_type, product_category, legal, now)
+        d = self._decided.get(key)
+        if d is not None:
+            return d
+        decision = self.by_severity[severity]
+        risk = self.risk_by_severity[severity]
+        if severity != "none":
+            # More distinct findings at the worst level make a violation likelier.
+            risk = min(0.99, risk + 0.02 * (worst - 1))
+        route = None
+        if decision != "pass":
+            route = self.route(severity, content_type=content_type, product_category=product_category, now=now,
+                               findings=findings)
+        if len(self._decided) > 256:  # a batch's clock reading is part of the key
+            self._decided.clear()
+        d = self._decided[key] = Decision(decision, severity, round(risk, 4), route)
+        return d
 
     def route(
         self,
