@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import itertools
 import logging
-import math
 import os
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime, timezone
@@ -29,7 +28,7 @@ from .engine.rules import RuleSet
 from .engine.segment import Segmenter
 from .errors import InputError
 from .model.classifier import ModelLoadError, RiskModel, load_model
-from .model.features import Featurizer, ModelCues, char_scores, masked, units
+from .model.features import Featurizer, ModelCues, char_scores, masked, unit_texts, units
 from .types import (
     CONTENT_TYPES,
     PRODUCT_CATEGORIES,
@@ -71,8 +70,9 @@ def model_text(p: Pass) -> str:
 def unit_rows(p: Pass) -> list[tuple[tuple[int, int], str, list[Finding], list[Suppressed]]]:
     """The units the model scores (features.units), each as (normalized span, text as the model
     reads it, its findings, its suppressed hits): the rows of :func:`pass_units` without the
-    span in the caller's text, which scoring does not need and which costs two binary searches
-    a unit."""
+    span in the caller's text, which costs two binary searches a unit. Scoring a batch
+    (:meth:`Screener._risks`) shares the hits out to the units the same way, as arrays
+    (Featurizer.unit_engine_rows), not as a list per unit."""
     text = model_text(p)
     us = units(text)
     if len(us) == 1 or not (p.findings or p.suppressed):  # one unit, or nothing to share out among them
@@ -90,8 +90,9 @@ def unit_rows(p: Pass) -> list[tuple[tuple[int, int], str, list[Finding], list[S
 def pass_units(p: Pass) -> list[tuple[tuple[int, int], tuple[int, int], str, list[Finding], list[Suppressed]]]:
     """The units the model scores (features.units), each as (normalized span, span in the
     caller's text, text as the model reads it, its findings, its suppressed hits). Training
-    (screening.evaluation.train.Design) and scoring (:func:`unit_rows`) share these rows, so
-    they see the same units."""
+    (screening.evaluation.train.Design) reads these rows; scoring builds the same rows for a
+    whole batch as arrays (Featurizer.unit_engine_rows), and a test holds the two equal, so
+    both see the same units."""
     return [(span, p.norm.to_original(*span), text, fs, ss) for span, text, fs, ss in unit_rows(p)]
 
 
@@ -255,33 +256,34 @@ class Screener:
         normed = batch.texts
         found = self.matcher.find_many(normed)
         clean = [k for k, hits in enumerate(found) if not hits]
-        scores: list[float] | None = None
+        risks_clean: list[float] | None = None
         if self.model is not None and clean:
             assert self._engine_w is not None
             scored, riskiest = self._clean_scores([normed[k] for k in clean], [jobs[todo[k]][2] for k in clean],
                                                   [jobs[todo[k]][1] for k in clean])
-            scores = scored.tolist()
+            risks_clean = self.model.probabilities(scored.tolist())
         decided: dict[tuple[str, str], Any] = {}
         # Clean texts the model sends to a person, with their risk and riskiest unit: scored
         # above, they need only the full pass's offset map below (where the finding is), not a
         # second scoring of their units in _risks.
         flagged: dict[int, tuple[float, tuple[int, int]]] = {}
+        model_flags, decide, versions = self.policy.model_flags, self.policy.decide, self.versions
         for j, k in enumerate(clean):
             i = todo[k]
             _, ct, pc, rid = jobs[i]
-            if scores is None:
+            if risks_clean is None:
                 d = decided.get((ct, pc))
                 if d is None:
-                    d = decided[ct, pc] = self.policy.decide((), content_type=ct, product_category=pc, now=now)
+                    d = decided[ct, pc] = decide((), content_type=ct, product_category=pc, now=now)
             else:
-                risk = self.model.probability(scores[j])  # type: ignore[union-attr]
-                if self.policy.model_flags(risk, ()):
+                risk = risks_clean[j]
+                if model_flags(risk, ()):
                     flagged[k] = (risk, riskiest(j))
                     continue
-                d = self.policy.decide((), risk=risk, content_type=ct, product_category=pc, now=now)
+                d = decide((), risk=risk, content_type=ct, product_category=pc, now=now)
             if d.decision != "pass":
                 continue  # routed: its category is inferred there, as screen() does
-            out[i] = ScreeningResult(rid, d.decision, d.risk, d.severity, (), d.route, dict(self.versions))
+            out[i] = ScreeningResult(rid, d.decision, d.risk, d.severity, (), d.route, dict(versions))
         # Texts with a hit, and clean ones the model flagged, take the full pass each; the model
         # scores all passes of texts with a hit at once.
         passes: list[tuple[int, Pass]] = []
@@ -578,17 +580,18 @@ class Screener:
         every unit of the batch scored as one array; and where text ``j``'s riskiest unit is (its
         normalized span: the first unit with the highest score, as :meth:`_risks` picks it)."""
         assert self._engine_w is not None
-        spans = [units(t) for t in texts]
-        counts = np.fromiter(map(len, spans), dtype=np.int64, count=len(spans))
+        # Scoring reads the units' texts only; the few texts the model flags ask for spans.
+        parts = [unit_texts(t) for t in texts]
+        counts = np.fromiter(map(len, parts), dtype=np.int64, count=len(parts))
         owner = np.repeat(np.arange(len(texts)), counts)
-        flat = [t[a:b] for t, u in zip(texts, spans) for a, b in u]
+        flat = list(itertools.chain.from_iterable(parts))
         engine = self.featurizer.clean_engine_scores(flat, product_categories, content_types, self._engine_w, owner)
         starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
         d = self._unit_decisions(flat, engine)
         best = np.maximum.reduceat(d, starts)
 
         def riskiest(j: int) -> tuple[int, int]:
-            return spans[j][int(np.argmax(d[starts[j]:starts[j] + counts[j]]))]
+            return units(texts[j])[int(np.argmax(d[starts[j]:starts[j] + counts[j]]))]
 
         return best, riskiest
 
@@ -600,18 +603,20 @@ class Screener:
         assert model is not None and w is not None
         if not passes:
             return []
-        rows = [unit_rows(p) for p in passes]
-        # (transposed in one step rather than five appends a unit; every pass has a unit)
-        spans, flat, fs, ss = zip(*itertools.chain.from_iterable(rows))
-        owner = [k for k, r in enumerate(rows) for _ in r]
-        pcs = [product_categories[k] for k in owner]
-        cts = [content_types[k] for k in owner]
-        d = self._unit_decisions(flat, fz.engine_rows(flat, fs, ss, pcs, cts) @ w)
-        best: list[tuple[float, tuple[int, int]]] = [(-math.inf, (0, 0))] * len(passes)
-        for k, score, span in zip(owner, d.tolist(), spans):
-            if score > best[k][0]:
-                best[k] = (score, span)
-        return [(model.probability(score), span) for score, span in best]
+        # unit_rows' units and rows, as arrays for the batch rather than a row of lists per unit.
+        texts = [model_text(p) for p in passes]
+        spans = [units(t) for t in texts]
+        flat = [t[a:b] for t, u in zip(texts, spans) for a, b in u]
+        hits = [(p.findings, p.finding_spans, p.suppressed, p.suppressed_spans) for p in passes]
+        d = self._unit_decisions(flat, fz.unit_engine_rows(flat, spans, hits, product_categories, content_types) @ w)
+        counts = np.fromiter(map(len, spans), dtype=np.intp, count=len(spans))
+        first = np.cumsum(counts) - counts
+        best = np.maximum.reduceat(d, first)
+        # The first unit with the highest score (unit_rows' order), by pass.
+        top = np.flatnonzero(d == np.repeat(best, counts))
+        top = top[np.searchsorted(top, first)]
+        at = list(itertools.chain.from_iterable(spans))
+        return list(zip(model.probabilities(best.tolist()), [at[u] for u in top.tolist()]))
 
     def _model_finding(self, p: Pass, risk: float, unit: tuple[int, int]) -> Finding:
         """A model_risk finding on the unit the model scored highest."""

@@ -19,6 +19,7 @@ from screening.model.features import (
     _clause_units,
     char_scores,
     masked,
+    unit_texts,
     units,
 )
 from screening.types import Finding, Suppressed
@@ -131,6 +132,14 @@ def test_units_in_one_regex_pass_are_the_clause_by_clause_packing(text: str) -> 
     if len(text) <= UNIT_MAX and not any(m in text for m in "。!?;\n…"):
         expected = [(0, len(text))]
     assert units(text) == expected
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.lists(st.sampled_from(UNIT_PIECES), max_size=30).map("".join))
+def test_unit_texts_are_the_texts_of_the_units(text: str) -> None:
+    # Scoring a clean text reads its units' texts straight from the regex; they must be the
+    # units' texts, in order, or the model would score other units than it was trained on.
+    assert unit_texts(text) == [text[a:b] for a, b in units(text)]
 
 
 @settings(max_examples=300, deadline=None)

@@ -413,6 +413,32 @@ def test_a_text_over_the_length_limit_is_an_error_for_its_record_only(engine: Sc
     assert ok.findings
 
 
+def test_the_batch_shares_findings_out_to_units_as_training_does(engine: Screener) -> None:
+    # Scoring builds the units' engine rows for a whole batch as arrays (unit_engine_rows);
+    # training builds them row by row from unit_rows. Texts with windowed long runs (units that
+    # overlap), hits across two units, lawful hits and one-unit texts must give the same rows.
+    import numpy as np
+
+    from screening.model.features import units
+    from screening.screener import model_text, unit_rows
+
+    texts = ["全网第一" + "好" * 100 + "最好" + "棒" * 90 + "，根治痘痘",
+             "第一次用就爱上了，全网第一。7天见效，根治痘痘，最好冷藏保存，顶级品质，销量第一！",
+             "国家级工艺", "最好冷藏", "这款茶" * 30 + "降血压" + "真的" * 40, "好用，回购"]
+    passes = [engine.adjudicator.adjudicate(normalize(t), "general", "post") for t in texts]
+    assert sum(len(p.findings) + len(p.suppressed) for p in passes) > 10
+    fz = engine.featurizer
+    rows = [r for p in passes for r in unit_rows(p)]
+    owner = [k for k, p in enumerate(passes) for _ in unit_rows(p)]
+    expected = fz.engine_rows([r[1] for r in rows], [r[2] for r in rows], [r[3] for r in rows],
+                              ["general"] * len(rows), ["post"] * len(rows))
+    spans = [units(model_text(p)) for p in passes]
+    hits = [(p.findings, p.finding_spans, p.suppressed, p.suppressed_spans) for p in passes]
+    got = fz.unit_engine_rows([r[1] for r in rows], spans, hits, ["general"] * len(passes), ["post"] * len(passes))
+    assert len(set(owner)) == len(texts) and max(map(len, spans)) > 3
+    assert np.array_equal(got, expected)
+
+
 def test_units_share_out_findings_in_normalized_offsets_as_in_the_callers(engine: Screener) -> None:
     # unit_rows compares a unit with the findings' normalized spans the pass keeps; the findings
     # themselves carry the caller's offsets. Noise inside and around the hits makes the two sets

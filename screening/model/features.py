@@ -96,6 +96,26 @@ def units(text: str) -> list[tuple[int, int]]:
     return [(a, b) for a, b in out if b - a > 2 or text[a:b].strip(",:、 ")] or [(0, n)]
 
 
+def unit_texts(text: str) -> list[str]:
+    """The texts of :func:`units` (``[text[a:b] for a, b in units(text)]``), for scoring that
+    needs no span: the regex gives the strings, without a match object and a slice a unit.
+
+    >>> unit_texts("温和配方,清爽不油腻。三天祛痘")
+    ['温和配方,清爽不油腻', '三天祛痘']
+    """
+    n = len(text)
+    if n <= UNIT_MAX and _SENTENCE_MARK.search(text) is None:
+        return [text]
+    out = _UNIT.findall(text)
+    if not out:
+        return [text]
+    if n > 2 * UNIT_MAX and max(map(len, out)) > 2 * UNIT_MAX:
+        out = [text[a:b] for a, b in _clause_units(text)]
+    if min(map(len, out)) > 2:
+        return out
+    return [u for u in out if len(u) > 2 or u.strip(",:、 ")] or [text]
+
+
 def _clause_units(text: str) -> list[tuple[int, int]]:
     """:func:`units` before the punctuation-only filter, clause by clause: the plain statement
     of the packing that ``_UNIT`` does in one pass, and the only one for a clause longer than
@@ -236,8 +256,11 @@ def _scores(keys: np.ndarray, row_bits: int, weights: np.ndarray, grams: np.ndar
     if keys.size == 0:
         return out
     uniq, counts = _runs(keys)
-    who = (uniq & ((1 << row_bits) - 1)).astype(np.intp)  # (bincount and a gather convert other types first)
-    num = np.bincount(who, weights=weights[(uniq >> row_bits).astype(np.intp)] * counts, minlength=n)
+    # (as intp, which bincount and a gather convert other types to first: each written so in one step)
+    who = np.bitwise_and(uniq, (1 << row_bits) - 1, out=np.empty(uniq.size, dtype=np.intp))
+    term = weights[np.right_shift(uniq, row_bits, out=np.empty(uniq.size, dtype=np.intp))]
+    term *= counts
+    num = np.bincount(who, weights=term, minlength=n)
     # Σ count² = the text's n-grams + Σ count·(count - 1) over the few buckets met more than
     # once: whole numbers, so the same float as summing count² over every bucket.
     dup = np.flatnonzero(counts > 1)
@@ -267,7 +290,11 @@ def _runs(s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     first[0] = True
     np.not_equal(s[1:], s[:-1], out=first[1:])
     starts = np.flatnonzero(first)
-    return s[starts], np.diff(np.append(starts, s.size)).astype(np.float64)
+    # Run lengths written as floats in one step (no appended end, no second array to convert).
+    counts = np.empty(starts.size, dtype=np.float64)
+    np.subtract(starts[1:], starts[:-1], out=counts[:-1])
+    counts[-1] = s.size - starts[-1]
+    return s[starts], counts
 
 
 _NEVER = re.compile(r"(?!x)x")
@@ -374,6 +401,7 @@ class Featurizer:
             field: {name.split(":", 1)[1]: i for name, i in self._index.items() if name.startswith(field + ":")}
             for field in ("cat", "sev", "rule", "pc", "ct")
         }
+        self._finding_cols: dict[tuple[str, str, bool], tuple[int, ...]] = {}
 
     @staticmethod
     def _engine_names() -> list[str]:
@@ -444,30 +472,110 @@ class Featurizer:
         content_types: Sequence[str],
     ) -> np.ndarray:
         """:meth:`engine_part` of many screened texts, one row each, built as one array."""
-        n = len(texts)
-        v = np.zeros((n, self.n_engine), dtype=np.float64)
-        idx = self._index
-        cat, sev, rule = self._columns["cat"], self._columns["sev"], self._columns["rule"]
-        exempt = idx["exempt"]
         rows: list[int] = []
         cols: list[int] = []
         for r, (fs, ss) in enumerate(zip(findings, suppressed)):
             for f in fs:
-                if f.category in cat:
-                    rows.append(r)
-                    cols.append(cat[f.category])
-                if f.severity in sev:
-                    rows.append(r)
-                    cols.append(sev[f.severity])
-                if f.rule:
-                    rows.append(r)
-                    cols.append(exempt)
+                c = self._finding_columns(f)
+                rows.extend([r] * len(c))
+                cols.extend(c)
             for x in ss:
-                if x.rule in rule:
-                    rows.append(r)
-                    cols.append(rule[x.rule])
-        np.add.at(v, (np.array(rows, dtype=np.int64), np.array(cols, dtype=np.int64)), 1.0)
-        v[:, idx["n_findings"]] = [len(fs) for fs in findings]
+                c = self._suppressed_columns(x)
+                rows.extend([r] * len(c))
+                cols.extend(c)
+        return self._rows(texts, np.array(rows, dtype=np.intp), np.array(cols, dtype=np.intp),
+                          product_categories, content_types)
+
+    def unit_engine_rows(
+        self,
+        texts: Sequence[str],
+        spans: Sequence[Sequence[tuple[int, int]]],
+        hits: Sequence[tuple[Sequence[Finding], Sequence[tuple[int, int]], Sequence[Suppressed],
+                             Sequence[tuple[int, int]]]],
+        product_categories: Sequence[str],
+        content_types: Sequence[str],
+    ) -> np.ndarray:
+        """:meth:`engine_rows` of the units of many screened texts, one row per unit, in order.
+
+        ``spans[k]`` are the units of text ``k`` (:func:`units`), ``texts`` the units' texts text
+        by text, ``hits[k]`` the text's findings and suppressed hits, each list with its spans
+        (in the text's offsets), and the fields are given once per text. A hit counts in every
+        unit of a one-unit text and otherwise in each unit it overlaps, as
+        ``screening.screener.unit_rows`` shares them out; here one search over all the units
+        finds them, where a list of findings per unit costs a Python step per unit and hit.
+        """
+        counts = np.fromiter(map(len, spans), dtype=np.intp, count=len(spans))
+        owner = np.repeat(np.arange(len(spans)), counts)
+        first = np.cumsum(counts) - counts
+        # Each hit's columns (a finding's category, severity, exempt and n_findings; a suppressed
+        # hit's rule) and span, text by text.
+        columns: list[tuple[int, ...]] = []
+        where: list[tuple[int, int]] = []
+        text_of: list[int] = []
+        for k, (fs, f_spans, ss, s_spans) in enumerate(hits):
+            if fs or ss:
+                columns += map(self._finding_columns, fs)
+                columns += map(self._suppressed_columns, ss)
+                where += f_spans
+                where += s_spans
+                text_of += [k] * (len(fs) + len(ss))
+        if not text_of:
+            return self._rows(texts, np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.intp),
+                              product_categories, content_types, owner)
+        hit_text = np.array(text_of, dtype=np.intp)
+        hit = np.array(where, dtype=np.intp).reshape(-1, 2)
+        unit = np.fromiter(itertools.chain.from_iterable(itertools.chain.from_iterable(spans)), dtype=np.intp,
+                           count=2 * len(texts)).reshape(-1, 2)
+        # Every text moved past the ones before it, so one sorted array holds all the units: a
+        # text's units start in increasing order and their ends never decrease (windows overlap,
+        # units never nest), so the units a hit overlaps are one run, the first that ends after
+        # it starts up to the last that starts before it ends.
+        room = int(max(unit[:, 1].max(), hit[:, 1].max())) + 1
+        unit_at = unit + (owner * room)[:, None]
+        hit_at = hit + (hit_text * room)[:, None]
+        lo = np.searchsorted(unit_at[:, 1], hit_at[:, 0], side="right")
+        hi = np.searchsorted(unit_at[:, 0], hit_at[:, 1], side="left")
+        alone = counts[hit_text] == 1
+        lo[alone] = first[hit_text[alone]]
+        hi[alone] = lo[alone] + 1
+        # One (unit, column) count per column of a hit and unit it counts in.
+        width = np.fromiter(map(len, columns), dtype=np.intp, count=len(columns))
+        of_hit = np.repeat(np.arange(len(columns)), width)
+        start = lo[of_hit]
+        reach = np.maximum(hi[of_hit] - start, 0)
+        rows = np.arange(reach.sum()) + np.repeat(start - (np.cumsum(reach) - reach), reach)
+        cols = np.repeat(np.fromiter(itertools.chain.from_iterable(columns), dtype=np.intp, count=of_hit.size), reach)
+        return self._rows(texts, rows, cols, product_categories, content_types, owner)
+
+    def _finding_columns(self, f: Finding) -> tuple[int, ...]:
+        # The engine columns a finding adds one to: a handful of combinations, worked out once each.
+        key = (f.category, f.severity, bool(f.rule))
+        c = self._finding_cols.get(key)
+        if c is None:
+            cat, sev = self._columns["cat"], self._columns["sev"]
+            cols = [cat[f.category]] if f.category in cat else []
+            if f.severity in sev:
+                cols.append(sev[f.severity])
+            if f.rule:
+                cols.append(self._index["exempt"])
+            cols.append(self._index["n_findings"])
+            c = self._finding_cols[key] = tuple(cols)
+        return c
+
+    def _suppressed_columns(self, x: Suppressed) -> tuple[int, ...]:
+        rule = self._columns["rule"]
+        return (rule[x.rule],) if x.rule in rule else ()
+
+    def _rows(
+        self, texts: Sequence[str], rows: np.ndarray, cols: np.ndarray, product_categories: Sequence[str],
+        content_types: Sequence[str], owner: np.ndarray | None = None,
+    ) -> np.ndarray:
+        # The rows of engine_rows given each count a hit adds as (row, column), counts being
+        # whole numbers, whatever order they come in; with ``owner``, as clean_engine_scores.
+        n = len(texts)
+        v = np.zeros((n, self.n_engine), dtype=np.float64)
+        idx = self._index
+        np.add.at(v, (rows, cols), 1.0)
         v[:, : idx["log_len"]] = np.log1p(v[:, : idx["log_len"]])
         v[:, idx["log_len"]] = np.log1p(np.fromiter(map(len, texts), dtype=np.float64, count=n)) / 8.0
         cues = np.log1p(self.cues.counts_many(texts))
@@ -476,7 +584,10 @@ class Featurizer:
         v[:, idx["duration_near_outcome"]] = cues[:, 2]
         for field, values in (("pc", product_categories), ("ct", content_types)):
             at = self._columns[field]
-            hot = [r for r, x in enumerate(values) if x in at]
-            v[hot, [at[values[r]] for r in hot]] = 1.0
+            col = np.array([at.get(x, -1) for x in values], dtype=np.intp)
+            if owner is not None:
+                col = col[owner]
+            hot = np.flatnonzero(col >= 0)
+            v[hot, col[hot]] = 1.0
         v[:, idx["bias_term"]] = 1.0
         return v
