@@ -32,6 +32,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from corpus import save_result  # noqa: E402
 
 STAGES = ("a_raw_automaton", "c_engine", "d_full_with_model", "e1_scan_1_worker", "e2_scan_2_workers")
+BASE = "b_naive_jieba_then_match"
 
 
 def run_in(tree: Path, scratch: Path, args: argparse.Namespace) -> dict[str, Any]:
@@ -70,12 +71,16 @@ def main() -> None:
                 print(f"pair {p + 1} {side:4s} " + "  ".join(
                     f"{s.split('_')[0]} {st[s]['speed_vs_b']:.2f}×(b)" for s in STAGES), flush=True)
         out: dict[str, Any] = {"rev": args.rev, "pairs": args.pairs, "mb": args.mb, "rounds": args.rounds, "stages": {}}
+        # (MB/s too, for the record: they say how fast, not what changed, on a machine this noisy)
+        out["b_mb_per_s"] = {side: [r[BASE]["mb_per_s"] for r in runs[side]] for side in runs}
         for s in STAGES:
             rev = [r[s]["speed_vs_b"] for r in runs["rev"]]
             here = [r[s]["speed_vs_b"] for r in runs["here"]]
             ratios = [h / r for h, r in zip(here, rev)]
             out["stages"][s] = {"rev_x_b": rev, "here_x_b": here, "here_over_rev": [round(x, 3) for x in ratios],
-                                "median": round(statistics.median(ratios), 3)}
+                                "median": round(statistics.median(ratios), 3),
+                                "rev_mb_per_s": [r[s]["mb_per_s"] for r in runs["rev"]],
+                                "here_mb_per_s": [r[s]["mb_per_s"] for r in runs["here"]]}
         save_result("compare", out)
         print(f"\n| stage | × (b) at {args.rev} | × (b) here | here / {args.rev} (median) |\n|---|---|---|---|")
         for s, v in out["stages"].items():
