@@ -86,13 +86,8 @@ class RiskModel:
         """The uncalibrated score of one row."""
         return float(self.weights[idx] @ vals + engine_w @ engine + self.bias)
 
-    def probability(self, decision: float) -> float:
-        """Calibrated probability of a violation."""
-        z = self.platt_a * decision + self.platt_b
-        return 1.0 / (1.0 + math.exp(-z)) if z > -700 else 0.0
-
     def probabilities(self, decisions: Iterable[float]) -> list[float]:
-        """:meth:`probability` of each decision: the same floats, without a call a text."""
+        """Calibrated probability of a violation for each decision score (Platt scaling)."""
         a, b, exp = self.platt_a, self.platt_b, math.exp
         return [1.0 / (1.0 + exp(-z)) if (z := a * d + b) > -700 else 0.0 for d in decisions]
 
