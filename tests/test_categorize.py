@@ -143,7 +143,10 @@ def test_cue_file_is_versioned_valid_and_named_by_the_manifest() -> None:
     ("body", "message"),
     [
         ('version = "x"\n[category.toys.cues]\n"玩具" = 3\n', "unknown product category"),
-        ('version = "x"\n[category.food.cues]\n"饼干" = 0\n', "positive number"),
+        ('version = "x"\n[category.food.cues]\n"饼干" = 0\n', "positive finite number"),
+        # TOML spells these floats, and a NaN would pass a "<= 0" test
+        ('version = "x"\n[category.food.cues]\n"饼干" = nan\n', "positive finite number"),
+        ('version = "x"\n[category.food.cues]\n"饼干" = inf\n', "positive finite number"),
         ('[category.food.cues]\n"饼干" = 3\n', "missing version"),
         ('version = "x"\n[neutral]\nwords = ["饼干"]\n[category.food.cues]\n"饼干" = 3\n', "also a cue"),
     ],
@@ -161,7 +164,7 @@ def test_lexicon_validation_reports_a_broken_cue_file(tmp_path) -> None:
     d = tmp_path / "lex"
     shutil.copytree(default_lexicon_dir(), d)
     (d / "categories.toml").write_text('version = "x"\n[category.food.cues]\n"饼干" = "a lot"\n', encoding="utf-8")
-    with pytest.raises(LexiconError, match="positive number"):
+    with pytest.raises(LexiconError, match="positive finite number"):
         load_lexicon(d)
 
 

@@ -19,6 +19,7 @@ True
 from __future__ import annotations
 
 import bisect
+import math
 import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -124,8 +125,8 @@ class CategoryCues:
                 continue
             self.labels[cat] = str(spec.get("label") or cat)
             for word, weight in cues.items():
-                if isinstance(weight, bool) or not isinstance(weight, (int, float)) or weight <= 0:
-                    problems.append(f"{where}: cue {word!r} needs a positive number weight, got {weight!r}")
+                if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not 0 < weight < math.inf:
+                    problems.append(f"{where}: cue {word!r} needs a positive finite number weight, got {weight!r}")
                     continue
                 form = normalize(word).text
                 if not form:
