@@ -31,9 +31,12 @@ def test_a_small_run_times_every_stage_and_the_engine_finds_what_the_naive_pipel
 
 
 def test_compare_runs_both_checkouts_in_turn_and_leaves_the_committed_figures_alone(tmp_path: Path) -> None:
-    if subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, check=False).returncode:
-        import pytest
+    import shutil
 
+    import pytest
+
+    if not shutil.which("git") or subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True,
+                                                 check=False).returncode:
         pytest.skip("not a git checkout: nothing to export")
     committed = (ROOT / "benchmarks" / "results" / "run.json").read_bytes()
     env = {**os.environ, "SCREENING_BENCH_RESULTS": str(tmp_path)}
